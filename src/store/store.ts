@@ -103,7 +103,11 @@ const SEGMENT = /^[A-Za-z0-9._-]+$/;
 export function assertKey(key: string): void {
   if (key === "/") return;
   const parts = key.split("/");
-  if (parts[0] !== "" || parts.slice(1).some((p) => !SEGMENT.test(p) || p === "." || p === "..")) {
+  if (
+    parts.length < 2 ||
+    parts[0] !== "" ||
+    parts.slice(1).some((p) => !SEGMENT.test(p) || p === "." || p === "..")
+  ) {
     throw new TypeError(`invalid store key ${JSON.stringify(key)}`);
   }
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds Orchestra's offline images from Debian's busybox-static; nothing is pulled (FROM scratch):
+#   orchestra/hello:latest         answers HTTP on :8080 with its pod's name (the quick start's demo)
+#   orchestra/test-busybox:latest  plain busybox (sh, sleep, wget, nslookup, ...) for tests
+# Usage: scripts/build-demo-image.sh [--force] [hello|test-busybox ...]   (default: both)
+# An image is rebuilt only when missing or built from another busybox or another version of this script.
+set -euo pipefail
+
+BUSYBOX="${BUSYBOX:-/bin/busybox}"
+force=0
+targets=()
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    hello | test-busybox) targets+=("$arg") ;;
+    -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "build-demo-image: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=(test-busybox hello)
+
+command -v docker >/dev/null || { echo "build-demo-image: docker CLI not found" >&2; exit 1; }
+# A dynamically linked busybox would find no libc in a FROM scratch image.
+if [ ! -x "$BUSYBOX" ] || ldd "$BUSYBOX" >/dev/null 2>&1; then
+  echo "build-demo-image: need a static busybox at $BUSYBOX (Debian: apt-get install busybox-static)" >&2
+  exit 1
+fi
+
+# What the images are made of; stored as a label so that a stale image is rebuilt.
+build_hash="$(cat "$BUSYBOX" "$0" | sha256sum | cut -c1-16)"
+
+context="$(mktemp -d)"
+trap 'rm -rf "$context"' EXIT
+rootfs="$context/rootfs"
+mkdir -p "$rootfs/bin" "$rootfs/etc" "$rootfs/tmp" "$rootfs/www" "$rootfs/root"
+chmod 1777 "$rootfs/tmp"
+cp "$BUSYBOX" "$rootfs/bin/busybox"
+# Every applet as a symlink to busybox; COPY keeps symlinks as they are.
+for applet in $("$BUSYBOX" --list); do
+  [ "$applet" = busybox ] || ln -s busybox "$rootfs/bin/$applet"
+done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnobody:x:65534:\n' >"$rootfs/etc/group"
+
+cat >"$rootfs/bin/orchestra-hello" <<'SCRIPT'
+#!/bin/sh
+# Serves "hello from <pod name>" on $PORT (8080); the name comes from Orchestra's env, else the hostname.
+name="${ORCHESTRA_POD_NAME:-$(hostname)}"
+printf 'hello from %s\n' "$name" >/www/index.html
+printf 'ok\n' >/www/healthz
+httpd -f -p "${PORT:-8080}" -h /www &
+pid=$!
+# As PID 1 the shell would ignore SIGTERM: trap it so that `docker stop` ends the pod at once.
+trap 'kill "$pid" 2>/dev/null; exit 0' TERM INT
+wait "$pid"
+SCRIPT
+chmod 755 "$rootfs/bin/orchestra-hello"
+
+cat >"$context/Dockerfile.test-busybox" <<DOCKERFILE
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/bin
+LABEL orchestra.build-hash="$build_hash" org.opencontainers.image.description="busybox for Orchestra's tests"
+CMD ["sh"]
+DOCKERFILE
+
+cat >"$context/Dockerfile.hello" <<DOCKERFILE
+FROM scratch
+COPY rootfs/ /
+ENV PATH=/bin
+EXPOSE 8080
+LABEL orchestra.build-hash="$build_hash" org.opencontainers.image.description="Orchestra demo: HTTP on 8080 with the pod's name"
+CMD ["/bin/orchestra-hello"]
+DOCKERFILE
+
+for target in "${targets[@]}"; do
+  image="orchestra/$target:latest"
+  current="$(docker image inspect --format '{{index .Config.Labels "orchestra.build-hash"}}' "$image" 2>/dev/null || true)"
+  if [ "$force" = 0 ] && [ "$current" = "$build_hash" ]; then
+    echo "$image is up to date"
+    continue
+  fi
+  # The legacy builder warns on stderr that it is deprecated: show its output only when the build fails.
+  if ! docker build --quiet --file "$context/Dockerfile.$target" --tag "$image" "$context" >"$context/build.log" 2>&1; then
+    cat "$context/build.log" >&2
+    echo "build-demo-image: building $image failed" >&2
+    exit 1
+  fi
+  echo "built $image"
+done

@@ -1,0 +1,27 @@
+// A deployment's status, computed from its pods each time it is read: nothing stores it, so it is never stale.
+import type { Deployment, DeploymentStatus, Pod } from "../core/types.js";
+
+export interface DeploymentWithStatus extends Deployment {
+  status: DeploymentStatus;
+}
+
+/** `pods` may hold other deployments' pods; only this deployment's count. */
+export function deploymentStatus(deployment: Deployment, pods: readonly Pod[]): DeploymentStatus {
+  let readyReplicas = 0;
+  let updatedReplicas = 0;
+  let availableReplicas = 0;
+  for (const pod of pods) {
+    if (pod?.deployment !== deployment.name) continue;
+    // Pods are written by other components; a malformed one is counted as neither ready nor updated.
+    const running = pod.status?.phase === "Running";
+    const updated = pod.hash === deployment.hash;
+    if (running) readyReplicas++;
+    if (updated) updatedReplicas++;
+    if (running && updated) availableReplicas++;
+  }
+  return { replicas: deployment.replicas, readyReplicas, updatedReplicas, availableReplicas };
+}
+
+export function withStatus(deployment: Deployment, pods: readonly Pod[]): DeploymentWithStatus {
+  return { ...deployment, status: deploymentStatus(deployment, pods) };
+}

@@ -1,0 +1,85 @@
+// Builds the API server (Fastify) on a Store: routes, auth, body parsing and error mapping.
+// Stateless: any number of them may serve one store. src/cmd/api.ts binds it to an address.
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { type Clock, systemClock } from "../core/clock.js";
+import { logger } from "../core/logger.js";
+import type { Store } from "../store/store.js";
+import { bearerAuth } from "./auth.js";
+import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
+import { httpErrorOf, MalformedBodyError } from "./errors.js";
+import { clusterRoutes } from "./routes/cluster-routes.js";
+import { deploymentRoutes } from "./routes/deployment-routes.js";
+import { metaRoutes } from "./routes/meta-routes.js";
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export interface ApiServerOptions {
+  store: Store;
+  /** When set, every request but GET /healthz needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Largest accepted request body in bytes (default 1 MiB); larger ones get a 413. */
+  bodyLimit?: number;
+  /** A store call that takes longer than this yields a 503 (default 5000 ms). */
+  storeTimeoutMs?: number;
+  clock?: Clock;
+}
+
+/** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
+export function buildApiServer(options: ApiServerOptions): FastifyInstance {
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const clock = options.clock ?? systemClock;
+  const store = withDeadline(options.store, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS, clock);
+  if (options.token !== undefined && options.token.trim() === "")
+    throw new Error("the API token must not be empty");
+
+  const sendError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = httpErrorOf(error, bodyLimit);
+    if (status >= 500) request.log.error({ err: error, status }, "request failed");
+    else request.log.info({ status, error: body.message }, "request refused");
+    if (status === 401) reply.header("www-authenticate", 'Bearer realm="orchestra"');
+    return reply.status(status).send(body);
+  };
+
+  const app = Fastify({
+    // Our pino (v10) and Fastify's logger type differ only in generics; at run time it is a pino logger.
+    loggerInstance: logger("api") as FastifyBaseLogger,
+    bodyLimit,
+    // Malformed URLs (bad percent-encoding) go through the same error mapping as everything else.
+    frameworkErrors: (error: FastifyError, request, reply) => sendError(error, request, reply),
+  });
+
+  // Our own JSON parser: the default one says only "not valid JSON"; this one says where.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === "") {
+      done(new MalformedBodyError("body: is empty; send a JSON object"), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(new MalformedBodyError(`body: is not valid JSON (${(error as Error).message})`), undefined);
+    }
+  });
+
+  if (options.token !== undefined) app.addHook("onRequest", bearerAuth(options.token));
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: "NotFound",
+      message: `no route ${request.method} ${request.url.split("?")[0]}; see /openapi.json`,
+    }),
+  );
+
+  deploymentRoutes(app, store, clock);
+  clusterRoutes(app, store);
+  metaRoutes(app, store);
+  return app;
+}

@@ -1,0 +1,217 @@
+// HTTP client for the Orchestra API server: one method per route; every failure becomes a CliError
+// whose message is fit for the one-line `error: ...` the CLI prints.
+import type { Deployment, DeploymentSpec, DeploymentStatus, NodeInfo, Pod } from "../core/types.js";
+import { ApiError, CliError } from "./cli-error.js";
+
+/** A deployment as `GET /deployments` serves it: the stored object plus counts from its pods. */
+export type DeploymentView = Deployment & { status?: DeploymentStatus };
+/** A node as `GET /nodes` serves it; the server may add the number of pods bound to it. */
+export type NodeView = NodeInfo & { pods?: number };
+
+export interface ApiClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  server: string;
+  token?: string;
+  /** Per request; default 15 s. */
+  timeoutMs?: number;
+}
+
+export interface PodFilter {
+  deployment?: string;
+  node?: string;
+}
+
+export interface PutResult {
+  deployment: DeploymentView;
+  /** true on 201 (a new deployment), false on 200 (an update). */
+  created: boolean;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host not found",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed",
+};
+
+/** Checks and normalises a server URL: http(s) only, no trailing slash. */
+export function normaliseServerUrl(server: string): string {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new CliError(`--server: "${server}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new CliError(`--server: "${server}" must start with http:// or https://`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
+
+export class ApiClient {
+  readonly server: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    this.server = normaliseServerUrl(options.server);
+    this.token = options.token === "" ? undefined : options.token;
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  async listDeployments(): Promise<DeploymentView[]> {
+    return (await this.request("GET", "/deployments")).body as DeploymentView[];
+  }
+
+  /** Undefined when there is no such deployment. */
+  async findDeployment(name: string): Promise<DeploymentView | undefined> {
+    try {
+      return (await this.request("GET", `/deployments/${encodeURIComponent(name)}`)).body as DeploymentView;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async getDeployment(name: string): Promise<DeploymentView> {
+    const deployment = await this.findDeployment(name);
+    if (!deployment) throw new ApiError(404, "NotFound", `deployment "${name}" not found`);
+    return deployment;
+  }
+
+  /** Create or replace. With `ifMatchGeneration` the server answers 409 unless the generation still matches. */
+  async putDeployment(
+    spec: DeploymentSpec,
+    options: { ifMatchGeneration?: number } = {},
+  ): Promise<PutResult> {
+    const headers: Record<string, string> = {};
+    if (options.ifMatchGeneration !== undefined) headers["if-match"] = String(options.ifMatchGeneration);
+    const answer = await this.request("PUT", "/deployments", { body: spec, headers });
+    return { deployment: answer.body as DeploymentView, created: answer.status === 201 };
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    try {
+      await this.request("DELETE", `/deployments/${encodeURIComponent(name)}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        throw new ApiError(404, error.code, `deployment "${name}" not found`);
+      }
+      throw error;
+    }
+  }
+
+  async listPods(filter: PodFilter = {}): Promise<Pod[]> {
+    const query = new URLSearchParams();
+    if (filter.deployment !== undefined) query.set("deployment", filter.deployment);
+    if (filter.node !== undefined) query.set("node", filter.node);
+    const queryString = query.toString();
+    const suffix = queryString === "" ? "" : `?${queryString}`;
+    return (await this.request("GET", `/pods${suffix}`)).body as Pod[];
+  }
+
+  async listNodes(): Promise<NodeView[]> {
+    return (await this.request("GET", "/nodes")).body as NodeView[];
+  }
+
+  async health(): Promise<unknown> {
+    return (await this.request("GET", "/healthz")).body;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
+    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}${path}`, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new CliError(`cannot reach the API server at ${this.server} (${this.networkReason(error)})`);
+    }
+    const text = await this.readBody(response);
+    let body: unknown;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (response.ok) {
+      if (body === undefined && text !== "") {
+        throw new CliError(
+          `the API server at ${this.server} answered ${method} ${path} with something that is not JSON`,
+        );
+      }
+      return { status: response.status, body };
+    }
+    throw this.errorFor(response, body);
+  }
+
+  private async readBody(response: Response): Promise<string> {
+    try {
+      return await response.text();
+    } catch (error) {
+      throw new CliError(
+        `lost the connection to the API server at ${this.server} (${this.networkReason(error)})`,
+      );
+    }
+  }
+
+  private errorFor(response: Response, body: unknown): ApiError {
+    const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+    const code = typeof fields.error === "string" ? fields.error : undefined;
+    const serverMessage = typeof fields.message === "string" ? fields.message : code;
+    if (response.status === 401) {
+      const hint =
+        this.token === undefined
+          ? "the API server requires a token (use --token or ORCHESTRA_TOKEN)"
+          : "the API server rejected the token";
+      return new ApiError(401, code, `unauthorized: ${hint}`);
+    }
+    const message =
+      serverMessage ??
+      `the API server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+    return new ApiError(response.status, code, message);
+  }
+
+  private networkReason(error: unknown): string {
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      return `no answer within ${this.timeoutMs / 1000}s`;
+    }
+    const cause = error instanceof Error ? (error.cause as unknown) : undefined;
+    const code = errorCode(cause) ?? errorCode(error);
+    if (code !== undefined) return NETWORK_REASONS[code] ?? code;
+    // fetch refuses the ports browsers block (1, 7, 25, 6000, ...) before connecting at all.
+    if (cause instanceof Error && cause.message === "bad port")
+      return "fetch refuses to connect to this port";
+    if (cause instanceof Error && cause.message) return cause.message;
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The errno-style code of a connection error; an AggregateError (several addresses tried) gives its first. */
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { code, errors } = error as { code?: unknown; errors?: unknown };
+  if (typeof code === "string") return code;
+  if (Array.isArray(errors)) return errorCode(errors[0]);
+  return undefined;
+}

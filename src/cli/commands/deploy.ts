@@ -1,0 +1,37 @@
+// `orchestra deploy NAME --image IMG ...`: create a deployment, or replace the spec of an existing one.
+import type { Command } from "commander";
+import type { CliIo } from "../cli-io.js";
+import { type DeployFlags, specFromFlags } from "../deployment-flags.js";
+import { apiClientFor } from "../global-options.js";
+import { putDeployment } from "../put-deployment.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function registerDeploy(program: Command, io: CliIo): void {
+  program
+    .command("deploy")
+    .summary("create a deployment or replace its spec")
+    .description(
+      "create a deployment, or replace its whole spec: flags not given go back to their defaults " +
+        "(use `scale` to change only the replicas, `apply -f` to manage specs in files)",
+    )
+    .argument("<name>", "deployment name (a DNS label)")
+    .argument("[command...]", "the container's command and arguments, after `--`")
+    .requiredOption("--image <image>", "container image, e.g. nginx:alpine")
+    .option("-r, --replicas <n>", "number of pods, 0 to 1000 (default 1)")
+    .option("-e, --env <KEY=VALUE>", "environment variable (repeatable)", collect)
+    .option("-p, --port <[name:]port[/udp]>", "container port (repeatable)", collect)
+    .option("-l, --label <key=value>", "pod label (repeatable)", collect)
+    .option("--cpu <millicores>", "CPU in millicores, e.g. 500 or 500m")
+    .option("--memory <bytes>", "memory in bytes or as 128Mi, 1Gi")
+    .addHelpText(
+      "after",
+      "\nExample:\n  orchestra deploy web --image nginx:alpine --replicas 3 --port http:80\n",
+    )
+    .action(async (name: string, command: string[], flags: DeployFlags, self: Command) => {
+      const spec = specFromFlags(name, flags, command);
+      const client = apiClientFor(self, io);
+      const outcome = await putDeployment(client, spec);
+      io.out(`deployment/${name} ${outcome}\n`);
+    });
+}

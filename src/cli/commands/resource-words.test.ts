@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { deploymentNames } from "./delete.js";
+import { resolveKind } from "./get.js";
+
+test("get takes plural, singular and short type names, and TYPE/NAME", () => {
+  for (const word of ["deployments", "deployment", "deploy", "Deployments"]) {
+    assert.deepEqual(resolveKind(word), { kind: "deployment" });
+  }
+  for (const word of ["pods", "pod", "po"]) assert.deepEqual(resolveKind(word), { kind: "pod" });
+  for (const word of ["nodes", "node", "no"]) assert.deepEqual(resolveKind(word), { kind: "node" });
+  assert.deepEqual(resolveKind("pod/web-abc12"), { kind: "pod", name: "web-abc12" });
+  for (const word of ["widgets", "constructor", "toString", ""]) {
+    assert.throws(() => resolveKind(word), {
+      message: /^unknown resource type ".*" \(expected deployments, pods or nodes\)$/,
+    });
+  }
+});
+
+test("delete takes NAME..., deployment/NAME and kubectl's `deployment NAME`", () => {
+  assert.deepEqual(deploymentNames(["web"]), ["web"]);
+  assert.deepEqual(deploymentNames(["web", "api"]), ["web", "api"]);
+  assert.deepEqual(deploymentNames(["deployment/web"]), ["web"]);
+  assert.deepEqual(deploymentNames(["deployment", "web", "api"]), ["web", "api"]);
+  // A deployment called "deploy" can still be deleted on its own.
+  assert.deepEqual(deploymentNames(["deploy"]), ["deploy"]);
+  assert.throws(() => deploymentNames(["pod/web-abc12"]), {
+    message: 'cannot delete "pod/web-abc12": only deployments can be deleted',
+  });
+});

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { parse } from "yaml";
+import type { Pod } from "../../core/types.js";
+import type { DeploymentView, NodeView } from "../api-client.js";
+import { deploymentTable, nodeTable, podTable } from "./resource-tables.js";
+import { formatStructured } from "./structured.js";
+import { formatTable } from "./table.js";
+
+const now = Date.parse("2025-06-01T12:00:00Z");
+const minutesAgo = (minutes: number) => new Date(now - minutes * 60_000).toISOString();
+
+const web: DeploymentView = {
+  name: "web",
+  image: "nginx:alpine",
+  replicas: 3,
+  hash: "5d8f7c9b",
+  generation: 2,
+  createdAt: minutesAgo(3),
+  updatedAt: minutesAgo(1),
+  status: { replicas: 3, readyReplicas: 2, updatedReplicas: 3, availableReplicas: 2 },
+};
+
+function pod(name: string, overrides: Partial<Pod> = {}): Pod {
+  return {
+    id: `id-${name}`,
+    name,
+    deployment: "web",
+    hash: "5d8f7c9b",
+    template: { image: "nginx:alpine" },
+    status: { phase: "Running", restarts: 0 },
+    createdAt: minutesAgo(2),
+    updatedAt: minutesAgo(2),
+    ...overrides,
+  };
+}
+
+const node: NodeView = {
+  name: "node-1",
+  address: "10.0.0.5",
+  labels: { zone: "a", disk: "ssd" },
+  capacity: { cpu: 2000, memory: 8 * 2 ** 30 },
+  schedulable: true,
+  registeredAt: minutesAgo(120),
+};
+
+describe("deployment table", () => {
+  test("READY is ready pods over desired replicas; wide adds IMAGE and HASH", () => {
+    assert.equal(
+      formatTable(deploymentTable([web], { wide: false, now })),
+      "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/3     3            2           3m\n",
+    );
+    const wide = deploymentTable([web], { wide: true, now });
+    assert.deepEqual(wide.headers, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "IMAGE", "HASH"]);
+    assert.deepEqual(wide.rows[0], ["web", "2/3", "3", "2", "3m", "nginx:alpine", "5d8f7c9b"]);
+  });
+
+  test("a deployment served without status counts as nothing ready", () => {
+    const { status: _ignored, ...bare } = web;
+    assert.deepEqual(deploymentTable([bare], { wide: false, now }).rows[0], ["web", "0/3", "0", "0", "3m"]);
+  });
+});
+
+describe("pod table", () => {
+  const running = pod("web-abc12", {
+    node: "node-1",
+    status: { phase: "Running", ip: "172.30.0.2", restarts: 1 },
+  });
+  const pending = pod("web-def34", { status: { phase: "Pending", restarts: 0, message: "no ready\nnodes" } });
+
+  test("plain: NAME DEPLOYMENT STATUS RESTARTS AGE", () => {
+    const table = podTable([running, pending], { wide: false, now });
+    assert.deepEqual(table.headers, ["NAME", "DEPLOYMENT", "STATUS", "RESTARTS", "AGE"]);
+    assert.deepEqual(table.rows, [
+      ["web-abc12", "web", "Running", "1", "2m"],
+      ["web-def34", "web", "Pending", "0", "2m"],
+    ]);
+  });
+
+  test("wide: node and IP (or <none>) and the reason a pod waits, on one line", () => {
+    const table = podTable([running, pending], { wide: true, now });
+    assert.deepEqual(table.headers, [
+      "NAME",
+      "DEPLOYMENT",
+      "STATUS",
+      "NODE",
+      "IP",
+      "RESTARTS",
+      "AGE",
+      "MESSAGE",
+    ]);
+    assert.deepEqual(table.rows, [
+      ["web-abc12", "web", "Running", "node-1", "172.30.0.2", "1", "2m", "<none>"],
+      ["web-def34", "web", "Pending", "<none>", "<none>", "0", "2m", "no ready nodes"],
+    ]);
+  });
+});
+
+describe("node table", () => {
+  test("PODS comes from the server's count when given, else from the counts passed in", () => {
+    const counted = nodeTable([{ ...node, pods: 7 }], new Map([["node-1", 2]]), { wide: false, now });
+    assert.deepEqual(counted.rows[0], ["node-1", "Ready", "7", "2h"]);
+    const uncounted = nodeTable([node], new Map([["node-1", 2]]), { wide: false, now });
+    assert.deepEqual(uncounted.rows[0], ["node-1", "Ready", "2", "2h"]);
+  });
+
+  test("wide shows address, capacity and sorted labels; a cordoned node says so", () => {
+    const table = nodeTable([{ ...node, schedulable: false }], new Map(), { wide: true, now });
+    assert.deepEqual(table.headers, ["NAME", "STATUS", "PODS", "AGE", "ADDRESS", "CPU", "MEMORY", "LABELS"]);
+    assert.deepEqual(table.rows[0], [
+      "node-1",
+      "Ready,SchedulingDisabled",
+      "0",
+      "2h",
+      "10.0.0.5",
+      "2",
+      "8Gi",
+      "disk=ssd,zone=a",
+    ]);
+  });
+});
+
+describe("structured output", () => {
+  test("json and yaml round-trip to the same objects", () => {
+    for (const format of ["json", "yaml"] as const) {
+      const text = formatStructured([web], format);
+      assert.ok(text.endsWith("\n"));
+      const back: unknown = format === "json" ? JSON.parse(text) : parse(text);
+      assert.deepEqual(back, [web]);
+    }
+  });
+
+  test("an empty list prints as an empty list", () => {
+    assert.equal(formatStructured([], "json"), "[]\n");
+    assert.deepEqual(parse(formatStructured([], "yaml")), []);
+  });
+});

@@ -1,0 +1,46 @@
+// Starts a worker on this machine's Docker engine (`orchestra run worker`, and inside `orchestra up`).
+import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
+import type { Store } from "../store/store.js";
+import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
+import { Worker } from "../worker/worker.js";
+
+export interface WorkerProcessOptions {
+  store: Store;
+  name?: string;
+  address?: string;
+  labels?: Record<string, string>;
+  dockerHost?: string;
+  network?: string;
+  subnet?: string;
+  dns?: { servers: string[]; search: string[] };
+  stopGraceSeconds?: number;
+}
+
+export const DEFAULT_NETWORK = "orchestra";
+
+export async function startWorker(options: WorkerProcessOptions): Promise<{ worker: Worker; stop(): Promise<void> }> {
+  const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
+  const worker = new Worker({
+    store: options.store,
+    runtime,
+    name: options.name ?? defaultNodeName(),
+    address: options.address ?? defaultNodeAddress(),
+    labels: options.labels,
+    network: { name: options.network ?? DEFAULT_NETWORK, subnet: options.subnet },
+    dns: options.dns,
+    stopGraceSeconds: options.stopGraceSeconds,
+  });
+  try {
+    await worker.start();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return {
+    worker,
+    async stop() {
+      await worker.stop();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+// The Controller component: keeps each deployment at exactly `replicas` pods of its current revision.
+// Informers on /deployments and /pods feed a work queue keyed by deployment name; only the leader works it.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { type Clock, systemClock } from "../core/clock.js";
+import { type Logger, logger as makeLogger } from "../core/logger.js";
+import type { Deployment, Pod } from "../core/types.js";
+import { Informer } from "../machinery/informer.js";
+import { LeaderLoop } from "../machinery/leader-loop.js";
+import { Reconciler } from "../machinery/reconciler.js";
+import { keys } from "../store/keys.js";
+import type { Store } from "../store/store.js";
+import { DeploymentReconciler, podsByDeployment } from "./deployment-reconciler.js";
+
+export interface ControllerOptions {
+  /** This process's name in the leader election. Default: host name, pid and a random tag. */
+  candidate?: string;
+  /** Deployments reconciled in parallel. Default 4. */
+  workers?: number;
+  /** Period of the informers' safety-net re-list (which also re-queues every deployment). Default 30 s. */
+  resyncMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export class Controller {
+  readonly deployments: Informer<Deployment>;
+  readonly pods: Informer<Pod>;
+  private readonly reconciler: DeploymentReconciler;
+  private readonly leader: LeaderLoop;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly workers: number;
+  private runner?: Reconciler<string>;
+  private started = false;
+
+  constructor(store: Store, options: ControllerOptions = {}) {
+    const candidate = options.candidate ?? defaultCandidate();
+    this.clock = options.clock ?? systemClock;
+    this.workers = options.workers ?? 4;
+    this.log = options.logger ?? makeLogger("controller", { candidate });
+    const informerOptions = { clock: this.clock, resyncMs: options.resyncMs, logger: this.log };
+    this.deployments = new Informer<Deployment>(store, keys.deployments, informerOptions);
+    this.pods = new Informer<Pod>(store, keys.pods, { ...informerOptions, index: podsByDeployment });
+    this.leader = new LeaderLoop({
+      store,
+      election: keys.elections.controller,
+      candidate,
+      clock: this.clock,
+      logger: this.log,
+      onElected: () => this.startWorking(),
+      onDeposed: () => this.stopWorking(),
+    });
+    this.reconciler = new DeploymentReconciler({
+      store,
+      deployments: this.deployments,
+      pods: this.pods,
+      lease: () => this.leader.lease,
+      clock: this.clock,
+      logger: this.log,
+    });
+    this.watchForWork();
+  }
+
+  get leading(): boolean {
+    return this.leader.leading;
+  }
+
+  /** Fills the caches, then joins the election; the leader starts reconciling. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all([this.deployments.start(), this.pods.start()]);
+    await this.leader.start();
+    this.log.info("started");
+  }
+
+  /** Stops watching, lets the reconciles in flight finish their writes, and resigns leadership. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.deployments.stop();
+    this.pods.stop();
+    await this.leader.stop();
+    this.log.info("stopped");
+  }
+
+  /** One reconcile of deployment `name` (what the workers run); writes only while leading. */
+  reconcile(name: string) {
+    return this.reconciler.reconcile(name);
+  }
+
+  /** Resolves when no deployment is queued or being reconciled (immediately when not leading). */
+  whenIdle(): Promise<void> {
+    return this.runner?.whenIdle() ?? Promise.resolve();
+  }
+
+  /** Watch events only enqueue the deployment's name; the reconcile reads the current state itself. */
+  private watchForWork(): void {
+    const enqueue = (name: string) => this.runner?.enqueue(name);
+    this.deployments.addHandlers({
+      onAdd: (name) => enqueue(name),
+      onUpdate: (name) => enqueue(name),
+      onDelete: (name) => enqueue(name),
+      onResync: () => this.enqueueAll(),
+    });
+    this.pods.addHandlers({
+      onAdd: (_id, pod) => {
+        this.reconciler.expectations.observedCreate(pod);
+        enqueue(pod.deployment);
+      },
+      onDelete: (_id, pod) => {
+        this.reconciler.expectations.observedDelete(pod);
+        enqueue(pod.deployment);
+      },
+      // Status changes do not change how many pods a deployment has: nothing to do.
+      onResync: () => this.enqueueAll(),
+    });
+  }
+
+  /** Every deployment, and every deployment that pods still name (pods of deleted deployments). */
+  private enqueueAll(): void {
+    const runner = this.runner;
+    if (!runner) return;
+    for (const name of this.deployments.names()) runner.enqueue(name);
+    for (const pod of this.pods.list()) runner.enqueue(pod.deployment);
+  }
+
+  private startWorking(): void {
+    this.reconciler.expectations.clear();
+    this.runner = new Reconciler<string>({
+      reconcile: async (name) => {
+        await this.reconciler.reconcile(name);
+      },
+      workers: this.workers,
+      clock: this.clock,
+      logger: this.log,
+    });
+    this.runner.start();
+    this.enqueueAll();
+    this.log.info({ deployments: this.deployments.size, pods: this.pods.size }, "leading: reconciling");
+  }
+
+  private async stopWorking(): Promise<void> {
+    const runner = this.runner;
+    this.runner = undefined;
+    await runner?.stop();
+    this.log.info("no longer leading: stopped reconciling");
+  }
+}
+
+function defaultCandidate(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
+}

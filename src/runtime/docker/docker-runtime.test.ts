@@ -1,0 +1,230 @@
+// The Docker runtime against the real engine: the shared contract, the demo image answering HTTP, what the
+// engine is told, and the event stream's recovery (against a stand-in engine on a unix socket).
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import Docker from "dockerode";
+import { DEMO_IMAGE, DEMO_PORT, ensureTestImages, TEST_IMAGE } from "../../../test/support/images.js";
+import { runtimeContract } from "../contract.js";
+import { LABEL_MANAGED } from "../labels.js";
+import type { RuntimeEvent } from "../runtime.js";
+import { DockerRuntime } from "./docker-runtime.js";
+
+runtimeContract("docker", async () => {
+  await ensureTestImages();
+  return { runtime: new DockerRuntime(), image: TEST_IMAGE };
+});
+
+describe("DockerRuntime on the real engine", () => {
+  const docker = new Docker({ socketPath: "/var/run/docker.sock" });
+  const runtime = new DockerRuntime({ dockerHost: "unix:///var/run/docker.sock" });
+  const run = randomBytes(4).toString("hex");
+  const network = `orchestra-test-${run}`;
+  const subnet = `10.208.${randomBytes(1)[0]}.0/24`;
+  const labels = { [LABEL_MANAGED]: "true", "orchestra.test-run": run };
+
+  before(async () => {
+    await ensureTestImages();
+    await runtime.ensureNetwork({ name: network, subnet });
+  });
+  after(async () => {
+    for (const container of await runtime.list({ labels })) await runtime.remove(container.id);
+    await runtime.removeNetwork(network);
+    await runtime.close();
+  });
+
+  test("the demo image answers HTTP with its pod's name on the IP the runtime reports, and stops at once", async () => {
+    const pod = `web-${run}`;
+    const info = await runtime.start({
+      name: `orchestra-test-${run}-hello`,
+      image: DEMO_IMAGE,
+      env: { ORCHESTRA_POD_NAME: pod },
+      labels,
+      network,
+      ports: [{ containerPort: DEMO_PORT, protocol: "tcp" }],
+    });
+    assert.ok(info.ip);
+    const body = await fetchWithRetry(`http://${info.ip}:${DEMO_PORT}/`);
+    assert.equal(body, `hello from ${pod}\n`);
+
+    // The image traps SIGTERM: stop returns long before the 10 s grace period.
+    const began = Date.now();
+    await runtime.stop(info.id, { timeoutSeconds: 10 });
+    assert.ok(Date.now() - began < 5000, `stop took ${Date.now() - began} ms`);
+    assert.equal((await runtime.inspect(info.id))?.exitCode, 0);
+  });
+
+  test("without ORCHESTRA_POD_NAME the demo image answers with its hostname", async () => {
+    const info = await runtime.start({
+      name: `orchestra-test-${run}-hostname`,
+      image: DEMO_IMAGE,
+      hostname: `host-${run}`,
+      labels,
+      network,
+    });
+    assert.equal(await fetchWithRetry(`http://${info.ip}:${DEMO_PORT}/`), `hello from host-${run}\n`);
+  });
+
+  test("the engine gets the spec's limits, DNS, env, hostname and no restart policy", async () => {
+    const info = await runtime.start({
+      name: `orchestra-test-${run}-spec`,
+      image: TEST_IMAGE,
+      command: ["sleep", "3600"],
+      env: { GREETING: "hi there" },
+      hostname: "pod-1",
+      labels,
+      network,
+      dns: ["10.208.0.53"],
+      dnsSearch: ["cluster.local"],
+      resources: { cpu: 250, memory: 64 * 2 ** 20 },
+      ports: [{ containerPort: 8080, protocol: "tcp" }],
+    });
+    const seen = await docker.getContainer(info.id).inspect();
+    assert.equal(seen.HostConfig.NanoCpus, 250_000_000);
+    assert.equal(seen.HostConfig.Memory, 64 * 2 ** 20);
+    assert.deepEqual(seen.HostConfig.Dns, ["10.208.0.53"]);
+    assert.deepEqual(seen.HostConfig.DnsSearch, ["cluster.local"]);
+    assert.equal(seen.HostConfig.RestartPolicy?.Name, "no");
+    assert.equal(seen.Config.Hostname, "pod-1");
+    assert.ok(seen.Config.Env.includes("GREETING=hi there"));
+    assert.deepEqual(Object.keys(seen.Config.ExposedPorts ?? {}), ["8080/tcp"]);
+    assert.deepEqual(Object.keys(seen.NetworkSettings.Networks), [network]);
+    const inside = await runtime.exec(info.id, [
+      "sh",
+      "-c",
+      "echo $GREETING; hostname; cat /etc/resolv.conf",
+    ]);
+    assert.match(inside.output, /^hi there\npod-1\n/);
+    assert.match(inside.output, /search cluster\.local/);
+  });
+
+  test("a container killed behind Orchestra's back is reported within a second", async () => {
+    const deaths: RuntimeEvent[] = [];
+    const subscription = runtime.events((e) => e.type === "die" && deaths.push(e), { labels });
+    try {
+      await subscription.ready;
+      const info = await runtime.start({
+        name: `orchestra-test-${run}-victim`,
+        image: TEST_IMAGE,
+        command: ["sleep", "3600"],
+        labels,
+        network,
+      });
+      const killedAt = Date.now();
+      await docker.getContainer(info.id).kill();
+      while (!deaths.some((e) => e.id === info.id) && Date.now() - killedAt < 1000) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const death = deaths.find((e) => e.id === info.id);
+      assert.equal(death?.exitCode, 137);
+      assert.equal(death?.name, `orchestra-test-${run}-victim`);
+    } finally {
+      subscription.stop();
+    }
+  });
+
+  test("two runtimes racing to create one network end up sharing it", async () => {
+    const name = `orchestra-test-${run}-race`;
+    const other = new DockerRuntime();
+    try {
+      const [a, b] = await Promise.all([
+        runtime.ensureNetwork({ name, subnet: `10.209.${randomBytes(1)[0]}.0/24` }),
+        other.ensureNetwork({ name, subnet: `10.210.${randomBytes(1)[0]}.0/24` }),
+      ]);
+      assert.deepEqual(a, b);
+      const named = await docker.listNetworks({ filters: { name: [name] } });
+      assert.equal(named.filter((n) => n.Name === name).length, 1);
+    } finally {
+      await runtime.removeNetwork(name);
+      await other.close();
+    }
+  });
+});
+
+describe("DockerRuntime event stream", () => {
+  test("reconnects when the stream breaks, resumes from the last event and skips replayed ones", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "orchestra-engine-"));
+    const socketPath = join(dir, "docker.sock");
+    const requests: URL[] = [];
+    const open: ServerResponse[] = [];
+    const first = engineEvent("c1", "start", 1_700_000_000_123_456_000);
+    const second = engineEvent("c1", "die", 1_700_000_001_000_000_000, { exitCode: "3" });
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://engine");
+      requests.push(url);
+      res.writeHead(200, { "content-type": "application/json" });
+      if (requests.length === 1) {
+        // The engine goes away after one event.
+        res.end(`${JSON.stringify(first)}\n`);
+      } else {
+        // Replays from `since` on (the first event again), then a new one; stays open.
+        res.write(`${JSON.stringify(first)}\n${JSON.stringify(second)}\n`);
+        open.push(res);
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const runtime = new DockerRuntime({ socketPath });
+    try {
+      const seen: RuntimeEvent[] = [];
+      let reconnects = 0;
+      const subscription = runtime.events((e) => seen.push(e), {
+        labels: { "orchestra.node": "n1" },
+        onReconnect: () => reconnects++,
+      });
+      await subscription.ready;
+      const deadline = Date.now() + 5000;
+      while (seen.length < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      assert.deepEqual(
+        seen.map((e) => [e.type, e.id, e.exitCode, e.labels]),
+        [
+          ["start", "c1", undefined, { "orchestra.node": "n1" }],
+          ["die", "c1", 3, { "orchestra.node": "n1" }],
+        ],
+      );
+      assert.equal(reconnects, 1);
+      assert.equal(requests.length, 2);
+      assert.equal(requests[0]?.searchParams.get("since"), null);
+      assert.match(requests[1]?.searchParams.get("since") ?? "", /^1700000000\.1234\d{5}$/);
+      const filters = JSON.parse(requests[1]?.searchParams.get("filters") ?? "{}");
+      assert.deepEqual(filters.label, ["orchestra.node=n1"]);
+      assert.deepEqual(filters.type, ["container"]);
+    } finally {
+      await runtime.close();
+      for (const res of open) res.end();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function engineEvent(id: string, action: string, timeNano: number, extra: Record<string, string> = {}) {
+  return {
+    Type: "container",
+    Action: action,
+    Actor: { ID: id, Attributes: { name: "pod", image: "img", "orchestra.node": "n1", ...extra } },
+    time: Math.floor(timeNano / 1e9),
+    timeNano,
+  };
+}
+
+/** The server inside needs a moment after the container starts. */
+async function fetchWithRetry(url: string): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return await response.text();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -1,0 +1,263 @@
+// ContainerRuntime on a Docker Engine through its HTTP API (dockerode). Containers get no restart policy:
+// Orchestra restarts them itself, so that every restart is seen and counted.
+import Docker from "dockerode";
+import { type Logger, logger } from "../../core/logger.js";
+import { ContainerExistsError, ContainerStartError, ImageNotFoundError } from "../errors.js";
+import type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  EventOptions,
+  EventSubscription,
+  ExecResult,
+  NetworkInfo,
+  NetworkSpec,
+  RuntimeEvent,
+  RuntimeInfo,
+} from "../runtime.js";
+import { dockerMessage, isStatus } from "./docker-errors.js";
+import { followDockerEvents } from "./docker-events.js";
+import { execInContainer } from "./docker-exec.js";
+import { type DockerConnection, formatDockerHost, parseDockerHost } from "./docker-host.js";
+import { ensureDockerNetwork, removeDockerNetwork } from "./docker-networks.js";
+
+export interface DockerRuntimeOptions {
+  /** Any `--docker-host` form (unix:///var/run/docker.sock, tcp://host:2375, ...). */
+  dockerHost?: string;
+  socketPath?: string;
+  host?: string;
+  port?: number;
+  protocol?: "http" | "https";
+}
+
+const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
+const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+
+export class DockerRuntime implements ContainerRuntime {
+  readonly connection: DockerConnection;
+  private readonly docker: Docker;
+  private readonly log: Logger;
+  private readonly subscriptions = new Set<EventSubscription>();
+  /** One pull per image at a time, however many pods want it. */
+  private readonly pulls = new Map<string, Promise<void>>();
+
+  constructor(options: DockerRuntimeOptions = {}) {
+    this.connection = resolveConnection(options);
+    this.docker = new Docker(this.connection);
+    this.log = logger("runtime.docker", { docker: formatDockerHost(this.connection) });
+  }
+
+  async info(): Promise<RuntimeInfo> {
+    const info = await this.docker.info();
+    return {
+      engine: `docker ${info.ServerVersion}`,
+      cpus: info.NCPU,
+      memoryBytes: info.MemTotal,
+      hostname: info.Name,
+    };
+  }
+
+  ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo> {
+    return ensureDockerNetwork(this.docker, spec, this.log);
+  }
+
+  removeNetwork(name: string): Promise<void> {
+    return removeDockerNetwork(this.docker, name);
+  }
+
+  async ensureImage(image: string): Promise<void> {
+    if (await this.hasImage(image)) return;
+    let pull = this.pulls.get(image);
+    if (!pull) {
+      pull = this.pull(image).finally(() => this.pulls.delete(image));
+      this.pulls.set(image, pull);
+    }
+    await pull;
+  }
+
+  async start(spec: ContainerSpec): Promise<ContainerInfo> {
+    const leftover = await this.inspect(spec.name);
+    if (leftover) {
+      if (leftover.running || leftover.state === "restarting" || leftover.state === "paused") {
+        throw new ContainerExistsError(spec.name);
+      }
+      await this.remove(leftover.id);
+    }
+    const container = await this.create(spec);
+    try {
+      await container.start();
+    } catch (err) {
+      await this.remove(container.id);
+      throw new ContainerStartError(spec.name, dockerMessage(err));
+    }
+    const info = await this.inspect(container.id);
+    if (!info) throw new ContainerStartError(spec.name, "the container vanished right after it started");
+    this.log.debug({ container: spec.name, id: info.id, ip: info.ip }, "started container");
+    return info;
+  }
+
+  async stop(id: string, options: { timeoutSeconds?: number } = {}): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: options.timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS });
+    } catch (err) {
+      // 304: already stopped; 404: gone. Both are what the caller wanted.
+      if (!isStatus(err, 304, 404)) throw new Error(`cannot stop container "${id}": ${dockerMessage(err)}`);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 409 here means a removal is already in progress.
+      if (!isStatus(err, 404, 409)) throw new Error(`cannot remove container "${id}": ${dockerMessage(err)}`);
+    }
+  }
+
+  async inspect(id: string): Promise<ContainerInfo | undefined> {
+    try {
+      return toContainerInfo(await this.docker.getContainer(id).inspect());
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(options: { labels: Record<string, string> }): Promise<ContainerInfo[]> {
+    const label = Object.entries(options.labels).map(([key, value]) => `${key}=${value}`);
+    const summaries = await this.docker.listContainers({ all: true, filters: { label } });
+    // The summaries lack exit codes and timestamps; inspect each (one may vanish meanwhile).
+    const infos = await Promise.all(summaries.map((summary) => this.inspect(summary.Id)));
+    return infos.filter((info): info is ContainerInfo => info !== undefined);
+  }
+
+  events(onEvent: (event: RuntimeEvent) => void, options: EventOptions = {}): EventSubscription {
+    const subscription = followDockerEvents(this.docker, onEvent, options, this.log);
+    this.subscriptions.add(subscription);
+    return {
+      ready: subscription.ready,
+      stop: () => {
+        subscription.stop();
+        this.subscriptions.delete(subscription);
+      },
+    };
+  }
+
+  exec(id: string, argv: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    return execInContainer(this.docker, id, argv, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+  }
+
+  async close(): Promise<void> {
+    for (const subscription of this.subscriptions) subscription.stop();
+    this.subscriptions.clear();
+  }
+
+  private async create(spec: ContainerSpec): Promise<Docker.Container> {
+    const body: Docker.ContainerCreateOptions = {
+      name: spec.name,
+      Image: spec.image,
+      Labels: spec.labels,
+      ...(spec.command ? { Cmd: spec.command } : {}),
+      ...(spec.env ? { Env: Object.entries(spec.env).map(([key, value]) => `${key}=${value}`) } : {}),
+      ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+      ...(spec.ports?.length
+        ? {
+            ExposedPorts: Object.fromEntries(spec.ports.map((p) => [`${p.containerPort}/${p.protocol}`, {}])),
+          }
+        : {}),
+      HostConfig: {
+        NetworkMode: spec.network,
+        RestartPolicy: { Name: "no" },
+        ...(spec.dns ? { Dns: spec.dns } : {}),
+        ...(spec.dnsSearch ? { DnsSearch: spec.dnsSearch } : {}),
+        ...(spec.resources?.cpu ? { NanoCpus: Math.round(spec.resources.cpu * 1e6) } : {}),
+        ...(spec.resources?.memory ? { Memory: spec.resources.memory } : {}),
+      },
+      NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } },
+    };
+    try {
+      return await this.docker.createContainer({ ...body });
+    } catch (err) {
+      if (isStatus(err, 409)) throw new ContainerExistsError(spec.name);
+      if (!isStatus(err, 404) || !/no such image/i.test(dockerMessage(err))) {
+        throw new ContainerStartError(spec.name, dockerMessage(err));
+      }
+    }
+    // Like `docker run`: a missing image is pulled, then the create is tried once more.
+    await this.ensureImage(spec.image);
+    try {
+      return await this.docker.createContainer({ ...body });
+    } catch (err) {
+      throw new ContainerStartError(spec.name, dockerMessage(err));
+    }
+  }
+
+  private async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch (err) {
+      if (isStatus(err, 404)) return false;
+      throw err;
+    }
+  }
+
+  private async pull(image: string): Promise<void> {
+    this.log.info({ image }, "pulling image");
+    try {
+      const progress = await this.docker.pull(image);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve()));
+      });
+    } catch (err) {
+      throw new ImageNotFoundError(image, dockerMessage(err));
+    }
+    // A pull can "succeed" yet leave nothing under this reference (e.g. a digest of another platform).
+    if (!(await this.hasImage(image)))
+      throw new ImageNotFoundError(image, "the pull finished without the image");
+  }
+}
+
+function resolveConnection(options: DockerRuntimeOptions): DockerConnection {
+  if (options.dockerHost) return parseDockerHost(options.dockerHost);
+  if (options.socketPath) return { socketPath: options.socketPath };
+  if (options.host) {
+    const protocol = options.protocol ?? "http";
+    return { host: options.host, port: options.port ?? (protocol === "https" ? 2376 : 2375), protocol };
+  }
+  return parseDockerHost();
+}
+
+function toContainerInfo(c: Docker.ContainerInspectInfo): ContainerInfo {
+  const network = c.HostConfig.NetworkMode ?? "default";
+  const networks = c.NetworkSettings.Networks ?? {};
+  const endpoint = networks[network] ?? Object.values(networks)[0];
+  const running = c.State.Running;
+  const state = c.State.Status as ContainerState;
+  const info: ContainerInfo = {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ""),
+    image: c.Config.Image,
+    labels: c.Config.Labels ?? {},
+    state,
+    running,
+    network,
+    restartCount: c.RestartCount,
+  };
+  if (!running && state !== "created") info.exitCode = c.State.ExitCode;
+  if (c.State.Error) info.error = c.State.Error;
+  if (c.State.OOMKilled) info.oomKilled = true;
+  if (endpoint?.IPAddress) info.ip = endpoint.IPAddress;
+  const startedAt = engineTime(c.State.StartedAt);
+  if (startedAt) info.startedAt = startedAt;
+  const finishedAt = engineTime(c.State.FinishedAt);
+  if (finishedAt) info.finishedAt = finishedAt;
+  return info;
+}
+
+/** The engine writes 0001-01-01T00:00:00Z for "never". */
+function engineTime(value: string | undefined): string | undefined {
+  if (!value || value.startsWith("0001-")) return undefined;
+  return new Date(value).toISOString();
+}

@@ -1,0 +1,128 @@
+// The ContainerRuntime: how a worker runs pods as containers. Implementations: docker/ (Engine API) and
+// fake/ (in memory, scripted, for simulations). No Docker type crosses this interface.
+import type { PortSpec, Resources } from "../core/types.js";
+
+/** A bridge network for pods. `subnet` (CIDR) and `gateway` are picked by the engine when omitted. */
+export interface NetworkSpec {
+  name: string;
+  subnet?: string;
+  gateway?: string;
+}
+
+export interface NetworkInfo {
+  name: string;
+  subnet: string;
+  gateway: string;
+}
+
+export interface ContainerSpec {
+  /** Unique on the engine; a stopped container of the same name is replaced, a running one is a conflict. */
+  name: string;
+  image: string;
+  /** Replaces the image's command (argv, no shell). */
+  command?: string[];
+  env?: Record<string, string>;
+  /** Orchestra's markers (see labels.ts) plus any user labels. */
+  labels: Record<string, string>;
+  /** Network to attach to (see ensureNetwork); the container's IP is on this network. */
+  network: string;
+  hostname?: string;
+  /** Name servers and search domains written into the container's resolver configuration. */
+  dns?: string[];
+  dnsSearch?: string[];
+  /** Limits: cpu in millicores, memory in bytes. */
+  resources?: Resources;
+  /** Ports the container listens on; pods are reached by IP, so nothing is published on the host. */
+  ports?: PortSpec[];
+}
+
+export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  /** The image as named in the spec, e.g. `orchestra/hello:latest`. */
+  image: string;
+  labels: Record<string, string>;
+  state: ContainerState;
+  running: boolean;
+  /** Set once the container has stopped. */
+  exitCode?: number;
+  /** Why the engine could not start or keep the container, when it says. */
+  error?: string;
+  oomKilled?: boolean;
+  network?: string;
+  /** Address on `network`; absent when the container is not running. */
+  ip?: string;
+  /** ISO timestamps. */
+  startedAt?: string;
+  finishedAt?: string;
+  restartCount?: number;
+}
+
+export type RuntimeEventType = "start" | "die" | "stop" | "destroy" | "oom";
+
+export interface RuntimeEvent {
+  id: string;
+  name?: string;
+  type: RuntimeEventType;
+  labels: Record<string, string>;
+  /** On `die`. */
+  exitCode?: number;
+  /** Milliseconds since the epoch, as the engine reports it. */
+  time: number;
+}
+
+export interface EventSubscription {
+  /** Resolves once the first connection to the engine's event stream is open: later events are seen. */
+  readonly ready: Promise<void>;
+  stop(): void;
+}
+
+export interface EventOptions {
+  /** Only containers carrying every one of these labels (value must match). */
+  labels?: Record<string, string>;
+  /** Told when the stream broke and was re-established: events may have been missed, so resync. */
+  onReconnect?: () => void;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** stdout and stderr, interleaved as they arrived. */
+  output: string;
+}
+
+export interface RuntimeInfo {
+  /** E.g. `docker 20.10.24` or `fake`. */
+  engine: string;
+  /** Logical CPUs and memory the engine's machine has: a worker's capacity. */
+  cpus: number;
+  memoryBytes: number;
+  hostname: string;
+}
+
+export interface ContainerRuntime {
+  info(): Promise<RuntimeInfo>;
+  /** Creates the bridge network when missing; when present, keeps it as it is and returns it. */
+  ensureNetwork(spec: NetworkSpec): Promise<NetworkInfo>;
+  /** Removes the network; a missing one is fine. Fails while containers are attached. */
+  removeNetwork(name: string): Promise<void>;
+  /** Present locally: done. Else pull it; an ImageNotFoundError when that fails. */
+  ensureImage(image: string): Promise<void>;
+  /** Creates and starts a container; the image must be present (ImageNotFoundError otherwise). */
+  start(spec: ContainerSpec): Promise<ContainerInfo>;
+  /** Stops (SIGTERM, then SIGKILL after the timeout). Missing or already stopped is fine. */
+  stop(id: string, options?: { timeoutSeconds?: number }): Promise<void>;
+  /** Removes, killing it when running. Missing is fine. */
+  remove(id: string): Promise<void>;
+  /** By id or name; undefined when there is no such container. */
+  inspect(id: string): Promise<ContainerInfo | undefined>;
+  /** Containers carrying every given label, stopped ones included. */
+  list(options: { labels: Record<string, string> }): Promise<ContainerInfo[]>;
+  /** Lifecycle events of matching containers, as they happen; the stream reconnects when it breaks. */
+  events(onEvent: (event: RuntimeEvent) => void, options?: EventOptions): EventSubscription;
+  /** Runs a command in a running container. ExecTimeoutError after `timeoutMs`. */
+  exec(id: string, argv: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** Ends event streams; the runtime is not used after. Containers keep running. */
+  close(): Promise<void>;
+}

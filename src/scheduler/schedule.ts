@@ -1,0 +1,95 @@
+// The scheduler's decision, a pure function: a snapshot of nodes and pods plus the pending pods in, the
+// bindings and the reasons why the rest cannot be placed out. No I/O; the Scheduler commits the result.
+import type { Pod } from "../core/types.js";
+import type { Pipeline } from "./framework.js";
+import { defaultPipeline } from "./pipeline.js";
+import { SchedulingState, type Snapshot } from "./state.js";
+
+export interface Binding {
+  podId: string;
+  node: string;
+}
+
+export interface Unschedulable {
+  podId: string;
+  /** Shown to the user as the pod's status message, e.g. `0/3 nodes available: 2 insufficient memory, 1 unschedulable`. */
+  message: string;
+}
+
+export interface ScheduleResult {
+  bindings: Binding[];
+  unschedulable: Unschedulable[];
+}
+
+export const NO_READY_NODES = "no ready nodes";
+
+/** Places `pending` in order; each binding counts against the nodes for the pods after it. */
+export function schedule(
+  snapshot: Snapshot,
+  pending: Pod[],
+  pipeline: Pipeline = defaultPipeline,
+): ScheduleResult {
+  const result: ScheduleResult = { bindings: [], unschedulable: [] };
+  const state = SchedulingState.from(snapshot, new Set(pending.map((pod) => pod.id)));
+  const nodes = [...snapshot.nodes].sort((a, b) => compareNames(a.name, b.name));
+
+  for (const pod of pending) {
+    if (nodes.length === 0) {
+      result.unschedulable.push({ podId: pod.id, message: NO_READY_NODES });
+      continue;
+    }
+    const reasons = new Map<string, number>();
+    let best: { name: string; scores: number[] } | undefined;
+    for (const node of nodes) {
+      const rejection = firstRejection(pipeline, node, pod, state);
+      if (rejection !== undefined) {
+        reasons.set(rejection, (reasons.get(rejection) ?? 0) + 1);
+        continue;
+      }
+      const scores = pipeline.scorers.map(({ scorer }) => scorer(node, pod, state));
+      // Nodes are visited in name order, so keeping the first of equals breaks ties by name.
+      if (!best || compareScores(scores, best.scores) > 0) best = { name: node.name, scores };
+    }
+    if (best) {
+      state.assume(pod, best.name);
+      result.bindings.push({ podId: pod.id, node: best.name });
+    } else {
+      result.unschedulable.push({ podId: pod.id, message: describeReasons(nodes.length, reasons) });
+    }
+  }
+  return result;
+}
+
+/** `0/3 nodes available: 2 insufficient memory, 1 unschedulable`: most frequent reason first. */
+export function describeReasons(nodeCount: number, reasons: Map<string, number>): string {
+  const counted = [...reasons]
+    .sort(([reasonA, countA], [reasonB, countB]) => countB - countA || compareNames(reasonA, reasonB))
+    .map(([reason, count]) => `${count} ${reason}`);
+  return `0/${nodeCount} nodes available: ${counted.join(", ")}`;
+}
+
+function firstRejection(
+  pipeline: Pipeline,
+  node: Snapshot["nodes"][number],
+  pod: Pod,
+  state: SchedulingState,
+): string | undefined {
+  for (const { filter } of pipeline.filters) {
+    const result = filter(node, pod, state);
+    if (!result.ok) return result.reason;
+  }
+  return undefined;
+}
+
+function compareScores(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const difference = (a[i] ?? 0) - (b[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** Plain code-unit order, the same on every machine (unlike localeCompare). */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,309 @@
+// The Scheduler component: informers on /pods and /nodes; unbound pods are queued and placed in batches by
+// the pure `schedule`, and the plan is committed with version-checked, fenced writes. Only the leader works.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { type Clock, systemClock } from "../core/clock.js";
+import { FencedError } from "../core/errors.js";
+import { type Logger, logger as makeLogger } from "../core/logger.js";
+import type { NodeInfo, Pod } from "../core/types.js";
+import { Informer } from "../machinery/informer.js";
+import { LeaderLoop } from "../machinery/leader-loop.js";
+import { WorkQueue } from "../machinery/work-queue.js";
+import { keys } from "../store/keys.js";
+import type { Entry, Lease, Store } from "../store/store.js";
+import { boundPod, commitPodWrites, type PodWrite, unschedulablePod } from "./binding.js";
+import type { Pipeline } from "./framework.js";
+import { defaultPipeline } from "./pipeline.js";
+import { type ScheduleResult, schedule } from "./schedule.js";
+
+export interface SchedulerOptions {
+  /** This process's name in the leader election. Default: host name, pid and a random tag. */
+  candidate?: string;
+  /**
+   * Binding transactions in flight at once. Decisions themselves run in one loop, so that every batch
+   * sees the bindings of the batch before it.
+   */
+  workers?: number;
+  /** Most pods placed in one decision. Default 500. */
+  batchSize?: number;
+  /** Period of the informers' safety-net re-list (which also re-queues every unbound pod). Default 30 s. */
+  resyncMs?: number;
+  pipeline?: Pipeline;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** How long a binding we wrote counts even though the pod cache does not show it yet. */
+const ASSUME_TTL_MS = 30_000;
+
+export class Scheduler {
+  readonly pods: Informer<Pod>;
+  readonly nodes: Informer<NodeInfo>;
+  private readonly leader: LeaderLoop;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+  private readonly workers: number;
+  private readonly batchSize: number;
+  private readonly pipeline: Pipeline;
+  /** Bindings written but not yet seen in the pod cache: pod id → node. Counted in every snapshot. */
+  private readonly assumed = new Map<string, { node: string; at: number }>();
+  /** Pods that fit nowhere last time: tried again when nodes change or capacity frees up. */
+  private readonly unschedulable = new Set<string>();
+  private queue?: WorkQueue<string>;
+  private loop?: Promise<void>;
+  private idleWaiters: (() => void)[] = [];
+  private started = false;
+
+  constructor(
+    private readonly store: Store,
+    options: SchedulerOptions = {},
+  ) {
+    const candidate = options.candidate ?? `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
+    this.clock = options.clock ?? systemClock;
+    this.workers = options.workers ?? 4;
+    this.batchSize = options.batchSize ?? 500;
+    this.pipeline = options.pipeline ?? defaultPipeline;
+    this.log = options.logger ?? makeLogger("scheduler", { candidate });
+    const informerOptions = { clock: this.clock, resyncMs: options.resyncMs, logger: this.log };
+    this.pods = new Informer<Pod>(store, keys.pods, informerOptions);
+    this.nodes = new Informer<NodeInfo>(store, keys.nodes, informerOptions);
+    this.leader = new LeaderLoop({
+      store,
+      election: keys.elections.scheduler,
+      candidate,
+      clock: this.clock,
+      logger: this.log,
+      onElected: () => this.startWorking(),
+      onDeposed: () => this.stopWorking(),
+    });
+    this.watchForWork();
+  }
+
+  get leading(): boolean {
+    return this.leader.leading;
+  }
+
+  /** Fills the caches, then joins the election; the leader starts scheduling. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await Promise.all([this.pods.start(), this.nodes.start()]);
+    await this.leader.start();
+    this.log.info("started");
+  }
+
+  /** Stops watching, lets the batch in flight finish its writes, and resigns leadership. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.pods.stop();
+    this.nodes.stop();
+    await this.leader.stop();
+    this.log.info("stopped");
+  }
+
+  /** Resolves when no pod is queued or being placed (immediately when not leading). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Watch events only enqueue pod ids. */
+  private watchForWork(): void {
+    const enqueue = (id: string) => this.queue?.add(id);
+    this.pods.addHandlers({
+      onAdd: (id, pod) => {
+        if (pod.node === undefined) enqueue(id);
+        else this.assumed.delete(id);
+      },
+      onUpdate: (id, old, pod) => {
+        if (pod.node !== undefined) {
+          this.assumed.delete(id);
+          this.unschedulable.delete(id);
+        } else if (old.node !== undefined) {
+          enqueue(id); // unbound by someone: place it again
+        }
+      },
+      onDelete: (id, pod) => {
+        this.assumed.delete(id);
+        this.unschedulable.delete(id);
+        // A bound pod gone frees capacity on its node.
+        if (pod.node !== undefined) this.retryUnschedulable();
+      },
+      onResync: () => this.enqueueUnbound(),
+    });
+    this.nodes.addHandlers({
+      onAdd: () => this.retryUnschedulable(),
+      onUpdate: (_name, old, node) => {
+        if (
+          old.schedulable !== node.schedulable ||
+          old.address !== node.address ||
+          JSON.stringify(old.capacity) !== JSON.stringify(node.capacity)
+        ) {
+          this.retryUnschedulable();
+        }
+      },
+      // Pods bound to a node that is gone keep their binding here. Moving them is fault handling: a node
+      // lifecycle loop (beside the controller) will decide when a node is lost and unbind or replace its
+      // pods; the scheduler then sees them as unbound pods like any other.
+      onDelete: () => this.retryUnschedulable(),
+      onResync: () => this.enqueueUnbound(),
+    });
+  }
+
+  private retryUnschedulable(): void {
+    if (!this.queue) return;
+    for (const id of this.unschedulable) this.queue.add(id);
+  }
+
+  private enqueueUnbound(): void {
+    if (!this.queue) return;
+    for (const entry of this.pods.entries()) {
+      if (entry.value.node === undefined) this.queue.add(entry.value.id);
+    }
+  }
+
+  private startWorking(): void {
+    this.assumed.clear();
+    this.unschedulable.clear();
+    const queue = new WorkQueue<string>({ clock: this.clock });
+    this.queue = queue;
+    this.loop = this.run(queue);
+    this.enqueueUnbound();
+    this.log.info({ nodes: this.nodes.size, pods: this.pods.size }, "leading: scheduling");
+  }
+
+  private async stopWorking(): Promise<void> {
+    const queue = this.queue;
+    this.queue = undefined;
+    queue?.shutDown();
+    await this.loop;
+    this.loop = undefined;
+    this.wakeIdle();
+    this.log.info("no longer leading: stopped scheduling");
+  }
+
+  private async run(queue: WorkQueue<string>): Promise<void> {
+    for (;;) {
+      const ids = await queue.getBatch(this.batchSize);
+      if (ids.length === 0) return;
+      try {
+        await this.scheduleBatch(ids, queue);
+      } catch (err) {
+        if (err instanceof FencedError) {
+          // The lease is gone; the store's deposed notice follows. Place nothing more meanwhile.
+          this.log.warn({ err: err.message }, "binding fenced: no longer the leader");
+          queue.shutDown();
+        } else {
+          this.log.warn({ err, pods: ids.length }, "scheduling batch failed: retrying with backoff");
+          for (const id of ids) queue.addRateLimited(id);
+        }
+      } finally {
+        for (const id of ids) queue.done(id);
+      }
+      if (this.isIdle()) this.wakeIdle();
+    }
+  }
+
+  /** One decision over the queued pods that are still unbound, and its commit. */
+  private async scheduleBatch(ids: string[], queue: WorkQueue<string>): Promise<void> {
+    const lease = this.leader.lease;
+    if (!lease) return;
+    const pending: Readonly<Entry<Pod>>[] = [];
+    for (const id of ids) {
+      const entry = this.pods.entry(id);
+      if (entry && entry.value.node === undefined && !this.assumed.has(id)) pending.push(entry);
+    }
+    if (pending.length === 0) return;
+    // Oldest first, so a burst of new pods cannot starve the ones waiting longest.
+    pending.sort(
+      (a, b) => compare(a.value.createdAt, b.value.createdAt) || compare(a.value.name, b.value.name),
+    );
+
+    const result = schedule(
+      { nodes: this.nodes.list(), pods: this.podsWithAssumedBindings() },
+      pending.map((entry) => entry.value),
+      this.pipeline,
+    );
+    await this.commit(result, pending, lease, queue);
+  }
+
+  private async commit(
+    result: ScheduleResult,
+    pending: Readonly<Entry<Pod>>[],
+    lease: Lease,
+    queue: WorkQueue<string>,
+  ): Promise<void> {
+    const byId = new Map(pending.map((entry) => [entry.value.id, entry]));
+    const nowMs = this.clock.now();
+    const now = new Date(nowMs).toISOString();
+    const writes: PodWrite[] = [];
+    for (const { podId, node } of result.bindings) {
+      const entry = byId.get(podId) as Readonly<Entry<Pod>>;
+      this.assumed.set(podId, { node, at: nowMs });
+      writes.push({ id: podId, version: entry.version, value: boundPod(entry.value, node, now) });
+    }
+    for (const { podId, message } of result.unschedulable) {
+      const entry = byId.get(podId) as Readonly<Entry<Pod>>;
+      this.unschedulable.add(podId);
+      if (entry.value.status.message === message) continue;
+      writes.push({ id: podId, version: entry.version, value: unschedulablePod(entry.value, message, now) });
+    }
+    let outcome: Awaited<ReturnType<typeof commitPodWrites>>;
+    try {
+      outcome = await commitPodWrites(this.store, lease, writes, { concurrency: this.workers });
+    } catch (err) {
+      for (const { podId } of result.bindings) this.assumed.delete(podId);
+      throw err;
+    }
+    const bindingIds = new Set(result.bindings.map((binding) => binding.podId));
+    let bound = 0;
+    for (const id of outcome.written) {
+      queue.forget(id);
+      if (bindingIds.has(id)) {
+        bound++;
+        this.unschedulable.delete(id);
+        this.log.debug({ pod: id, node: this.assumed.get(id)?.node }, "bound");
+      }
+    }
+    for (const { id, error } of outcome.failed) {
+      // Changed or gone since we read it: the watch brings the new version, then we look again.
+      this.assumed.delete(id);
+      this.log.debug({ pod: id, err: error }, "pod write failed: retrying");
+      queue.addRateLimited(id);
+    }
+    for (const { podId, message } of result.unschedulable)
+      this.log.debug({ pod: podId, message }, "unschedulable");
+    this.log.info(
+      { bound, unschedulable: result.unschedulable.length, retrying: outcome.failed.length },
+      "batch scheduled",
+    );
+  }
+
+  /** The cached pods with the bindings we wrote and the cache has not shown yet. */
+  private podsWithAssumedBindings(): Pod[] {
+    const expiredBefore = this.clock.now() - ASSUME_TTL_MS;
+    for (const [id, { at }] of this.assumed) if (at < expiredBefore) this.assumed.delete(id);
+    const pods = this.pods.list();
+    if (this.assumed.size === 0) return pods;
+    return pods.map((pod) => {
+      const assumed = pod.node === undefined ? this.assumed.get(pod.id) : undefined;
+      return assumed ? { ...pod, node: assumed.node } : pod;
+    });
+  }
+
+  private isIdle(): boolean {
+    const queue = this.queue;
+    return !queue || queue.isShutDown || (queue.length === 0 && queue.inFlight === 0);
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
