@@ -7,8 +7,11 @@ import { type CliIo, processIo } from "./cli-io.js";
 import { registerApply } from "./commands/apply.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDeploy } from "./commands/deploy.js";
+import { registerDown } from "./commands/down.js";
 import { registerGet } from "./commands/get.js";
+import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
+import { registerUp } from "./commands/up.js";
 import { addGlobalOptions } from "./global-options.js";
 
 /** Adds one command (or a group of them) to the program. */
@@ -21,6 +24,9 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerScale,
   registerDelete,
   registerApply,
+  registerUp,
+  registerRun,
+  registerDown,
 ];
 
 function packageVersion(): string {

@@ -52,7 +52,7 @@ export class Informer<T> {
   ) {
     this.clock = options.clock ?? systemClock;
     this.resyncMs = options.resyncMs ?? 30_000;
-    this.log = options.logger ?? makeLogger("informer", { dir });
+    this.log = (options.logger ?? makeLogger("informer")).child({ dir });
     this.indexOf = options.index;
   }
 
@@ -140,6 +140,7 @@ export class Informer<T> {
     if (!this.running || !this.synced || this.touched) return;
     const touched = new Set<string>();
     this.touched = touched;
+    const generation = this.generation;
     let listed: Entry<T>[];
     try {
       listed = await this.store.list<T>(this.dir);
@@ -149,7 +150,8 @@ export class Informer<T> {
     } finally {
       this.touched = undefined;
     }
-    if (!this.running) return;
+    // A watch (re)started meanwhile brought a listing at least as new as ours.
+    if (!this.running || generation !== this.generation) return;
     this.replaceAll(listed, touched);
     this.emitResync();
   }
@@ -173,11 +175,8 @@ export class Informer<T> {
       const cancel = this.clock.setTimeout(() => {
         if (generation === this.generation) void this.startWatch();
       }, delay);
-      const previous = this.cancelRetry;
-      this.cancelRetry = () => {
-        previous?.();
-        cancel();
-      };
+      this.cancelRetry?.();
+      this.cancelRetry = cancel;
       return;
     }
     if (generation !== this.generation) {

@@ -33,26 +33,33 @@ export function schedule(
   const state = SchedulingState.from(snapshot, new Set(pending.map((pod) => pod.id)));
   const nodes = [...snapshot.nodes].sort((a, b) => compareNames(a.name, b.name));
 
+  // Two score buffers reused for every node: the best so far and the candidate's.
+  let bestScores = new Float64Array(pipeline.scorers.length);
+  let scores = new Float64Array(pipeline.scorers.length);
   for (const pod of pending) {
     if (nodes.length === 0) {
       result.unschedulable.push({ podId: pod.id, message: NO_READY_NODES });
       continue;
     }
     const reasons = new Map<string, number>();
-    let best: { name: string; scores: number[] } | undefined;
+    let best: string | undefined;
     for (const node of nodes) {
       const rejection = firstRejection(pipeline, node, pod, state);
       if (rejection !== undefined) {
         reasons.set(rejection, (reasons.get(rejection) ?? 0) + 1);
         continue;
       }
-      const scores = pipeline.scorers.map(({ scorer }) => scorer(node, pod, state));
+      for (let i = 0; i < pipeline.scorers.length; i++)
+        scores[i] = pipeline.scorers[i]?.scorer(node, pod, state) ?? 0;
       // Nodes are visited in name order, so keeping the first of equals breaks ties by name.
-      if (!best || compareScores(scores, best.scores) > 0) best = { name: node.name, scores };
+      if (best === undefined || compareScores(scores, bestScores) > 0) {
+        best = node.name;
+        [bestScores, scores] = [scores, bestScores];
+      }
     }
-    if (best) {
-      state.assume(pod, best.name);
-      result.bindings.push({ podId: pod.id, node: best.name });
+    if (best !== undefined) {
+      state.assume(pod, best);
+      result.bindings.push({ podId: pod.id, node: best });
     } else {
       result.unschedulable.push({ podId: pod.id, message: describeReasons(nodes.length, reasons) });
     }
@@ -81,7 +88,7 @@ function firstRejection(
   return undefined;
 }
 
-function compareScores(a: number[], b: number[]): number {
+function compareScores(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i++) {
     const difference = (a[i] ?? 0) - (b[i] ?? 0);
     if (difference !== 0) return difference;

@@ -30,6 +30,7 @@ import {
   type FakeRule,
   normalizeImage,
 } from "./fake-behaviour.js";
+import { FakeNetwork } from "./fake-network.js";
 
 export interface FakeRuntimeOptions {
   /** Names the engine (and seeds its container ids); default `fake-<n>`. */

@@ -1,0 +1,56 @@
+// `orchestra up`: the all-in-one on this machine, until SIGINT/SIGTERM.
+import type { Command } from "commander";
+import { logger } from "../../core/logger.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../cmd/api.js";
+import { runUntilSignal } from "../../cmd/lifecycle.js";
+import { readToken } from "../../cmd/token.js";
+import { up } from "../../cmd/up.js";
+import type { CliIo } from "../cli-io.js";
+import { parsePort } from "./process-options.js";
+
+interface UpFlags {
+  dataDir: string;
+  apiHost: string;
+  apiPort: string;
+  tokenFile?: string;
+  dockerHost?: string;
+  name?: string;
+  network?: string;
+  subnet?: string;
+}
+
+export function registerUp(program: Command, io: CliIo): void {
+  program
+    .command("up")
+    .description("run everything on this machine: API server, controller, scheduler, a worker (embedded store)")
+    .option("--data-dir <dir>", "where the embedded store keeps its data", ".orchestra")
+    .option("--api-host <host>", "address the API server binds", DEFAULT_API_HOST)
+    .option("--api-port <port>", "port of the API server", String(DEFAULT_API_PORT))
+    .option("--token-file <file>", "require this bearer token on the API (or env ORCHESTRA_TOKEN)")
+    .option("--docker-host <url>", "Docker engine (default DOCKER_HOST or the local socket)")
+    .option("--name <node>", "name of this machine's node (default: host name)")
+    .option("--network <name>", "bridge network for pods (default orchestra)")
+    .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
+    .action(async (flags: UpFlags) => {
+      const cluster = await up({
+        dataDir: flags.dataDir,
+        apiHost: flags.apiHost,
+        apiPort: parsePort(flags.apiPort, "api-port"),
+        token: readToken(flags.tokenFile, io.env),
+        dockerHost: flags.dockerHost,
+        nodeName: flags.name,
+        network: flags.network,
+        subnet: flags.subnet,
+      });
+      io.out(
+        [
+          `Orchestra is up: API at ${cluster.apiUrl}, node "${cluster.nodeName}", data in ${flags.dataDir}`,
+          `Deploy something:  orchestra deploy web --image orchestra/hello --replicas 3`,
+          `Then:              orchestra get pods -o wide`,
+          "Stop with Ctrl-C (containers keep running and are adopted on the next start; `orchestra down` removes them).",
+          "",
+        ].join("\n"),
+      );
+      await runUntilSignal(cluster.components, logger("up"));
+    });
+}
