@@ -15,7 +15,10 @@ export interface OpenedStore {
 /** Default ZooKeeper session timeout: the bound within which a dead worker's node disappears. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 4000;
 
-export async function openStore(url: string, options: { sessionTimeoutMs?: number } = {}): Promise<OpenedStore> {
+export async function openStore(
+  url: string,
+  options: { sessionTimeoutMs?: number } = {},
+): Promise<OpenedStore> {
   const location = parseStoreUrl(url);
   if (location.kind === "embedded") {
     const backend = EmbeddedBackend.open(location.dir);

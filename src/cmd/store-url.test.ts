@@ -4,7 +4,10 @@ import { ValidationError } from "../core/errors.js";
 import { parseStoreUrl } from "./store-url.js";
 
 test("embedded store location", () => {
-  assert.deepEqual(parseStoreUrl("embedded:/var/lib/orchestra"), { kind: "embedded", dir: "/var/lib/orchestra" });
+  assert.deepEqual(parseStoreUrl("embedded:/var/lib/orchestra"), {
+    kind: "embedded",
+    dir: "/var/lib/orchestra",
+  });
   assert.throws(() => parseStoreUrl("embedded:"), ValidationError);
 });
 
@@ -23,6 +26,10 @@ test("zookeeper ensemble with and without a root path", () => {
 
 test("bad store locations name the store option", () => {
   for (const bad of ["zk://", "zk://host", "zk://host:99999", "zk://h:1/bad path", "http://x", "mysql://x"]) {
-    assert.throws(() => parseStoreUrl(bad), (e: unknown) => e instanceof ValidationError && e.field === "store", bad);
+    assert.throws(
+      () => parseStoreUrl(bad),
+      (e: unknown) => e instanceof ValidationError && e.field === "store",
+      bad,
+    );
   }
 });

@@ -11,12 +11,20 @@ export const DEFAULT_ZOOKEEPER_ROOT = "/orchestra";
 export function parseStoreUrl(url: string): StoreLocation {
   if (url.startsWith("embedded:")) {
     const dir = url.slice("embedded:".length);
-    if (dir === "") throw new ValidationError("store", "embedded: needs a directory, e.g. embedded:/var/lib/orchestra");
+    if (dir === "")
+      throw new ValidationError("store", "embedded: needs a directory, e.g. embedded:/var/lib/orchestra");
     return { kind: "embedded", dir };
   }
   if (url.startsWith("zk://")) {
     const location = parseZooKeeperUrl(url, "store");
-    return { kind: "zookeeper", connectString: location.connectString, root: location.root ?? DEFAULT_ZOOKEEPER_ROOT };
+    return {
+      kind: "zookeeper",
+      connectString: location.connectString,
+      root: location.root ?? DEFAULT_ZOOKEEPER_ROOT,
+    };
   }
-  throw new ValidationError("store", `"${url}" is neither embedded:DIR nor zk://host:port[,host:port...][/root]`);
+  throw new ValidationError(
+    "store",
+    `"${url}" is neither embedded:DIR nor zk://host:port[,host:port...][/root]`,
+  );
 }

@@ -19,6 +19,7 @@ export interface UpOptions {
   nodeName?: string;
   network?: string;
   subnet?: string;
+  stopGraceSeconds?: number;
 }
 
 export interface RunningCluster {
@@ -50,6 +51,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
       dockerHost: options.dockerHost,
       network: options.network,
       subnet: options.subnet,
+      stopGraceSeconds: options.stopGraceSeconds,
       // The all-in-one's node is this machine; pods are reached on their bridge addresses from here.
       address: "127.0.0.1",
     });

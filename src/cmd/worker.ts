@@ -18,7 +18,9 @@ export interface WorkerProcessOptions {
 
 export const DEFAULT_NETWORK = "orchestra";
 
-export async function startWorker(options: WorkerProcessOptions): Promise<{ worker: Worker; stop(): Promise<void> }> {
+export async function startWorker(
+  options: WorkerProcessOptions,
+): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
   const worker = new Worker({
     store: options.store,

@@ -10,7 +10,7 @@ import { LeaderLoop } from "../machinery/leader-loop.js";
 import { Reconciler } from "../machinery/reconciler.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
-import { DeploymentReconciler, podsByDeployment } from "./deployment-reconciler.js";
+import { DeploymentReconciler, podsByDeployment, type ReconcileOutcome } from "./deployment-reconciler.js";
 
 export interface ControllerOptions {
   /** This process's name in the leader election. Default: host name, pid and a random tag. */
@@ -86,7 +86,7 @@ export class Controller {
   }
 
   /** One reconcile of deployment `name` (what the workers run); writes only while leading. */
-  reconcile(name: string) {
+  reconcile(name: string): Promise<ReconcileOutcome> {
     return this.reconciler.reconcile(name);
   }
 

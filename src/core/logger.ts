@@ -3,10 +3,14 @@ import { pino } from "pino";
 
 export type Logger = pino.Logger;
 
-const root = pino({
-  level: process.env.ORCHESTRA_LOG_LEVEL ?? (process.env.NODE_TEST_CONTEXT ? "silent" : "info"),
-  base: undefined,
-});
+// Logs go to stderr: stdout is for what a command prints for the user (tables, start-up banner).
+const root = pino(
+  {
+    level: process.env.ORCHESTRA_LOG_LEVEL ?? (process.env.NODE_TEST_CONTEXT ? "silent" : "info"),
+    base: undefined,
+  },
+  pino.destination(2),
+);
 
 export function logger(component: string, bindings: Record<string, unknown> = {}): Logger {
   return root.child({ component, ...bindings });

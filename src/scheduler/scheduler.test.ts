@@ -57,8 +57,8 @@ describe("Scheduler on the embedded store", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function startScheduler(candidate = "s1"): Promise<Scheduler> {
-    const scheduler = new Scheduler(backend.connect(), { candidate, resyncMs: 0 });
+  async function startScheduler(candidate = "s1", batchSize?: number): Promise<Scheduler> {
+    const scheduler = new Scheduler(backend.connect(), { candidate, resyncMs: 0, batchSize });
     schedulers.push(scheduler);
     await scheduler.start();
     return scheduler;
@@ -90,6 +90,16 @@ describe("Scheduler on the embedded store", () => {
       assert.equal(entry.value.status.phase, "Pending");
       assert.equal(entry.value.status.message, undefined);
     }
+  });
+
+  test("counts its own bindings before the pod cache shows them (one pod per batch)", async () => {
+    await store.set(keys.node("n1"), node("n1"));
+    await store.set(keys.node("n2"), node("n2"));
+    const scheduler = await startScheduler("s1", 1);
+    await eventually(() => assert.equal(scheduler.leading, true));
+    const pods = Array.from({ length: 6 }, () => pod("web"));
+    await store.transaction(pods.map((p) => ({ op: "create", key: keys.pod(p.id), value: p })));
+    await eventually(async () => assert.deepEqual(placement(await storedPods()), { n1: 3, n2: 3 }));
   });
 
   test("with no nodes the pod says so, and is placed once a node registers", async () => {

@@ -36,7 +36,8 @@ export class CrashBackoff {
   crashed(podId: string): number {
     const now = this.clock.now();
     const previous = this.records.get(podId);
-    const consecutive = previous && now - previous.lastCrashAt < this.resetAfterMs ? previous.consecutive + 1 : 1;
+    const consecutive =
+      previous && now - previous.lastCrashAt < this.resetAfterMs ? previous.consecutive + 1 : 1;
     this.records.set(podId, { consecutive, lastCrashAt: now });
     return now + this.delayFor(consecutive);
   }

@@ -247,7 +247,10 @@ export class Worker {
       }));
       throw err;
     }
-    log.info({ container: started.id.slice(0, 12), ip: started.ip }, restarts ? "container restarted" : "container started");
+    log.info(
+      { container: started.id.slice(0, 12), ip: started.ip },
+      restarts ? "container restarted" : "container started",
+    );
     await this.report(podId, (status) => ({
       ...status,
       phase: "Running",

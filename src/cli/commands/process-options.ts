@@ -11,7 +11,15 @@ export function parsePort(text: string, field: string): number {
 
 export function parsePositiveInt(text: string, field: string): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || value <= 0) throw new ValidationError(field, `must be a positive integer, got "${text}"`);
+  if (!/^\d+$/.test(text) || value <= 0)
+    throw new ValidationError(field, `must be a positive integer, got "${text}"`);
+  return value;
+}
+
+export function parseSeconds(text: string, field: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text))
+    throw new ValidationError(field, `must be a whole number of seconds, got "${text}"`);
   return value;
 }
 

@@ -10,7 +10,7 @@ import { logger } from "../../core/logger.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import type { Store } from "../../store/store.js";
 import type { CliIo } from "../cli-io.js";
-import { collectLabel, parsePort, parsePositiveInt } from "./process-options.js";
+import { collectLabel, parsePort, parsePositiveInt, parseSeconds } from "./process-options.js";
 
 interface StoreFlags {
   store: string;
@@ -41,7 +41,10 @@ async function runComponent(
 function storeOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--store <url>", "embedded:DIR or zk://host:port[,host:port...][/root]").makeOptionMandatory(),
+      new Option(
+        "--store <url>",
+        "embedded:DIR or zk://host:port[,host:port...][/root]",
+      ).makeOptionMandatory(),
     )
     .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS));
 }
@@ -103,10 +106,7 @@ export function registerRun(program: Command, io: CliIo): void {
           stopGrace: string;
         },
       ) => {
-        const stopGraceSeconds = Number(flags.stopGrace);
-        if (!Number.isInteger(stopGraceSeconds) || stopGraceSeconds < 0) {
-          throw new Error(`stop-grace: must be a whole number of seconds, got "${flags.stopGrace}"`);
-        }
+        const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
         await runComponent("worker", flags, io, async (store) => {
           const worker = await startWorker({
             store,

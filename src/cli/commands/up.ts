@@ -1,12 +1,12 @@
 // `orchestra up`: the all-in-one on this machine, until SIGINT/SIGTERM.
 import type { Command } from "commander";
-import { logger } from "../../core/logger.js";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../cmd/api.js";
 import { runUntilSignal } from "../../cmd/lifecycle.js";
 import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
+import { logger } from "../../core/logger.js";
 import type { CliIo } from "../cli-io.js";
-import { parsePort } from "./process-options.js";
+import { parsePort, parseSeconds } from "./process-options.js";
 
 interface UpFlags {
   dataDir: string;
@@ -17,12 +17,15 @@ interface UpFlags {
   name?: string;
   network?: string;
   subnet?: string;
+  stopGrace: string;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
   program
     .command("up")
-    .description("run everything on this machine: API server, controller, scheduler, a worker (embedded store)")
+    .description(
+      "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
+    )
     .option("--data-dir <dir>", "where the embedded store keeps its data", ".orchestra")
     .option("--api-host <host>", "address the API server binds", DEFAULT_API_HOST)
     .option("--api-port <port>", "port of the API server", String(DEFAULT_API_PORT))
@@ -31,6 +34,7 @@ export function registerUp(program: Command, io: CliIo): void {
     .option("--name <node>", "name of this machine's node (default: host name)")
     .option("--network <name>", "bridge network for pods (default orchestra)")
     .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
+    .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
     .action(async (flags: UpFlags) => {
       const cluster = await up({
         dataDir: flags.dataDir,
@@ -41,6 +45,7 @@ export function registerUp(program: Command, io: CliIo): void {
         nodeName: flags.name,
         network: flags.network,
         subnet: flags.subnet,
+        stopGraceSeconds: parseSeconds(flags.stopGrace, "stop-grace"),
       });
       io.out(
         [
