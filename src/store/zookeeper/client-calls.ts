@@ -105,15 +105,32 @@ export function fixLastOpVersion(transaction: Transaction, version: number): voi
   last.version = version;
 }
 
+/** The parts of the client's connection manager that the store needs; the client does not expose them. */
+export interface ConnectionInternals {
+  /** The manager's own state: 1 while connecting (TCP connect, then the session handshake). */
+  state: number;
+  socket?: { connecting: boolean; destroyed: boolean; destroy(): void };
+  on(event: "state", listener: (state: number) => void): void;
+}
+
+/** The manager's state while it connects (STATES.CONNECTING in lib/ConnectionManager.js). */
+export const CONNECTING = 1;
+
+export function connectionInternals(client: Client): ConnectionInternals {
+  // Internal to node-zookeeper-client: it offers no handshake timeout and no way to abort a connection.
+  const manager = (client as unknown as { connectionManager?: ConnectionInternals }).connectionManager;
+  if (!manager || typeof manager.on !== "function") {
+    throw new Error("node-zookeeper-client changed: no connectionManager on the client");
+  }
+  return manager;
+}
+
 /**
  * Closes the client's socket at once. Used when a client is dropped (expired session, close() that got no
  * answer) or its connection looks dead; the client has no read timeout of its own.
  */
 export function dropConnection(client: Client): void {
-  // The socket is internal to the client; there is no public way to abort a connection.
-  const manager = (client as unknown as { connectionManager?: { socket?: { destroy(): void } } })
-    .connectionManager;
-  manager?.socket?.destroy();
+  connectionInternals(client).socket?.destroy();
 }
 
 /** The session id as ZooKeeper prints it (`0x` and hex, as in the server's `dump`). */

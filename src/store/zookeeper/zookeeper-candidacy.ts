@@ -36,6 +36,8 @@ export class ZooKeeperCandidacy implements Candidacy {
   private readonly token = randomUUID();
   private running = false;
   private runAgain = false;
+  /** Resigned, but our node could not be removed yet: retried on reconnect, unless the session ends. */
+  private removalPending = false;
 
   constructor(
     private readonly place: ElectionPlace,
@@ -43,6 +45,8 @@ export class ZooKeeperCandidacy implements Candidacy {
     private readonly handlers: CampaignHandlers,
     private readonly session: ZooKeeperSession,
     private readonly log: Logger,
+    /** Called once the candidacy has left for good, so that the store forgets it. */
+    private readonly retire: () => void,
   ) {}
 
   get leading(): boolean {
@@ -52,34 +56,42 @@ export class ZooKeeperCandidacy implements Candidacy {
   /** Joins the election; resolves once our node exists (elected() may already have been called). */
   async join(): Promise<void> {
     await this.createNode();
-    await this.evaluate();
+    try {
+      await this.evaluate();
+    } catch (error) {
+      // We are in line; the check runs again on reconnect.
+      if (!(error instanceof UnavailableError)) throw error;
+    }
   }
 
+  /**
+   * Leaves the election. Our node is found by our token, so that a node whose create answer was lost
+   * goes too: a node left behind would stand in line (or lead) for nobody until the session ended.
+   */
   async resign(): Promise<void> {
     if (this.resigned) return;
     this.resigned = true;
-    const node = this.node;
-    this.node = undefined;
     this.depose();
-    if (node) {
-      try {
-        await this.session.run((client) => zk.remove(client, `${this.place.path}/${node}`, -1));
-      } catch (error) {
-        // Gone already, or unreachable: then the node ends with the session.
-        if (zk.zkCode(error) !== Exception.NO_NODE && !(error instanceof UnavailableError)) throw error;
-      }
-    }
+    await this.removeOwnNodes();
   }
 
   /** The session (and with it our node) is gone: stop leading at once. */
   sessionExpired(): void {
     this.node = undefined;
     this.depose();
+    if (this.resigned && this.removalPending) {
+      this.removalPending = false;
+      this.retire();
+    }
   }
 
   /** Connected again: re-join on a new session, otherwise check whether anything changed meanwhile. */
   reconnected(): void {
-    this.schedule();
+    if (!this.resigned) {
+      this.schedule();
+    } else if (this.removalPending) {
+      this.removeOwnNodes().catch((error) => this.log.warn({ err: error }, "could not leave the election"));
+    }
   }
 
   /** A write under our lease failed its fence: we are not the leader any more, whatever we believed. */
@@ -94,6 +106,32 @@ export class ZooKeeperCandidacy implements Candidacy {
     this.resigned = true;
     this.node = undefined;
     this.depose();
+  }
+
+  private async removeOwnNodes(): Promise<void> {
+    this.node = undefined;
+    this.removalPending = true;
+    try {
+      let nodes: string[] = [];
+      try {
+        nodes = await this.session.run((client) => zk.getChildren(client, this.place.path));
+      } catch (error) {
+        if (zk.zkCode(error) !== Exception.NO_NODE) throw error;
+      }
+      for (const node of nodes.filter((n) => n.startsWith(`${this.token}-`))) {
+        try {
+          await this.session.run((client) => zk.remove(client, `${this.place.path}/${node}`, -1));
+        } catch (error) {
+          if (zk.zkCode(error) !== Exception.NO_NODE) throw error;
+        }
+      }
+    } catch (error) {
+      // Unreachable: tried again on reconnect, and the node ends with the session anyway.
+      if (error instanceof UnavailableError) return;
+      throw error;
+    }
+    this.removalPending = false;
+    this.retire();
   }
 
   private fenceKey(): string {
@@ -139,17 +177,6 @@ export class ZooKeeperCandidacy implements Candidacy {
       return;
     }
     this.node = created.slice(created.lastIndexOf("/") + 1);
-  }
-
-  /** Leaves after a failed join: removes whatever node of ours a lost answer may have left behind. */
-  async withdraw(): Promise<void> {
-    this.resigned = true;
-    this.node = undefined;
-    const nodes = await this.session.run((client) => zk.getChildren(client, this.place.path));
-    const ours = nodes.filter((n) => n.startsWith(`${this.token}-`));
-    await Promise.all(
-      ours.map((n) => this.session.run((client) => zk.remove(client, `${this.place.path}/${n}`, -1))),
-    );
   }
 
   /** Leads if our node is the lowest; otherwise watches the node just before ours. */

@@ -5,7 +5,7 @@ import type { Clock } from "../../core/clock.js";
 import { UnavailableError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { SessionState } from "../store.js";
-import { dropConnection, isConnectionCode, sessionIdText, zkCode } from "./client-calls.js";
+import * as zk from "./client-calls.js";
 
 export interface ZooKeeperSessionOptions {
   connectString: string;
@@ -26,7 +26,11 @@ export class ZooKeeperSession {
   private readonly listeners = new Set<StateListener>();
   private readonly connectWaiters = new Set<() => void>();
 
+  /** Pause after trying every server once: short, since the session timeout bounds the whole retry. */
+  private readonly spinDelayMs: number;
+
   constructor(private readonly options: ZooKeeperSessionOptions) {
+    this.spinDelayMs = Math.min(1000, Math.max(100, Math.floor(options.sessionTimeoutMs / 10)));
     this.client = this.openClient();
   }
 
@@ -36,7 +40,7 @@ export class ZooKeeperSession {
 
   /** The id of the current session, as ZooKeeper prints it (`0x...`); empty before the first connection. */
   get sessionId(): string {
-    return this.current === "connected" ? sessionIdText(this.client) : "";
+    return this.current === "connected" ? zk.sessionIdText(this.client) : "";
   }
 
   onState(listener: StateListener): () => void {
@@ -85,8 +89,8 @@ export class ZooKeeperSession {
     try {
       return await this.beforeDeadline(client, call(client), deadline);
     } catch (error) {
-      const code = zkCode(error);
-      if (isConnectionCode(code)) {
+      const code = zk.zkCode(error);
+      if (zk.isConnectionCode(code)) {
         throw new UnavailableError(`ZooKeeper connection lost (${(error as Error).message})`);
       }
       throw error;
@@ -108,22 +112,25 @@ export class ZooKeeperSession {
     client.close();
     // When disconnected, the close request cannot be sent: the server expires the session by itself.
     if (wasConnected) await closed;
-    dropConnection(client);
+    zk.dropConnection(client);
     client.removeAllListeners();
   }
 
   private openClient(): Client {
     const client = createClient(this.options.connectString, {
       sessionTimeout: this.options.sessionTimeoutMs,
-      // Retry the servers soon after trying them all; the session timeout bounds how long that may last.
-      spinDelay: Math.min(1000, Math.max(100, Math.floor(this.options.sessionTimeoutMs / 10))),
+      spinDelay: this.spinDelayMs,
       retries: 0,
     });
+    this.watchHandshake(client);
     client.on("connected", () => {
       if (client !== this.client || this.current === "closed") return;
       const fresh = this.newSession;
       this.newSession = false;
-      this.options.log.info({ session: sessionIdText(client), newSession: fresh }, "connected to ZooKeeper");
+      this.options.log.info(
+        { session: zk.sessionIdText(client), newSession: fresh },
+        "connected to ZooKeeper",
+      );
       this.setState("connected", fresh);
       for (const wake of [...this.connectWaiters]) wake();
     });
@@ -136,7 +143,7 @@ export class ZooKeeperSession {
       if (client !== this.client || this.current === "closed") return;
       this.options.log.warn("ZooKeeper session expired; opening a new session");
       // Replace the client first, so that listeners that call the store already wait for the new session.
-      dropConnection(client);
+      zk.dropConnection(client);
       client.removeAllListeners();
       this.newSession = true;
       this.client = this.openClient();
@@ -144,6 +151,31 @@ export class ZooKeeperSession {
     });
     client.connect();
     return client;
+  }
+
+  /**
+   * The client times out a TCP connect, but then waits for the server's answer to its session handshake
+   * forever: a server that accepts and never answers (one still starting, or hung) would hold it there.
+   * Like the Java client, give up on the attempt after a connect timeout, so that the client tries again.
+   */
+  private watchHandshake(client: Client): void {
+    const servers = this.options.connectString.split(",").length;
+    const limitMs = Math.floor(this.options.sessionTimeoutMs / servers) + this.spinDelayMs;
+    const manager = zk.connectionInternals(client);
+    let cancel: (() => void) | undefined;
+    manager.on("state", (state) => {
+      cancel?.();
+      cancel = undefined;
+      if (state !== zk.CONNECTING) return;
+      cancel = this.options.clock.setTimeout(() => {
+        const socket = manager.socket;
+        // Still TCP-connecting is the client's own timeout's business (it must see that socket's error).
+        if (manager.state === zk.CONNECTING && socket && !socket.connecting && !socket.destroyed) {
+          this.options.log.debug("no answer to the session handshake; trying again");
+          socket.destroy();
+        }
+      }, limitMs);
+    });
   }
 
   private setState(state: SessionState, newSession: boolean): void {
@@ -168,7 +200,7 @@ export class ZooKeeperSession {
           // The client has no read timeout: a connection that answers nothing for this long is dead to us.
           if (client === this.client && this.current === "connected") {
             this.options.log.warn("no answer from ZooKeeper; reconnecting");
-            dropConnection(client);
+            zk.dropConnection(client);
           }
         },
         Math.max(0, deadline - this.options.clock.now()),

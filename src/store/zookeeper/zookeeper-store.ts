@@ -4,7 +4,7 @@
 // package), it runs on Node's one event loop, and it has multi-op transactions (client.transaction()).
 import { CreateMode, Exception } from "node-zookeeper-client";
 import { type Clock, systemClock } from "../../core/clock.js";
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from "../../core/errors.js";
+import { ConflictError } from "../../core/errors.js";
 import { type Logger, logger } from "../../core/logger.js";
 import {
   assertKey,
@@ -22,7 +22,9 @@ import {
 } from "../store.js";
 import { ChildrenWatch } from "./children-watch.js";
 import * as zk from "./client-calls.js";
+import { decode, encode, NULL_DATA } from "./znode-data.js";
 import { byCandidacy, type ElectionPlace, ZooKeeperCandidacy } from "./zookeeper-candidacy.js";
+import { storeError } from "./zookeeper-errors.js";
 import { ZooKeeperSession } from "./zookeeper-session.js";
 import { commitTransaction } from "./zookeeper-transaction.js";
 
@@ -37,11 +39,6 @@ export interface ZooKeeperStoreOptions {
   operationTimeoutMs?: number;
   clock?: Clock;
 }
-
-/** ZooKeeper refuses packets over 1 MB (jute.maxbuffer); keep a margin for the request around the value. */
-const MAX_VALUE_BYTES = 1_000_000;
-/** Parents made for a key hold JSON null (as in the embedded store); so does a znode without data. */
-const NULL_DATA = Buffer.from("null");
 
 /** Connects, creates the root if missing, and resolves once the store is usable. */
 export async function openZooKeeperStore(options: ZooKeeperStoreOptions): Promise<ZooKeeperStore> {
@@ -114,7 +111,9 @@ export class ZooKeeperStore implements Store {
       throw storeError(error, dir);
     }
     const entries = await Promise.all(names.map((name) => this.get<T>(childKey(dir, name))));
-    return entries.filter((e): e is Entry<T> => e !== undefined).sort((a, b) => compareKeys(a.key, b.key));
+    return entries
+      .filter((e): e is Entry<T> => e !== undefined)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async create<T>(key: string, value: T, options: { ephemeral?: boolean } = {}): Promise<Entry<T>> {
@@ -185,7 +184,6 @@ export class ZooKeeperStore implements Store {
       {
         session: this.session,
         path: (key) => this.path(key),
-        encode,
         error: (code, key, version) => storeError({ code }, key, version),
         fenced: (fencedLease) => {
           for (const candidacy of this.candidacies) candidacy.fenceFailed(fencedLease);
@@ -221,7 +219,7 @@ export class ZooKeeperStore implements Store {
         };
       } catch (error) {
         // A lost connection: start again once connected, within the same deadline.
-        if (zk.isConnectionCode(zk.zkCode(error))) continue;
+        if (zk.isConnectionCode(zk.zkCode(error)) && this.clock.now() < deadline) continue;
         watch.stop();
         throw storeError(error, dir);
       }
@@ -238,24 +236,26 @@ export class ZooKeeperStore implements Store {
     assertKey(key);
     const path = this.path(key);
     const place: ElectionPlace = { name, key, path, ensureFolder: () => this.ensureFolder(path) };
-    const candidacy = new ZooKeeperCandidacy(place, candidate, handlers, this.session, this.log);
+    const candidacy: ZooKeeperCandidacy = new ZooKeeperCandidacy(
+      place,
+      candidate,
+      handlers,
+      this.session,
+      this.log,
+      () => this.candidacies.delete(candidacy),
+    );
     this.candidacies.add(candidacy);
     try {
       await candidacy.join();
     } catch (error) {
-      this.candidacies.delete(candidacy);
-      await candidacy.withdraw().catch(() => undefined);
+      await candidacy.resign().catch(() => undefined);
       throw storeError(error, key);
     }
-    const candidacies = this.candidacies;
     return {
       get leading() {
         return candidacy.leading;
       },
-      async resign() {
-        candidacies.delete(candidacy);
-        await candidacy.resign();
-      },
+      resign: () => candidacy.resign(),
     };
   }
 
@@ -324,50 +324,5 @@ export class ZooKeeperStore implements Store {
       for (const watch of this.watches) watch.resync();
       for (const candidacy of this.candidacies) candidacy.reconnected();
     }
-  }
-}
-
-function encode(value: unknown): Buffer {
-  const text = JSON.stringify(value);
-  if (text === undefined) throw new ValidationError("value", "must be a JSON value");
-  const data = Buffer.from(text);
-  if (data.length > MAX_VALUE_BYTES) {
-    throw new ValidationError("value", `is ${data.length} bytes; ZooKeeper holds at most ${MAX_VALUE_BYTES}`);
-  }
-  return data;
-}
-
-function decode(data: Buffer): unknown {
-  return data.length === 0 ? null : JSON.parse(data.toString("utf8"));
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function conflict(key: string, version?: number): ConflictError {
-  return new ConflictError(
-    version === undefined ? `${key} was changed concurrently` : `${key} is not at version ${version}`,
-  );
-}
-
-/** Maps a ZooKeeper error about `key` to Orchestra's errors; our own errors pass through. */
-function storeError(error: unknown, key: string, version?: number): Error {
-  if (error instanceof Error && !(error instanceof Exception)) return error;
-  const code = zk.zkCode(error);
-  switch (code) {
-    case Exception.NODE_EXISTS:
-      return new ConflictError(`${key} already exists`);
-    case Exception.BAD_VERSION:
-      return conflict(key, version);
-    case Exception.NO_NODE:
-      return new NotFoundError(`${key} not found`);
-    case Exception.NOT_EMPTY:
-      return new ConflictError(`${key} has child keys`);
-    case Exception.NO_CHILDREN_FOR_EPHEMERALS:
-      return new ConflictError(`${parentOf(key)} is ephemeral and cannot hold ${key}`);
-    default:
-      if (zk.isConnectionCode(code)) return new UnavailableError(`ZooKeeper connection lost (${key})`);
-      return new UnavailableError(`ZooKeeper error ${code ?? ""} on ${key}: ${String(error)}`);
   }
 }

@@ -4,6 +4,7 @@ import { type Client, CreateMode, Exception } from "node-zookeeper-client";
 import { FencedError } from "../../core/errors.js";
 import type { Lease, TxOp } from "../store.js";
 import * as zk from "./client-calls.js";
+import { encode, NULL_DATA } from "./znode-data.js";
 import type { ZooKeeperSession } from "./zookeeper-session.js";
 
 /** What the transaction needs from the store. */
@@ -11,7 +12,6 @@ export interface TransactionContext {
   session: ZooKeeperSession;
   /** Store key → znode path. */
   path(key: string): string;
-  encode(value: unknown): Buffer;
   /** Maps a ZooKeeper error code about `key` to the store's error. */
   error(code: number | undefined, key: string, version?: number): Error;
   /** A write under `lease` failed its fence. */
@@ -25,8 +25,6 @@ interface PlannedOp {
   parent: boolean;
 }
 
-/** Parent nodes get JSON null, as Store.create gives them. */
-const NULL_DATA = Buffer.from("null");
 /** Retries when parents appear or vanish between our look and the commit. */
 const MAX_ATTEMPTS = 5;
 
@@ -34,7 +32,7 @@ export async function commitTransaction(ctx: TransactionContext, ops: TxOp[], le
   // The fence goes first, so that a deposed leader always learns that it is fenced.
   const all = lease ? [lease.fence, ...ops] : ops;
   if (all.length === 0) return;
-  const data = all.map((op) => (op.op === "create" || op.op === "set" ? ctx.encode(op.value) : NULL_DATA));
+  const data = all.map((op) => (op.op === "create" || op.op === "set" ? encode(op.value) : NULL_DATA));
   let missingParents = new Map<number, string[]>();
   for (let attempt = 1; ; attempt++) {
     const planned = plan(all, missingParents);

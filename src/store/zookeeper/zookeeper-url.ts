@@ -8,7 +8,8 @@ export interface ZooKeeperLocation {
   root?: string;
 }
 
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
+/** A host name or IPv4 address and a port (the client cannot parse IPv6 addresses). */
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 /** `zk://a:2181,b:2181/orchestra` → `{ connectString: "a:2181,b:2181", root: "/orchestra" }`. */
 export function parseZooKeeperUrl(url: string, field = "store"): ZooKeeperLocation {
