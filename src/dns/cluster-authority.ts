@@ -48,7 +48,8 @@ export class ClusterAuthority {
     const node = labels ? this.lookup(labels, name.replace(/\.$/, "")) : MISSING;
     if (!node.exists) return { rcode: "NXDOMAIN", answers: [], authorities: [this.soa()], additionals: [] };
     const answers = type === "ANY" ? [...node.rrsets.values()].flat() : (node.rrsets.get(type) ?? []);
-    if (answers.length === 0) return { rcode: "NOERROR", answers, authorities: [this.soa()], additionals: [] };
+    if (answers.length === 0)
+      return { rcode: "NOERROR", answers, authorities: [this.soa()], additionals: [] };
     return { rcode: "NOERROR", answers, authorities: [], additionals: node.additionals };
   }
 
@@ -65,12 +66,19 @@ export class ClusterAuthority {
   }
 
   private lookup(labels: string[], owner: string): ZoneNode {
-    const { domain, nsName, nsAddress } = this.zone;
+    const { nsName, nsAddress } = this.zone;
     if (labels.length === 0) {
       const soa = { ...this.soa(), name: owner };
       const ns: Answer = { name: owner, type: "NS", class: "IN", ttl: RECORD_TTL, data: nsName };
       const glue = aRecord(nsName, nsAddress);
-      return { exists: true, rrsets: new Map([["SOA", [soa]], ["NS", [ns]]]), additionals: [glue] };
+      return {
+        exists: true,
+        rrsets: new Map([
+          ["SOA", [soa]],
+          ["NS", [ns]],
+        ]),
+        additionals: [glue],
+      };
     }
     if (labels.length === 2 && labels[0] === "ns" && labels[1] === "dns") {
       return { exists: true, rrsets: new Map([["A", [aRecord(owner, nsAddress)]]]), additionals: [] };

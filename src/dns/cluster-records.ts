@@ -42,7 +42,8 @@ export function servedPod(pod: Pod): ServedPod | undefined {
   if (pod.status?.phase !== "Running" || ip === undefined || !isIPv4(ip)) return undefined;
   const ports: NamedPort[] = [];
   for (const port of pod.template?.ports ?? []) {
-    if (port.name) ports.push({ name: port.name, protocol: port.protocol ?? "tcp", port: port.containerPort });
+    if (port.name)
+      ports.push({ name: port.name, protocol: port.protocol ?? "tcp", port: port.containerPort });
   }
   return { name: pod.name, deployment: pod.deployment, ip, ports };
 }

@@ -77,6 +77,14 @@ async function assertAnswering(pods: RunningPod[], greeting: string): Promise<vo
   }
 }
 
+/** A kubectl-style table's lines split into cells (columns are separated by at least three spaces). */
+function table(text: string): string[][] {
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((line) => line.split(/ {3,}/));
+}
+
 const ids = (pods: RunningPod[]) => pods.map((p) => p.container.id).sort();
 
 describe("orchestra up on the local Docker engine", { timeout: 600_000 }, () => {
@@ -113,14 +121,33 @@ describe("orchestra up on the local Docker engine", { timeout: 600_000 }, () => 
     );
   });
 
-  test("get deployments shows READY 3/3", { timeout: STEP_TIMEOUT_MS }, async () => {
-    const rows = (await run.cliOk(["get", "deployments"]))
-      .trimEnd()
-      .split("\n")
-      .map((line) => line.split(/ {3,}/));
-    assert.deepEqual(rows[0], ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
-    assert.equal(rows.length, 2);
-    assert.deepEqual(rows[1]?.slice(0, 4), [NAME, "3/3", "3", "3"]);
+  test("get deployments, pods -o wide and nodes show READY 3/3, each pod's node and IP, 3 pods on the node", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const deployments = table(await run.cliOk(["get", "deployments"]));
+    assert.deepEqual(deployments[0], ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]);
+    assert.deepEqual(
+      deployments.slice(1).map((row) => row.slice(0, 4)),
+      [[NAME, "3/3", "3", "3"]],
+    );
+
+    const pods = await eventually(() => converged(3));
+    const wide = table(await run.cliOk(["get", "pods", "-o", "wide"]));
+    assert.deepEqual(wide[0]?.slice(0, 7), ["NAME", "DEPLOYMENT", "STATUS", "NODE", "IP", "RESTARTS", "AGE"]);
+    assert.deepEqual(
+      wide
+        .slice(1)
+        .map((row) => row.slice(0, 6))
+        .sort(),
+      pods.map(({ pod }) => [pod.name, NAME, "Running", run.nodeName, pod.status.ip, "0"]).sort(),
+    );
+
+    const nodes = table(await run.cliOk(["get", "nodes"]));
+    assert.deepEqual(nodes[0], ["NAME", "STATUS", "PODS", "AGE"]);
+    assert.deepEqual(
+      nodes.slice(1).map((row) => row.slice(0, 3)),
+      [[run.nodeName, "Ready", "3"]],
+    );
   });
 
   test("docker kill of a pod's container: a running replacement within 3 s", {

@@ -1,0 +1,223 @@
+// Distributed mode for end-to-end tests: a real ZooKeeper and every component as its own `orchestra run ...`
+// process, several worker nodes on the one local Docker engine, and a cleanup that leaves nothing behind.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import Docker from "dockerode";
+import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
+import { startZooKeeper, type ZooKeeperServer } from "./zookeeper-server.js";
+
+/** One pino line of a process's stderr. */
+export interface LogLine {
+  msg?: string;
+  component?: string;
+  [field: string]: unknown;
+}
+
+/** The JSON log lines a process wrote so far (anything else on stderr is skipped). */
+export function logLines(process: OrchestraProcess): LogLine[] {
+  return process.stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogLine];
+      } catch {
+        return []; // a line still being written
+      }
+    });
+}
+
+/** The messages of a process's log lines, in order. */
+export function logMessages(process: OrchestraProcess): string[] {
+  return logLines(process).flatMap((line) => (line.msg === undefined ? [] : [line.msg]));
+}
+
+export interface DistributedRunOptions {
+  /** Names of the worker nodes, suffixed to the run id: `e2e-<id>-a`, ... */
+  nodes: string[];
+  /** ZooKeeper session timeout of every component (the server allows 0.4-4 s). */
+  sessionTimeoutMs: number;
+}
+
+/** Everything one distributed test run starts, named uniquely so that it never touches anything else. */
+export class DistributedRun {
+  readonly id: string;
+  readonly nodeNames: string[];
+  /** The pods' bridge network, shared by every worker of the run. */
+  readonly network: string;
+  readonly docker = new Docker();
+  readonly processes: OrchestraProcess[] = [];
+  /** The API of the latest API server started. */
+  server = "";
+  private zookeeperServer?: ZooKeeperServer;
+  private readonly clients: ZooKeeperStore[] = [];
+  private readonly sessionTimeoutMs: number;
+
+  constructor(options: DistributedRunOptions) {
+    this.id = `e2e-${randomBytes(3).toString("hex")}`;
+    this.nodeNames = options.nodes.map((suffix) => `${this.id}-${suffix}`);
+    this.network = `orchestra-${this.id}`;
+    this.sessionTimeoutMs = options.sessionTimeoutMs;
+  }
+
+  get zookeeper(): ZooKeeperServer {
+    assert.ok(this.zookeeperServer, "ZooKeeper is not started");
+    return this.zookeeperServer;
+  }
+
+  /** `zk://127.0.0.1:PORT/orchestra`. */
+  get storeUrl(): string {
+    return `zk://${this.zookeeper.connectString}/orchestra`;
+  }
+
+  async startZooKeeper(): Promise<void> {
+    this.zookeeperServer = await startZooKeeper();
+  }
+
+  /** `orchestra run api` on a free loopback port; `server` points at it. */
+  startApi(): Promise<OrchestraProcess> {
+    return this.start(["api", "--host", "127.0.0.1", "--port", "0"], { waitForApi: true });
+  }
+
+  startController(): Promise<OrchestraProcess> {
+    return this.start(["controller"], { readyText: "controller running on" });
+  }
+
+  startScheduler(): Promise<OrchestraProcess> {
+    return this.start(["scheduler"], { readyText: "scheduler running on" });
+  }
+
+  /** `orchestra run worker` for node `name` on the local engine, on the run's network. */
+  startWorker(name: string, extraArgs: string[] = []): Promise<OrchestraProcess> {
+    const args = ["worker", "--name", name, "--address", "127.0.0.1", "--network", this.network];
+    return this.start([...args, ...extraArgs], { readyText: "worker running on" });
+  }
+
+  /** A Store client of the test's own on the run's ZooKeeper (closed by cleanup()), to read what the components wrote. */
+  async storeClient(): Promise<ZooKeeperStore> {
+    const client = await openZooKeeperStore({
+      connectString: this.zookeeper.connectString,
+      root: "/orchestra",
+      sessionTimeoutMs: this.sessionTimeoutMs,
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** `orchestra --server <the run's API> ...args`. */
+  cli(args: string[]): Promise<CliResult> {
+    return runCli(args, { server: this.server });
+  }
+
+  /** Like cli(), but asserts success (exit 0, nothing on stderr) and returns stdout. */
+  async cliOk(args: string[]): Promise<string> {
+    const result = await this.cli(args);
+    assert.equal(
+      result.code,
+      0,
+      `orchestra ${args.join(" ")} exited ${result.code}: ${result.stderr}${result.stdout}`,
+    );
+    assert.equal(result.stderr, "", `orchestra ${args.join(" ")} wrote to stderr`);
+    return result.stdout;
+  }
+
+  /** GET on the API (faster than a CLI subprocess when polling). */
+  async api<T>(path: string): Promise<T> {
+    const { status, body } = await httpGet(`${this.server}${path}`);
+    assert.equal(status, 200, `GET ${path}: ${status} ${body}`);
+    return JSON.parse(body) as T;
+  }
+
+  /** The run's containers on Docker (stopped ones included), of every node of the run, by node label. */
+  async containers(labels: Record<string, string> = {}): Promise<ObservedContainer[]> {
+    const perNode = await Promise.all(
+      // Docker ANDs label filters, so one query per node.
+      this.nodeNames.map((node) =>
+        this.docker.listContainers({
+          all: true,
+          filters: {
+            label: [`orchestra.node=${node}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
+          },
+        }),
+      ),
+    );
+    return perNode.flat().map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? "").replace(/^\//, ""),
+      image: c.Image,
+      state: c.State,
+      running: c.State === "running",
+      labels: c.Labels,
+      ip: c.NetworkSettings?.Networks?.[this.network]?.IPAddress || undefined,
+    }));
+  }
+
+  /** How many networks of the run's name Docker has (the engine's name filter matches substrings). */
+  async networkCount(): Promise<number> {
+    const networks = await this.docker.listNetworks({ filters: { name: [this.network] } });
+    return networks.filter((network) => network.Name === this.network).length;
+  }
+
+  /** What the run left behind: live processes, containers, networks, a running ZooKeeper. */
+  async leftovers(): Promise<{
+    processes: number[];
+    containers: string[];
+    networks: number;
+    zookeeper: boolean;
+  }> {
+    return {
+      processes: this.processes.filter((p) => p.running).map((p) => p.pid),
+      containers: (await this.containers()).map((c) => c.name),
+      networks: await this.networkCount(),
+      zookeeper: this.zookeeperServer?.running ?? false,
+    };
+  }
+
+  /** Kills every process, closes the test's clients, stops ZooKeeper, removes containers and network. Idempotent. */
+  async cleanup(): Promise<void> {
+    const problems: string[] = [];
+    // Processes first: a live worker would start containers again behind our back.
+    await Promise.all(this.processes.map((p) => p.terminate("SIGKILL")));
+    for (const client of this.clients.splice(0)) {
+      await client.close().catch((error: Error) => problems.push(`store client: ${error.message}`));
+    }
+    await this.zookeeperServer?.stop().catch((error: Error) => problems.push(`ZooKeeper: ${error.message}`));
+    for (const container of await this.containers().catch(() => [])) {
+      await this.docker
+        .getContainer(container.id)
+        .remove({ force: true })
+        .catch((error: { statusCode?: number; message: string }) => {
+          if (error.statusCode !== 404) problems.push(`container ${container.name}: ${error.message}`);
+        });
+    }
+    const networks = await this.docker.listNetworks({ filters: { name: [this.network] } }).catch(() => []);
+    for (const network of networks.filter((n) => n.Name === this.network)) {
+      await this.docker
+        .getNetwork(network.Id)
+        .remove()
+        .catch((error: { statusCode?: number; message: string }) => {
+          if (error.statusCode !== 404) problems.push(`network ${network.Name}: ${error.message}`);
+        });
+    }
+    if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
+  }
+
+  private async start(
+    args: string[],
+    options: { waitForApi?: boolean; readyText?: string },
+  ): Promise<OrchestraProcess> {
+    const component = [
+      "run",
+      ...args,
+      "--store",
+      this.storeUrl,
+      "--session-timeout",
+      String(this.sessionTimeoutMs),
+    ];
+    const started = await OrchestraProcess.start(component, { waitForApi: false, ...options });
+    this.processes.push(started);
+    if (started.url) this.server = started.url;
+    return started;
+  }
+}
