@@ -4,6 +4,7 @@ import type { Clock } from "../core/clock.js";
 import { ConflictError, NotFoundError } from "../core/errors.js";
 import { canonicalJson, podTemplateOf, revisionHash } from "../core/revision.js";
 import type { Deployment, DeploymentSpec } from "../core/types.js";
+import { specOf } from "../core/validation.js";
 import { keys } from "../store/keys.js";
 import type { ApiStore } from "./deadline-store.js";
 import { checkPrecondition, type Precondition } from "./precondition.js";
@@ -87,9 +88,4 @@ export async function deleteDeployment(
  */
 export function sameSpec(stored: Deployment, spec: DeploymentSpec): boolean {
   return canonicalJson(specOf(stored)) === canonicalJson(specOf(spec));
-}
-
-function specOf(d: DeploymentSpec): DeploymentSpec {
-  const { name, image, replicas, command, env, ports, labels, resources } = d;
-  return { name, image, replicas, command, env, ports, labels, resources };
 }

@@ -18,6 +18,8 @@ export interface DeployFlags {
 const PORT = /^(?:([^:/]+):)?(\d+)(?:\/([A-Za-z]+))?$/;
 
 /** `3` → 3. Anything but a whole number from 0 to 1000 fails as the server would. */
+export { specOf } from "../core/validation.js";
+
 export function parseReplicas(text: string): number {
   const replicas = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(replicas) || replicas > MAX_REPLICAS) {
@@ -87,19 +89,4 @@ export function specFromFlags(name: string, flags: DeployFlags, command: string[
   const resources = resourcesFromFlags(flags);
   if (resources) spec.resources = resources;
   return validateDeploymentSpec(spec);
-}
-
-/** The spec part of a stored deployment (what PUT accepts back): no hash, generation, timestamps or status. */
-export function specOf(deployment: DeploymentSpec): DeploymentSpec {
-  const spec: DeploymentSpec = {
-    name: deployment.name,
-    image: deployment.image,
-    replicas: deployment.replicas,
-  };
-  if (deployment.command !== undefined) spec.command = deployment.command;
-  if (deployment.env !== undefined) spec.env = deployment.env;
-  if (deployment.ports !== undefined) spec.ports = deployment.ports;
-  if (deployment.labels !== undefined) spec.labels = deployment.labels;
-  if (deployment.resources !== undefined) spec.resources = deployment.resources;
-  return spec;
 }

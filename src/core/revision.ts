@@ -11,13 +11,16 @@ export function podTemplateOf(spec: DeploymentSpec): PodTemplate {
   if (spec.ports !== undefined) template.ports = spec.ports.map((p) => ({ ...p }));
   if (spec.labels !== undefined) template.labels = { ...spec.labels };
   if (spec.resources !== undefined) template.resources = { ...spec.resources };
+  if (spec.healthCheck !== undefined) template.healthCheck = structuredClone(spec.healthCheck);
+  if (spec.placement !== undefined) template.placement = structuredClone(spec.placement);
+  if (spec.restartPolicy !== undefined) template.restartPolicy = { ...spec.restartPolicy };
   return template;
 }
 
 /** 10 hex characters of SHA-256 over the template's canonical JSON. */
 export function revisionHash(template: PodTemplate): string {
   // Pick the template's fields explicitly so that a whole Deployment passed here hashes the same.
-  const { image, command, env, ports, labels, resources } = template;
+  const { image, command, env, ports, labels, resources, healthCheck, placement, restartPolicy } = template;
   const canonical = canonicalJson({
     image,
     command,
@@ -28,6 +31,9 @@ export function revisionHash(template: PodTemplate): string {
       [...ports].sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol)),
     labels,
     resources,
+    healthCheck,
+    placement,
+    restartPolicy,
   });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
 }

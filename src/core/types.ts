@@ -13,6 +13,48 @@ export interface Resources {
   memory?: number;
 }
 
+/**
+ * How a container's health is probed: exactly one of `exec` (healthy on exit 0), `http` (healthy on a
+ * 2xx/3xx answer to GET on the pod's IP) or `tcp` (healthy when a connection opens). Failures within
+ * `startPeriodSeconds` of the start do not count; `retries` consecutive failures make the pod unhealthy,
+ * and an unhealthy pod is not ready (DNS leaves it out) and is restarted.
+ */
+export interface HealthCheck {
+  exec?: string[];
+  http?: { path: string; port: number };
+  tcp?: { port: number };
+  intervalSeconds: number;
+  timeoutSeconds: number;
+  retries: number;
+  startPeriodSeconds: number;
+}
+
+/** A rule on node labels: `==`/`!=` compare with `value`; `in`/`notin` with `values`; `exists`/`notexists`. */
+export interface Constraint {
+  label: string;
+  operator: "==" | "!=" | "in" | "notin" | "exists" | "notexists";
+  value?: string;
+  values?: string[];
+}
+
+/** Where pods may go (`constraints`) and how nodes are ranked: spread evenly or pack tightly. */
+export interface Placement {
+  constraints?: Constraint[];
+  strategy?: "spread" | "binpack";
+}
+
+/**
+ * Crash handling on a node: restart with a backoff of `backoffInitialSeconds` doubling up to
+ * `backoffMaxSeconds`, forgotten after `resetAfterSeconds` of running; after `limit` crashes in a row the
+ * pod is rescheduled to another node.
+ */
+export interface RestartPolicy {
+  backoffInitialSeconds: number;
+  backoffMaxSeconds: number;
+  resetAfterSeconds: number;
+  limit: number;
+}
+
 /** Everything about a pod that a rollout replaces: a change here yields a new revision hash. */
 export interface PodTemplate {
   image: string;
@@ -21,12 +63,30 @@ export interface PodTemplate {
   ports?: PortSpec[];
   labels?: Record<string, string>;
   resources?: Resources;
+  healthCheck?: HealthCheck;
+  placement?: Placement;
+  restartPolicy?: RestartPolicy;
+}
+
+/**
+ * How a new revision replaces the old one. `maxSurge`/`maxUnavailable`: a count or a percentage of
+ * replicas ("25%"). A new pod is available once ready for `minReadySeconds`. A rollout that makes no
+ * progress for `progressDeadlineSeconds` fails, and with `autoRollback` returns to the last good revision.
+ */
+export interface RolloutStrategy {
+  maxSurge: number | string;
+  maxUnavailable: number | string;
+  minReadySeconds: number;
+  progressDeadlineSeconds: number;
+  autoRollback: boolean;
 }
 
 /** What a user sends: `PUT /deployments` and `orchestra apply` take this shape. */
 export interface DeploymentSpec extends PodTemplate {
   name: string;
   replicas: number;
+  /** Omitted: the defaults of DEFAULT_STRATEGY (25% / 25%, as in Kubernetes, automatic rollback on). */
+  strategy?: Partial<RolloutStrategy>;
 }
 
 /** A deployment as stored: the spec plus what Orchestra tracks about it. */
@@ -51,6 +111,12 @@ export type PodPhase = "Pending" | "Starting" | "Running" | "Failed" | "Succeede
 
 export interface PodStatus {
   phase: PodPhase;
+  /** Running and, when the template has a health check, healthy. Only ready pods are in DNS and count as available. */
+  ready?: boolean;
+  /** Result of the health check: absent without one. */
+  health?: "starting" | "healthy" | "unhealthy";
+  /** When the pod became ready (ISO), for `minReadySeconds`. */
+  readySince?: string;
   /** Human-readable reason for the phase, e.g. why a pod is unschedulable. */
   message?: string;
   containerId?: string;
@@ -70,6 +136,8 @@ export interface Pod {
   template: PodTemplate;
   /** Node the scheduler bound the pod to; absent while unscheduled. */
   node?: string;
+  /** Nodes this pod was moved away from after crashing past its restart limit: the scheduler avoids them. */
+  avoidNodes?: string[];
   status: PodStatus;
   createdAt: string;
   updatedAt: string;

@@ -2,6 +2,12 @@
 // ValidationError naming the offending field. CLI and API share these messages.
 import { ValidationError } from "./errors.js";
 import type { DeploymentSpec, PortSpec, Resources } from "./types.js";
+import {
+  validateHealthCheck,
+  validatePlacement,
+  validateRestartPolicy,
+  validateStrategy,
+} from "./workload-validation.js";
 
 export const MAX_REPLICAS = 1000;
 
@@ -20,7 +26,21 @@ const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha5
 const IMAGE_ID = /^[a-f0-9]{64}$/;
 const NAME_TOTAL_LENGTH_MAX = 255;
 
-const SPEC_FIELDS = ["name", "image", "replicas", "command", "env", "ports", "labels", "resources"] as const;
+/** The fields a user may set: what `PUT /deployments` accepts and `specOf` keeps. */
+export const SPEC_FIELDS = [
+  "name",
+  "image",
+  "replicas",
+  "command",
+  "env",
+  "ports",
+  "labels",
+  "resources",
+  "healthCheck",
+  "placement",
+  "restartPolicy",
+  "strategy",
+] as const;
 const PORT_FIELDS = ["name", "containerPort", "protocol"] as const;
 const RESOURCE_FIELDS = ["cpu", "memory"] as const;
 
@@ -38,7 +58,20 @@ export function validateDeploymentSpec(input: unknown): DeploymentSpec {
   if (obj.ports !== undefined) spec.ports = validatePorts(obj.ports);
   if (obj.labels !== undefined) spec.labels = validateLabels(obj.labels);
   if (obj.resources !== undefined) spec.resources = validateResources(obj.resources);
+  if (obj.healthCheck !== undefined) spec.healthCheck = validateHealthCheck(obj.healthCheck);
+  if (obj.placement !== undefined) spec.placement = validatePlacement(obj.placement);
+  if (obj.restartPolicy !== undefined) spec.restartPolicy = validateRestartPolicy(obj.restartPolicy);
+  if (obj.strategy !== undefined) spec.strategy = validateStrategy(obj.strategy);
   return spec;
+}
+
+/** The user's part of a stored deployment (or anything shaped like one): exactly what PUT accepts. */
+export function specOf(deployment: DeploymentSpec): DeploymentSpec {
+  const spec: Record<string, unknown> = {};
+  for (const field of SPEC_FIELDS) {
+    if (deployment[field] !== undefined) spec[field] = deployment[field];
+  }
+  return spec as unknown as DeploymentSpec;
 }
 
 /** A deployment name: a DNS label, so that `<name>.cluster.local` resolves and it is a safe store key. */
