@@ -158,3 +158,20 @@ export interface NodeInfo {
   schedulable: boolean;
   registeredAt: string;
 }
+
+/** Something that happened to an object, for `orchestra events` (as `kubectl get events`). */
+export interface ClusterEvent {
+  /** Also the store key: time-ordered, so a listing is in order. */
+  id: string;
+  time: string;
+  type: "Normal" | "Warning";
+  /** One CamelCase word: Scheduled, Started, Unhealthy, Restarted, BackOff, RolledBack, Drained, ... */
+  reason: string;
+  /** `deployment/web`, `pod/web-x5w4w`, `node/n1`. */
+  object: string;
+  /** The deployment the object belongs to, so `orchestra events web` shows its pods' events too. */
+  deployment?: string;
+  message: string;
+  /** Which component recorded it: controller, scheduler, worker/<node>, api. */
+  source: string;
+}

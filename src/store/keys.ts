@@ -7,6 +7,8 @@ export const keys = {
   pods: "/pods",
   pod: (id: string) => childKey("/pods", id),
   nodes: "/nodes",
+  events: "/events",
+  event: (id: string) => childKey("/events", id),
   node: (name: string) => childKey("/nodes", name),
   /** Election names (see `Store.campaign`). */
   elections: {
