@@ -16,7 +16,7 @@ test("events are stored in time order, bounded, and filtered by deployment or ob
     let now = 1_700_000_000_000;
     const recorder = new EventRecorder(store, "worker/n1", {
       limit: 20,
-      clock: { now: () => now++, setTimeout },
+      clock: { now: () => now++, setTimeout: () => () => {} },
     });
     for (let i = 0; i < 50; i++) {
       recorder.record({
