@@ -13,11 +13,12 @@ export function deploymentStatus(deployment: Deployment, pods: readonly Pod[]): 
   for (const pod of pods) {
     if (pod?.deployment !== deployment.name) continue;
     // Pods are written by other components; a malformed one is counted as neither ready nor updated.
-    const running = pod.status?.phase === "Running";
+    // Ready: running and, with a health check, healthy (the worker sets `ready`).
+    const ready = pod.status?.phase === "Running" && pod.status.ready !== false;
     const updated = pod.hash === deployment.hash;
-    if (running) readyReplicas++;
+    if (ready) readyReplicas++;
     if (updated) updatedReplicas++;
-    if (running && updated) availableReplicas++;
+    if (ready && updated) availableReplicas++;
   }
   return { replicas: deployment.replicas, readyReplicas, updatedReplicas, availableReplicas };
 }

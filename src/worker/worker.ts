@@ -187,7 +187,7 @@ export class Worker {
       if (stopped.length > 0) await this.removeContainers(stopped, "superseded container");
       this.restartDue.delete(podId);
       await this.report(podId, (status) => ({
-        ...status,
+        ...withReadiness(status, pod, true),
         phase: "Running",
         message: undefined,
         containerId: keep.id,
@@ -210,7 +210,7 @@ export class Worker {
     const wait = (due?.at ?? 0) - this.clock.now();
     if (wait > 0) {
       await this.report(podId, (status) => ({
-        ...status,
+        ...withReadiness(status, pod, false),
         phase: "Failed",
         restarts: status.restarts + restarts,
         containerId: undefined,
@@ -225,7 +225,11 @@ export class Worker {
       await this.runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
-      await this.report(podId, (status) => ({ ...status, phase: "Pending", message: err.message }));
+      await this.report(podId, (status) => ({
+        ...withReadiness(status, pod, false),
+        phase: "Pending",
+        message: err.message,
+      }));
       throw err; // retried with the queue's backoff: the image may be loaded later
     }
     const network = this.networkInfo?.name ?? this.options.network.name;
@@ -240,7 +244,7 @@ export class Worker {
       started = await this.runtime.start(spec);
     } catch (err) {
       await this.report(podId, (status) => ({
-        ...status,
+        ...withReadiness(status, pod, false),
         phase: "Failed",
         restarts: status.restarts + restarts,
         message: err instanceof Error ? err.message : String(err),
@@ -252,7 +256,7 @@ export class Worker {
       restarts ? "container restarted" : "container started",
     );
     await this.report(podId, (status) => ({
-      ...status,
+      ...withReadiness(status, pod, true),
       phase: "Running",
       message: undefined,
       containerId: started.id,
@@ -282,6 +286,16 @@ export class Worker {
     this.restartDue.delete(podId);
     this.crashes.forget(podId);
   }
+}
+
+/**
+ * Readiness of a pod whose container is (`running`) or is not running. Without a health check a running
+ * container is ready; with one, readiness follows the check's last verdict.
+ */
+function withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
+  const ready = running && (pod.template.healthCheck === undefined || status.health === "healthy");
+  const readySince = ready ? (status.ready ? status.readySince : new Date().toISOString()) : undefined;
+  return { ...status, ready, readySince };
 }
 
 function byStartedAtDesc(a: ContainerInfo, b: ContainerInfo): number {
