@@ -45,7 +45,7 @@ export class ClusterAuthority {
    */
   answer(name: string, type: string): ZoneAnswer {
     const labels = labelsInZone(name, this.zone.domain);
-    const node = labels ? this.lookup(labels, name.replace(/\.$/, "")) : MISSING;
+    const node = labels ? this.lookup(labels, name.replace(/\.$/, ""), type) : MISSING;
     if (!node.exists) return { rcode: "NXDOMAIN", answers: [], authorities: [this.soa()], additionals: [] };
     const answers = type === "ANY" ? [...node.rrsets.values()].flat() : (node.rrsets.get(type) ?? []);
     if (answers.length === 0)
@@ -65,7 +65,7 @@ export class ClusterAuthority {
     };
   }
 
-  private lookup(labels: string[], owner: string): ZoneNode {
+  private lookup(labels: string[], owner: string, type: string): ZoneNode {
     const { nsName, nsAddress } = this.zone;
     if (labels.length === 0) {
       const soa = { ...this.soa(), name: owner };
@@ -89,7 +89,7 @@ export class ClusterAuthority {
       // `dns.<domain>` is the parent of the name server's name: it exists without records.
       return labels.length === 1 && deploymentName === "dns" ? { ...MISSING, exists: true } : MISSING;
     }
-    if (labels.length === 1) return this.deploymentNode(deploymentName, deployment, owner);
+    if (labels.length === 1) return this.deploymentNode(deploymentName, deployment, owner, type);
     if (labels.length === 2) {
       const first = labels[0] as string;
       const pod = deployment.byName.get(first);
@@ -103,18 +103,22 @@ export class ClusterAuthority {
     return MISSING;
   }
 
-  private deploymentNode(name: string, deployment: DeploymentRecords, owner: string): ZoneNode {
-    const { pods } = deployment;
-    if (pods.length === 0) return { ...MISSING, exists: true };
+  private deploymentNode(name: string, deployment: DeploymentRecords, owner: string, type: string): ZoneNode {
+    const { addresses } = deployment;
+    if (addresses.length === 0) return { ...MISSING, exists: true };
+    // Only answers that carry the addresses turn the rotation: resolvers ask A and AAAA together, and an
+    // AAAA query turning it too would hand every client the same order.
+    if (type !== "A" && type !== "ANY")
+      return { exists: true, rrsets: new Map([["A", []]]), additionals: [] };
     // Each answer starts one further along, so that clients taking the first address spread over the pods.
     const turn = this.rotations.get(name) ?? 0;
     if (this.rotations.size >= MAX_ROTATIONS && !this.rotations.has(name)) this.rotations.clear();
     this.rotations.set(name, turn + 1);
-    const start = turn % pods.length;
-    const rotated = [...pods.slice(start), ...pods.slice(0, start)];
+    const start = turn % addresses.length;
+    const rotated = [...addresses.slice(start), ...addresses.slice(0, start)];
     return {
       exists: true,
-      rrsets: new Map([["A", rotated.map((pod) => aRecord(owner, pod.ip))]]),
+      rrsets: new Map([["A", rotated.map((ip) => aRecord(owner, ip))]]),
       additionals: [],
     };
   }

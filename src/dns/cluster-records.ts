@@ -27,6 +27,8 @@ export interface DeploymentRecords {
   /** Sorted by pod name. */
   readonly pods: readonly ServedPod[];
   readonly byName: ReadonlyMap<string, ServedPod>;
+  /** The pods' addresses in pod-name order, each once (two pods may briefly report the same one). */
+  readonly addresses: readonly string[];
   /** `_<port>._<proto>` → the pods offering it, sorted by pod name. */
   readonly services: ReadonlyMap<string, readonly SrvTarget[]>;
   /** `_tcp` / `_udp` when some service uses it: names that exist without records (empty non-terminals). */
@@ -34,12 +36,13 @@ export interface DeploymentRecords {
 }
 
 /**
- * A pod has DNS records while it runs with an IPv4 address. The one place that decides it, so that
- * readiness can narrow it later.
+ * A pod has DNS records while it runs with an IPv4 address and is ready (healthy, when it has a health
+ * check). A status written before readiness existed (`ready` absent) counts as ready while running.
  */
 export function servedPod(pod: Pod): ServedPod | undefined {
   const ip = pod.status?.ip;
-  if (pod.status?.phase !== "Running" || ip === undefined || !isIPv4(ip)) return undefined;
+  if (pod.status?.phase !== "Running" || pod.status.ready === false) return undefined;
+  if (ip === undefined || !isIPv4(ip)) return undefined;
   const ports: NamedPort[] = [];
   for (const port of pod.template?.ports ?? []) {
     if (port.name)
@@ -51,6 +54,7 @@ export function servedPod(pod: Pod): ServedPod | undefined {
 const EMPTY: DeploymentRecords = {
   pods: [],
   byName: new Map(),
+  addresses: [],
   services: new Map(),
   protocols: new Set(),
 };
@@ -134,7 +138,7 @@ function buildView(pods: ServedPod[]): DeploymentRecords {
       protocols.add(`_${port.protocol}`);
     }
   }
-  return { pods, byName, services, protocols };
+  return { pods, byName, addresses: [...new Set(pods.map((pod) => pod.ip))], services, protocols };
 }
 
 function sameServedPod(a: ServedPod | undefined, b: ServedPod | undefined): boolean {

@@ -1,8 +1,9 @@
 // Test helpers for DNS: a tiny client (UDP and TCP) and an upstream resolver that tests run themselves.
 // Used by the unit tests beside the code and by test/dns.test.ts; not used by Orchestra itself.
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { type AddressInfo, createServer, type Server, type Socket, connect } from "node:net";
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from "dns-packet";
+import type { Pod } from "../core/types.js";
 import { frame, LengthPrefixedReader } from "./tcp-framing.js";
 
 /** A query message (EDNS with a 1232-byte payload unless `edns: false`). */
@@ -19,12 +20,28 @@ export function queryMessage(
     additionals:
       options.edns === false
         ? []
-        : [{ name: ".", type: "OPT", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }],
+        : [
+            {
+              name: ".",
+              type: "OPT",
+              udpPayloadSize: 1232,
+              extendedRcode: 0,
+              ednsVersion: 0,
+              flags: 0,
+              flag_do: false,
+              options: [],
+            },
+          ],
   });
 }
 
 /** Sends one UDP message and resolves with the first reply, or undefined after `timeoutMs`. */
-export function udpExchange(port: number, message: Buffer, timeoutMs = 3000, host = "127.0.0.1"): Promise<Buffer | undefined> {
+export function udpExchange(
+  port: number,
+  message: Buffer,
+  timeoutMs = 3000,
+  host = "127.0.0.1",
+): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const socket = createSocket("udp4");
     const timer = setTimeout(() => done(undefined), timeoutMs);
@@ -89,7 +106,12 @@ export async function startTestUpstream(
 ): Promise<TestUpstream> {
   const queries: TestUpstream["queries"] = [];
   const answer = (message: Buffer, transport: "udp" | "tcp"): Buffer | undefined => {
-    const query = dnsPacket.decode(message);
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(message);
+    } catch {
+      return undefined;
+    }
     const question = query.questions?.[0];
     if (!question) return undefined;
     queries.push({ transport, name: question.name, type: question.type });
@@ -149,4 +171,25 @@ export async function deadPort(): Promise<number> {
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
   return port;
+}
+
+/** A pod as the worker reports it once running (phase Running with `ip`), with a named port `http`. */
+export function runningPod(
+  id: string,
+  name: string,
+  deployment: string,
+  ip: string | undefined,
+  overrides: Partial<Pod> = {},
+): Pod {
+  return {
+    id,
+    name,
+    deployment,
+    hash: "h1",
+    template: { image: "orchestra/hello", ports: [{ name: "http", containerPort: 8080, protocol: "tcp" }] },
+    status: { phase: "Running", ready: ip !== undefined, ip, restarts: 0 },
+    createdAt: "2026-01-01T00:00:00Z",
+    updatedAt: "2026-01-01T00:00:00Z",
+    ...overrides,
+  };
 }

@@ -21,7 +21,7 @@ export function renderZoneFile(zone: ZoneIdentity, records: ClusterRecords, seri
     const deployment = records.deployment(name);
     if (!deployment || deployment.pods.length === 0) continue;
     lines.push("", `; deployment ${name}`);
-    for (const pod of deployment.pods) lines.push(`${name}\tIN\tA\t${pod.ip}`);
+    for (const ip of deployment.addresses) lines.push(`${name}\tIN\tA\t${ip}`);
     for (const pod of deployment.pods) lines.push(`${pod.name}.${name}\tIN\tA\t${pod.ip}`);
     for (const [service, targets] of [...deployment.services].sort(([a], [b]) => (a < b ? -1 : 1))) {
       for (const { pod, port } of targets) {
