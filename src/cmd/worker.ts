@@ -1,4 +1,5 @@
 // Starts a worker on this machine's Docker engine (`orchestra run worker`, and inside `orchestra up`).
+import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
@@ -14,6 +15,8 @@ export interface WorkerProcessOptions {
   subnet?: string;
   dns?: { servers: string[]; search: string[] };
   stopGraceSeconds?: number;
+  /** Where the worker's events go. Default: the store, as `worker/<node>`. */
+  events?: EventSink;
 }
 
 export const DEFAULT_NETWORK = "orchestra";
@@ -22,15 +25,18 @@ export async function startWorker(
   options: WorkerProcessOptions,
 ): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
+  const name = options.name ?? defaultNodeName();
+  const recorder = options.events ? undefined : new EventRecorder(options.store, `worker/${name}`);
   const worker = new Worker({
     store: options.store,
     runtime,
-    name: options.name ?? defaultNodeName(),
+    name,
     address: options.address ?? defaultNodeAddress(),
     labels: options.labels,
     network: { name: options.network ?? DEFAULT_NETWORK, subnet: options.subnet },
     dns: options.dns,
     stopGraceSeconds: options.stopGraceSeconds,
+    events: options.events ?? recorder,
   });
   try {
     await worker.start();
@@ -42,6 +48,7 @@ export async function startWorker(
     worker,
     async stop() {
       await worker.stop();
+      await recorder?.flush();
       await runtime.close();
     },
   };

@@ -1,8 +1,10 @@
 // The worker: one per machine. Registers its node, runs the pods bound to it as containers, reports their
-// status, replaces containers that die, removes containers of pods that are no longer its own.
+// status and health, replaces containers that die or fail their health check (with backoff, then moving the
+// pod elsewhere past its restart limit), removes containers of pods that are no longer its own.
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { NodeInfo, Pod, PodStatus } from "../core/types.js";
+import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
 import { Reconciler } from "../machinery/reconciler.js";
 import { ImageNotFoundError } from "../runtime/errors.js";
@@ -11,8 +13,11 @@ import type { ContainerInfo, ContainerRuntime, EventSubscription, NetworkInfo } 
 import { keys } from "../store/keys.js";
 import { baseName, type Store } from "../store/store.js";
 import { containerSpecFor } from "./container-spec.js";
-import { CrashBackoff, type CrashBackoffOptions } from "./crash-backoff.js";
+import { backoffOptionsOf, CrashBackoff, type CrashBackoffOptions } from "./crash-backoff.js";
+import { HealthMonitor } from "./health/health-monitor.js";
 import { NodeRegistration } from "./node-registration.js";
+import { withReadiness } from "./pod-readiness.js";
+import { reschedulePod } from "./pod-rescheduler.js";
 import { writePodStatus } from "./pod-status-writer.js";
 
 export interface WorkerOptions {
@@ -33,7 +38,10 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Safety-net resync period. Default 30 s. */
   resyncMs?: number;
+  /** Backoff for pods without a restart policy of their own (default DEFAULT_RESTART_POLICY). */
   crashBackoff?: CrashBackoffOptions;
+  /** Where Started, Unhealthy, Restarted, BackOff and Rescheduled events go. Default: nowhere. */
+  events?: EventSink;
   clock?: Clock;
 }
 
@@ -46,10 +54,12 @@ export class Worker {
   private readonly pods: Informer<Pod>;
   private readonly reconciler: Reconciler<string>;
   private readonly crashes: CrashBackoff;
+  private readonly health: HealthMonitor;
+  private readonly eventSink: EventSink;
   /** Pods whose container crashed and waits out its backoff: when it may start again, and why it stopped. */
   private readonly restartDue = new Map<string, { at: number; exit: string }>();
   private registration?: NodeRegistration;
-  private events?: EventSubscription;
+  private engineEvents?: EventSubscription;
   private networkInfo?: NetworkInfo;
   private cancelSweep?: () => void;
   private running = false;
@@ -61,6 +71,17 @@ export class Worker {
     this.clock = options.clock ?? systemClock;
     this.log = makeLogger("worker", { node: options.name });
     this.crashes = new CrashBackoff(this.clock, options.crashBackoff);
+    this.eventSink = options.events ?? noEvents;
+    // A verdict that changes only queues the pod: its sync writes the status, as every other change does.
+    this.health = new HealthMonitor({
+      runtime: this.runtime,
+      clock: this.clock,
+      log: this.log,
+      onChange: (podId, report) => {
+        this.log.info({ podId, health: report.verdict, detail: report.detail }, "health changed");
+        this.reconciler.enqueue(podId);
+      },
+    });
     this.pods = new Informer<Pod>(this.store, keys.pods, {
       clock: this.clock,
       resyncMs: options.resyncMs,
@@ -101,14 +122,14 @@ export class Worker {
     );
 
     // Follow the engine first, so that no death between the listing below and the watch goes unseen.
-    this.events = this.runtime.events(
+    this.engineEvents = this.runtime.events(
       (event) => {
         const podId = event.labels[LABEL_POD];
         if (podId) this.reconciler.enqueue(podId);
       },
       { labels: this.ownLabels(), onReconnect: () => void this.enqueueEverything() },
     );
-    await this.events.ready;
+    await this.engineEvents.ready;
 
     this.pods.addHandlers({
       onAdd: (id, pod) => this.onPodChange(id, undefined, pod),
@@ -130,7 +151,8 @@ export class Worker {
     if (!this.running) return;
     this.running = false;
     this.cancelSweep?.();
-    this.events?.stop();
+    this.engineEvents?.stop();
+    this.health.stopAll();
     this.registration?.stop();
     this.pods.stop();
     await this.reconciler.stop();
@@ -172,11 +194,10 @@ export class Worker {
     const pod = this.pods.get(podId);
     const containers = await this.runtime.list({ labels: { ...this.ownLabels(), [LABEL_POD]: podId } });
     if (!pod || pod.node !== this.name) {
-      await this.removeContainers(containers, pod ? `pod moved to ${pod.node ?? "no node"}` : "pod deleted");
       this.forget(podId);
+      await this.removeContainers(containers, pod ? `pod moved to ${pod.node ?? "no node"}` : "pod deleted");
       return;
     }
-    const log = this.log.child({ pod: pod.name });
 
     // Keep the newest running container, remove any other (e.g. a duplicate left by a crash mid-start).
     const running = containers.filter((c) => c.running).sort(byStartedAtDesc);
@@ -186,48 +207,115 @@ export class Worker {
     if (keep) {
       if (stopped.length > 0) await this.removeContainers(stopped, "superseded container");
       this.restartDue.delete(podId);
-      await this.report(podId, (status) => ({
-        ...withReadiness(status, pod, true),
-        phase: "Running",
-        message: undefined,
-        containerId: keep.id,
-        ip: keep.ip,
-        startedAt: keep.startedAt ?? status.startedAt,
-      }));
-      return;
+      const unhealthy = await this.syncRunning(pod, keep);
+      if (!unhealthy) return;
+      // Failed its health check: replaced like a container that crashed, with the same backoff.
+      await this.runtime.stop(keep.id, { timeoutSeconds: this.options.stopGraceSeconds ?? 10 });
+      stopped.splice(0, stopped.length, { ...keep, running: false });
     }
+    this.health.stop(podId);
+    await this.restartStopped(pod, stopped, keep ? " (health check failed)" : undefined);
+  }
 
-    // The container exited (or was never started): count the crash, then restart after the backoff.
+  /**
+   * Reports a running container (adopted or started earlier) and follows its health check. Returns true when
+   * the check has found it unhealthy: the caller replaces it.
+   */
+  private async syncRunning(pod: Pod, container: ContainerInfo): Promise<boolean> {
+    const check = pod.template.healthCheck;
+    let health: PodStatus["health"];
+    if (check) {
+      const adopted = pod.status.containerId === container.id && pod.status.health === "healthy";
+      this.health.watch(pod.id, {
+        containerId: container.id,
+        ip: container.ip,
+        check,
+        startedAt: Date.parse(container.startedAt ?? "") || this.clock.now(),
+        initial: adopted ? "healthy" : undefined,
+      });
+      const verdict = this.health.report(pod.id, container.id);
+      health = verdict?.verdict ?? "starting";
+      if (verdict?.verdict === "unhealthy") {
+        this.log.warn({ pod: pod.name, detail: verdict.detail }, "health check failed; restarting");
+        this.record(
+          pod,
+          "Warning",
+          "Unhealthy",
+          `health check failed ${verdict.consecutiveFailures} times in a row: ${verdict.detail}`,
+        );
+      }
+    } else {
+      this.health.stop(pod.id);
+    }
+    await this.report(pod.id, (status) => ({
+      ...this.withReadiness({ ...status, health }, pod, true),
+      phase: "Running",
+      message: undefined,
+      reason: undefined,
+      containerId: container.id,
+      ip: container.ip,
+      startedAt: container.startedAt ?? status.startedAt,
+    }));
+    return health === "unhealthy";
+  }
+
+  /**
+   * The pod has no running container: count the crash of the `stopped` ones, then restart after the backoff
+   * of its restart policy, or past the policy's limit hand the pod back to the scheduler to go elsewhere.
+   */
+  private async restartStopped(pod: Pod, stopped: ContainerInfo[], why: string | undefined): Promise<void> {
+    const podId = pod.id;
     let restarts = 0;
     if (stopped.length > 0) {
       const lastExit = stopped.sort(byFinishedAtDesc)[0];
+      const exit = why ?? exitText(lastExit);
+      const crash = this.crashes.crashed(podId, policyOf(pod));
+      if (crash.overLimit) {
+        await this.moveAway(pod, crash.consecutive, exit);
+        await this.removeContainers(stopped, "pod rescheduled");
+        return;
+      }
       restarts = 1;
-      this.restartDue.set(podId, { at: this.crashes.crashed(podId), exit: exitText(lastExit) });
+      this.restartDue.set(podId, { at: crash.restartAt, exit });
       await this.removeContainers(stopped, "container exited");
-      log.warn({ exitCode: lastExit?.exitCode }, "container exited; restarting");
+      this.log.warn({ pod: pod.name, exitCode: lastExit?.exitCode, exit }, "container exited; restarting");
+      if (crash.delayMs > 0) {
+        this.record(
+          pod,
+          "Warning",
+          "BackOff",
+          `back-off ${seconds(crash.delayMs)}s restarting failed container${exit}`,
+        );
+      }
     }
     const due = this.restartDue.get(podId);
     const wait = (due?.at ?? 0) - this.clock.now();
     if (wait > 0) {
       await this.report(podId, (status) => ({
-        ...withReadiness(status, pod, false),
+        ...this.withReadiness(status, pod, false),
         phase: "Failed",
+        reason: "CrashLoopBackOff",
         restarts: status.restarts + restarts,
         containerId: undefined,
         ip: undefined,
-        message: `back-off ${Math.ceil(wait / 1000)}s restarting failed container${due?.exit ?? ""}`,
+        message: `back-off ${seconds(wait)}s restarting failed container${due?.exit ?? ""}`,
       }));
       this.reconciler.queue.addAfter(podId, wait);
       return;
     }
+    await this.startContainer(pod, restarts);
+  }
 
+  private async startContainer(pod: Pod, restarts: number): Promise<void> {
+    const podId = pod.id;
     try {
       await this.runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
       await this.report(podId, (status) => ({
-        ...withReadiness(status, pod, false),
+        ...this.withReadiness(status, pod, false),
         phase: "Pending",
+        reason: undefined,
         message: err.message,
       }));
       throw err; // retried with the queue's backoff: the image may be loaded later
@@ -244,26 +332,61 @@ export class Worker {
       started = await this.runtime.start(spec);
     } catch (err) {
       await this.report(podId, (status) => ({
-        ...withReadiness(status, pod, false),
+        ...this.withReadiness(status, pod, false),
         phase: "Failed",
+        reason: undefined,
         restarts: status.restarts + restarts,
         message: err instanceof Error ? err.message : String(err),
       }));
       throw err;
     }
-    log.info(
-      { container: started.id.slice(0, 12), ip: started.ip },
-      restarts ? "container restarted" : "container started",
+    const crashed = this.restartDue.get(podId);
+    this.restartDue.delete(podId);
+    this.log.info(
+      { pod: pod.name, container: started.id.slice(0, 12), ip: started.ip },
+      crashed ? "container restarted" : "container started",
     );
+    if (crashed) {
+      this.record(pod, "Warning", "Restarted", `container restarted after it stopped${crashed.exit}`);
+    } else {
+      this.record(pod, "Normal", "Started", `container started on ${this.name}`);
+    }
+    // A new container has proven nothing yet: its health check starts over.
+    const health = pod.template.healthCheck ? "starting" : undefined;
     await this.report(podId, (status) => ({
-      ...withReadiness(status, pod, true),
+      ...this.withReadiness({ ...status, health }, pod, true),
       phase: "Running",
       message: undefined,
+      reason: undefined,
       containerId: started.id,
       ip: started.ip,
       startedAt: started.startedAt ?? new Date(this.clock.now()).toISOString(),
       restarts: status.restarts + restarts,
     }));
+  }
+
+  /** Past the restart limit: give the pod back to the scheduler, to be placed on another node. */
+  private async moveAway(pod: Pod, crashes: number, exit: string): Promise<void> {
+    const message = `crashed ${crashes} times in a row on ${this.name}${exit}; rescheduling`;
+    const moved = await reschedulePod(
+      this.store,
+      pod.id,
+      this.name,
+      message,
+      () => new Date(this.clock.now()),
+    );
+    this.forget(pod.id);
+    if (!moved) return;
+    this.log.warn({ pod: pod.name, crashes }, "restart limit reached; pod rescheduled");
+    this.record(pod, "Warning", "Rescheduled", message);
+  }
+
+  private withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
+    return withReadiness(status, pod, running, new Date(this.clock.now()));
+  }
+
+  private record(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
+    this.eventSink.record({ type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message });
   }
 
   private async report(podId: string, change: (status: PodStatus) => PodStatus): Promise<void> {
@@ -285,17 +408,8 @@ export class Worker {
   private forget(podId: string): void {
     this.restartDue.delete(podId);
     this.crashes.forget(podId);
+    this.health.stop(podId);
   }
-}
-
-/**
- * Readiness of a pod whose container is (`running`) or is not running. Without a health check a running
- * container is ready; with one, readiness follows the check's last verdict.
- */
-function withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
-  const ready = running && (pod.template.healthCheck === undefined || status.health === "healthy");
-  const readySince = ready ? (status.ready ? status.readySince : new Date().toISOString()) : undefined;
-  return { ...status, ready, readySince };
 }
 
 function byStartedAtDesc(a: ContainerInfo, b: ContainerInfo): number {
@@ -309,4 +423,13 @@ function byFinishedAtDesc(a: ContainerInfo, b: ContainerInfo): number {
 function exitText(container: ContainerInfo | undefined): string {
   if (container?.oomKilled) return " (out of memory)";
   return container?.exitCode === undefined ? "" : ` (exit code ${container.exitCode})`;
+}
+
+/** The pod's own restart policy; without one, the worker's defaults (DEFAULT_RESTART_POLICY unless configured). */
+function policyOf(pod: Pod): CrashBackoffOptions {
+  return pod.template.restartPolicy ? backoffOptionsOf(pod.template.restartPolicy) : {};
+}
+
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
 }
