@@ -1,12 +1,28 @@
 // HTTP client for the Orchestra API server: one method per route; every failure becomes a CliError
 // whose message is fit for the one-line `error: ...` the CLI prints.
-import type { Deployment, DeploymentSpec, DeploymentStatus, NodeInfo, Pod } from "../core/types.js";
+import type {
+  ClusterEvent,
+  Deployment,
+  DeploymentSpec,
+  DeploymentStatus,
+  NodeInfo,
+  Pod,
+  Revision,
+  RolloutStatus,
+} from "../core/types.js";
 import { ApiError, CliError } from "./cli-error.js";
 
+/** A rollout as `GET /deployments/:name/rollout` serves it: `observed` once the controller saw the latest spec. */
+export type RolloutView = RolloutStatus & { observed: boolean };
 /** A deployment as `GET /deployments` serves it: the stored object plus counts from its pods. */
 export type DeploymentView = Deployment & { status?: DeploymentStatus };
-/** A node as `GET /nodes` serves it; the server may add the number of pods bound to it. */
-export type NodeView = NodeInfo & { pods?: number };
+/** A node as `GET /nodes` serves it, with what the server computes (older servers leave them out). */
+export type NodeView = NodeInfo & {
+  pods?: number;
+  unschedulable?: boolean;
+  ready?: boolean;
+  allocated?: { cpu: number; memory: number };
+};
 
 export interface ApiClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -122,6 +138,53 @@ export class ApiClient {
 
   async listNodes(): Promise<NodeView[]> {
     return (await this.request("GET", "/nodes")).body as NodeView[];
+  }
+
+  /** Cordons (`true`) or uncordons a node; `changed` is false when it already was. */
+  async setCordon(name: string, cordoned: boolean): Promise<{ changed: boolean; node: NodeView }> {
+    const path = `/nodes/${encodeURIComponent(name)}/${cordoned ? "cordon" : "uncordon"}`;
+    return (await this.request("PUT", path)).body as { changed: boolean; node: NodeView };
+  }
+
+  /** Sets labels on a node (`null` removes one); they outlive the worker's registration. */
+  async labelNode(name: string, labels: Record<string, string | null>): Promise<NodeView> {
+    const path = `/nodes/${encodeURIComponent(name)}/labels`;
+    return (await this.request("PATCH", path, { body: { labels } })).body as NodeView;
+  }
+
+  /** Evicts a pod; an ApiError with status 429 when the deployment's maxUnavailable forbids it now. */
+  async evictPod(id: string): Promise<void> {
+    await this.request("POST", `/pods/${encodeURIComponent(id)}/eviction`);
+  }
+
+  /** Events, oldest first: about `name` (an object or a deployment), after event id `since`. */
+  async listEvents(filter: { name?: string; since?: string } = {}): Promise<ClusterEvent[]> {
+    const query = new URLSearchParams();
+    if (filter.name !== undefined) query.set("name", filter.name);
+    if (filter.since !== undefined) query.set("since", filter.since);
+    const queryString = query.toString();
+    return (await this.request("GET", `/events${queryString === "" ? "" : `?${queryString}`}`))
+      .body as ClusterEvent[];
+  }
+
+  async getRollout(name: string): Promise<RolloutView> {
+    return (await this.request("GET", `/deployments/${encodeURIComponent(name)}/rollout`))
+      .body as RolloutView;
+  }
+
+  /** Revisions, oldest first. */
+  async getHistory(name: string): Promise<Revision[]> {
+    return (await this.request("GET", `/deployments/${encodeURIComponent(name)}/history`)).body as Revision[];
+  }
+
+  /** Back to the previous revision, or to `toRevision`; 409 when there is nothing to go back to. */
+  async rollback(name: string, toRevision?: number): Promise<{ deployment: Deployment; toRevision: number }> {
+    const path = `/deployments/${encodeURIComponent(name)}/rollback`;
+    const body = toRevision === undefined ? {} : { toRevision };
+    return (await this.request("POST", path, { body })).body as {
+      deployment: Deployment;
+      toRevision: number;
+    };
   }
 
   async health(): Promise<unknown> {

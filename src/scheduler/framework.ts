@@ -18,7 +18,11 @@ export type Filter = (node: NodeInfo, pod: Pod, state: SchedulingState) => Filte
 export type Scorer = (node: NodeInfo, pod: Pod, state: SchedulingState) => number;
 
 export interface Pipeline {
-  filters: { name: string; filter: Filter }[];
+  /**
+   * A soft filter is relaxed when no node passes every filter but some pass all the hard ones: it steers
+   * pods away from nodes without ever leaving a pod unplaced on their account.
+   */
+  filters: { name: string; filter: Filter; soft?: boolean }[];
   /** Compared in order: the first scorer that differs between two nodes decides. */
   scorers: { name: string; scorer: Scorer }[];
 }

@@ -7,6 +7,8 @@ export {
   type PodWriteOutcome,
   unschedulablePod,
 } from "./binding.js";
+export { avoidNodes } from "./filters/avoid-nodes.js";
+export { constraintsMatch, satisfies } from "./filters/constraints-match.js";
 export { nodeReady } from "./filters/node-ready.js";
 export { nodeSchedulable } from "./filters/node-schedulable.js";
 export { resourcesFit } from "./filters/resources-fit.js";
@@ -28,7 +30,10 @@ export {
   type Unschedulable,
 } from "./schedule.js";
 export { Scheduler, type SchedulerOptions } from "./scheduler.js";
+export { byStrategy } from "./scorers/by-strategy.js";
 export { fewestPods } from "./scorers/fewest-pods.js";
 export { leastAllocated } from "./scorers/least-allocated.js";
+export { mostAllocated } from "./scorers/most-allocated.js";
+export { mostPods } from "./scorers/most-pods.js";
 export { spreadDeployment } from "./scorers/spread.js";
 export { type NodeUsage, SchedulingState, type Snapshot } from "./state.js";

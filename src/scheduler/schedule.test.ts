@@ -117,7 +117,7 @@ describe("schedule", () => {
     const result = schedule({ nodes, pods: [] }, pending);
     assert.deepEqual(result.bindings, []);
     assert.deepEqual(result.unschedulable, [
-      { podId: pending[0]?.id, message: "0/3 nodes available: 2 insufficient memory, 1 unschedulable" },
+      { podId: pending[0]?.id, message: "0/3 nodes available: 2 insufficient memory, 1 cordoned" },
     ]);
   });
 
@@ -140,7 +140,7 @@ describe("schedule", () => {
     const allCordoned = schedule({ nodes: [node("a", { schedulable: false })], pods: [] }, pending);
     assert.deepEqual(
       allCordoned.unschedulable.map((u) => u.message),
-      Array(3).fill("0/1 nodes available: 1 unschedulable"),
+      Array(3).fill("0/1 nodes available: 1 cordoned"),
     );
   });
 
@@ -159,13 +159,13 @@ describe("schedule", () => {
 
   test("describeReasons sorts equal counts by reason", () => {
     const reasons = new Map([
-      ["unschedulable", 1],
+      ["cordoned", 1],
       ["insufficient cpu", 1],
       ["not ready", 3],
     ]);
     assert.equal(
       describeReasons(5, reasons),
-      "0/5 nodes available: 3 not ready, 1 insufficient cpu, 1 unschedulable",
+      "0/5 nodes available: 3 not ready, 1 cordoned, 1 insufficient cpu",
     );
   });
 

@@ -12,7 +12,7 @@ export interface Binding {
 
 export interface Unschedulable {
   podId: string;
-  /** Shown to the user as the pod's status message, e.g. `0/3 nodes available: 2 insufficient memory, 1 unschedulable`. */
+  /** Shown to the user as the pod's status message, e.g. `0/3 nodes available: 2 insufficient memory, 1 cordoned`. */
   message: string;
 }
 
@@ -33,9 +33,13 @@ export function schedule(
   const state = SchedulingState.from(snapshot, new Set(pending.map((pod) => pod.id)));
   const nodes = [...snapshot.nodes].sort((a, b) => compareNames(a.name, b.name));
 
-  // Two score buffers reused for every node: the best so far and the candidate's.
+  // Score buffers reused for every node: the best so far passing every filter, the best passing all but
+  // soft ones (the fallback), and the candidate's.
   let bestScores = new Float64Array(pipeline.scorers.length);
+  let fallbackScores = new Float64Array(pipeline.scorers.length);
   let scores = new Float64Array(pipeline.scorers.length);
+  const hardFilters = pipeline.filters.filter((stage) => !stage.soft);
+  const softFilters = pipeline.filters.filter((stage) => stage.soft);
   for (const pod of pending) {
     if (nodes.length === 0) {
       result.unschedulable.push({ podId: pod.id, message: NO_READY_NODES });
@@ -43,23 +47,32 @@ export function schedule(
     }
     const reasons = new Map<string, number>();
     let best: string | undefined;
+    let fallback: string | undefined;
     for (const node of nodes) {
-      const rejection = firstRejection(pipeline, node, pod, state);
+      const rejection = firstRejection(hardFilters, node, pod, state);
       if (rejection !== undefined) {
         reasons.set(rejection, (reasons.get(rejection) ?? 0) + 1);
         continue;
       }
+      const softRejection = firstRejection(softFilters, node, pod, state);
+      if (softRejection !== undefined && best !== undefined) continue; // a better-placed node exists
       for (let i = 0; i < pipeline.scorers.length; i++)
         scores[i] = pipeline.scorers[i]?.scorer(node, pod, state) ?? 0;
       // Nodes are visited in name order, so keeping the first of equals breaks ties by name.
-      if (best === undefined || compareScores(scores, bestScores) > 0) {
-        best = node.name;
-        [bestScores, scores] = [scores, bestScores];
+      if (softRejection === undefined) {
+        if (best === undefined || compareScores(scores, bestScores) > 0) {
+          best = node.name;
+          [bestScores, scores] = [scores, bestScores];
+        }
+      } else if (fallback === undefined || compareScores(scores, fallbackScores) > 0) {
+        fallback = node.name;
+        [fallbackScores, scores] = [scores, fallbackScores];
       }
     }
-    if (best !== undefined) {
-      state.assume(pod, best);
-      result.bindings.push({ podId: pod.id, node: best });
+    const chosen = best ?? fallback;
+    if (chosen !== undefined) {
+      state.assume(pod, chosen);
+      result.bindings.push({ podId: pod.id, node: chosen });
     } else {
       result.unschedulable.push({ podId: pod.id, message: describeReasons(nodes.length, reasons) });
     }
@@ -76,12 +89,12 @@ export function describeReasons(nodeCount: number, reasons: Map<string, number>)
 }
 
 function firstRejection(
-  pipeline: Pipeline,
+  filters: Pipeline["filters"],
   node: Snapshot["nodes"][number],
   pod: Pod,
   state: SchedulingState,
 ): string | undefined {
-  for (const { filter } of pipeline.filters) {
+  for (const { filter } of filters) {
     const result = filter(node, pod, state);
     if (!result.ok) return result.reason;
   }

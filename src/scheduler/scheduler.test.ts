@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
+import type { NodeConfig } from "../core/node-config.js";
 import type { NodeInfo, Pod, Resources } from "../core/types.js";
+import type { EventInput } from "../events/event-recorder.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
@@ -49,6 +51,7 @@ describe("Scheduler on the embedded store", () => {
     dir = mkdtempSync(join(tmpdir(), "orchestra-scheduler-"));
     backend = EmbeddedBackend.open(dir);
     store = backend.connect();
+    recorded = [];
   });
 
   afterEach(async () => {
@@ -57,8 +60,11 @@ describe("Scheduler on the embedded store", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  let recorded: EventInput[] = [];
+
   async function startScheduler(candidate = "s1", batchSize?: number): Promise<Scheduler> {
-    const scheduler = new Scheduler(backend.connect(), { candidate, resyncMs: 0, batchSize });
+    const events = { record: (event: EventInput) => void recorded.push(event) };
+    const scheduler = new Scheduler(backend.connect(), { candidate, resyncMs: 0, batchSize, events });
     schedulers.push(scheduler);
     await scheduler.start();
     return scheduler;
@@ -117,7 +123,7 @@ describe("Scheduler on the embedded store", () => {
     await eventually(async () =>
       assert.equal(
         (await store.get<Pod>(keys.pod(p.id)))?.value.status.message,
-        "0/1 nodes available: 1 unschedulable",
+        "0/1 nodes available: 1 cordoned",
       ),
     );
     await store.create(keys.node("n2"), node("n2"));
@@ -176,5 +182,38 @@ describe("Scheduler on the embedded store", () => {
     await scheduler.whenIdle();
     const kept = await store.get<Pod>(keys.pod(bound.id));
     assert.equal(kept?.version, 0, "a pod on a vanished node is not rebound by the scheduler");
+  });
+
+  test("a node cordoned through /nodeconfig takes no pods; events say why and where", async () => {
+    await store.set(keys.node("n1"), node("n1"));
+    await store.set<NodeConfig>(keys.nodeConfig("n1"), { unschedulable: true });
+    const scheduler = await startScheduler();
+    await eventually(() => assert.equal(scheduler.leading, true));
+    const p = pod("web");
+    await store.create(keys.pod(p.id), p);
+    await eventually(async () =>
+      assert.equal(
+        (await store.get<Pod>(keys.pod(p.id)))?.value.status.message,
+        "0/1 nodes available: 1 cordoned",
+      ),
+    );
+    await store.set<NodeConfig>(keys.nodeConfig("n1"), { unschedulable: false });
+    await eventually(async () => assert.equal((await store.get<Pod>(keys.pod(p.id)))?.value.node, "n1"));
+    assert.deepEqual(recorded, [
+      {
+        type: "Warning",
+        reason: "FailedScheduling",
+        object: `pod/${p.name}`,
+        deployment: "web",
+        message: "0/1 nodes available: 1 cordoned",
+      },
+      {
+        type: "Normal",
+        reason: "Scheduled",
+        object: `pod/${p.name}`,
+        deployment: "web",
+        message: "assigned to node n1",
+      },
+    ]);
   });
 });

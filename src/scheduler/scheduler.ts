@@ -5,7 +5,9 @@ import { hostname } from "node:os";
 import { type Clock, systemClock } from "../core/clock.js";
 import { FencedError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
+import { effectiveNode, type NodeConfig } from "../core/node-config.js";
 import type { NodeInfo, Pod } from "../core/types.js";
+import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
 import { WorkQueue } from "../machinery/work-queue.js";
@@ -29,6 +31,8 @@ export interface SchedulerOptions {
   /** Period of the informers' safety-net re-list (which also re-queues every unbound pod). Default 30 s. */
   resyncMs?: number;
   pipeline?: Pipeline;
+  /** Where Scheduled and FailedScheduling events go. Default: nowhere. */
+  events?: EventSink;
   clock?: Clock;
   logger?: Logger;
 }
@@ -39,12 +43,15 @@ const ASSUME_TTL_MS = 30_000;
 export class Scheduler {
   readonly pods: Informer<Pod>;
   readonly nodes: Informer<NodeInfo>;
+  /** Cordon flags and labels users set (`/nodeconfig`), merged into the registrations in every snapshot. */
+  readonly nodeConfigs: Informer<NodeConfig>;
   private readonly leader: LeaderLoop;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly workers: number;
   private readonly batchSize: number;
   private readonly pipeline: Pipeline;
+  private readonly events: EventSink;
   /** Bindings written but not yet seen in the pod cache: pod id → node. Counted in every snapshot. */
   private readonly assumed = new Map<string, { node: string; at: number }>();
   /** Pods that fit nowhere last time: tried again when nodes change or capacity frees up. */
@@ -63,10 +70,12 @@ export class Scheduler {
     this.workers = options.workers ?? 4;
     this.batchSize = options.batchSize ?? 500;
     this.pipeline = options.pipeline ?? defaultPipeline;
+    this.events = options.events ?? noEvents;
     this.log = options.logger ?? makeLogger("scheduler", { candidate });
     const informerOptions = { clock: this.clock, resyncMs: options.resyncMs, logger: this.log };
     this.pods = new Informer<Pod>(store, keys.pods, informerOptions);
     this.nodes = new Informer<NodeInfo>(store, keys.nodes, informerOptions);
+    this.nodeConfigs = new Informer<NodeConfig>(store, keys.nodeConfigs, informerOptions);
     this.leader = new LeaderLoop({
       store,
       election: keys.elections.scheduler,
@@ -87,7 +96,7 @@ export class Scheduler {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await Promise.all([this.pods.start(), this.nodes.start()]);
+    await Promise.all([this.pods.start(), this.nodes.start(), this.nodeConfigs.start()]);
     await this.leader.start();
     this.log.info("started");
   }
@@ -98,6 +107,7 @@ export class Scheduler {
     this.started = false;
     this.pods.stop();
     this.nodes.stop();
+    this.nodeConfigs.stop();
     await this.leader.stop();
     this.log.info("stopped");
   }
@@ -137,6 +147,7 @@ export class Scheduler {
       onUpdate: (_name, old, node) => {
         if (
           old.schedulable !== node.schedulable ||
+          JSON.stringify(old.labels) !== JSON.stringify(node.labels) ||
           old.address !== node.address ||
           JSON.stringify(old.capacity) !== JSON.stringify(node.capacity)
         ) {
@@ -148,6 +159,12 @@ export class Scheduler {
       // pods; the scheduler then sees them as unbound pods like any other.
       onDelete: () => this.retryUnschedulable(),
       onResync: () => this.enqueueUnbound(),
+    });
+    // Uncordoning or relabelling a node may make room for pods that fit nowhere.
+    this.nodeConfigs.addHandlers({
+      onAdd: () => this.retryUnschedulable(),
+      onUpdate: () => this.retryUnschedulable(),
+      onDelete: () => this.retryUnschedulable(),
     });
   }
 
@@ -221,7 +238,7 @@ export class Scheduler {
     );
 
     const result = schedule(
-      { nodes: this.nodes.list(), pods: this.podsWithAssumedBindings() },
+      { nodes: this.nodeSnapshot(), pods: this.podsWithAssumedBindings() },
       pending.map((entry) => entry.value),
       this.pipeline,
     );
@@ -257,13 +274,20 @@ export class Scheduler {
       throw err;
     }
     const bindingIds = new Set(result.bindings.map((binding) => binding.podId));
+    const messages = new Map(result.unschedulable.map(({ podId, message }) => [podId, message]));
     let bound = 0;
     for (const id of outcome.written) {
       queue.forget(id);
+      const pod = (byId.get(id) as Readonly<Entry<Pod>>).value;
       if (bindingIds.has(id)) {
         bound++;
         this.unschedulable.delete(id);
-        this.log.debug({ pod: id, node: this.assumed.get(id)?.node }, "bound");
+        const node = this.assumed.get(id)?.node;
+        this.log.debug({ pod: id, node }, "bound");
+        this.recordEvent(pod, "Normal", "Scheduled", `assigned to node ${node}`);
+      } else {
+        // Written only when the message changed: one event per new reason, not one per retry.
+        this.recordEvent(pod, "Warning", "FailedScheduling", messages.get(id) ?? "");
       }
     }
     for (const { id, error } of outcome.failed) {
@@ -280,6 +304,11 @@ export class Scheduler {
     );
   }
 
+  /** The registered nodes as users configured them (cordoned, relabelled). */
+  private nodeSnapshot(): NodeInfo[] {
+    return this.nodes.list().map((node) => effectiveNode(node, this.nodeConfigs.get(node.name)));
+  }
+
   /** The cached pods with the bindings we wrote and the cache has not shown yet. */
   private podsWithAssumedBindings(): Pod[] {
     const expiredBefore = this.clock.now() - ASSUME_TTL_MS;
@@ -290,6 +319,10 @@ export class Scheduler {
       const assumed = pod.node === undefined ? this.assumed.get(pod.id) : undefined;
       return assumed ? { ...pod, node: assumed.node } : pod;
     });
+  }
+
+  private recordEvent(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
+    this.events.record({ type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message });
   }
 
   private isIdle(): boolean {

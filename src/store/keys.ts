@@ -10,6 +10,14 @@ export const keys = {
   events: "/events",
   event: (id: string) => childKey("/events", id),
   node: (name: string) => childKey("/nodes", name),
+  /** What users set on a node (cordon, labels): persistent, unlike the worker's ephemeral registration. */
+  nodeConfigs: "/nodeconfig",
+  nodeConfig: (name: string) => childKey("/nodeconfig", name),
+  /** Revision history: `/revisions/<deployment>/<n>`. */
+  revisions: (deployment: string) => childKey("/revisions", deployment),
+  revision: (deployment: string, n: number) => childKey(childKey("/revisions", deployment), String(n)),
+  rollouts: "/rollouts",
+  rollout: (deployment: string) => childKey("/rollouts", deployment),
   /** Election names (see `Store.campaign`). */
   elections: {
     controller: "controller",

@@ -143,7 +143,7 @@ describe("orchestra up on the local Docker engine", { timeout: 600_000 }, () => 
     );
 
     const nodes = table(await run.cliOk(["get", "nodes"]));
-    assert.deepEqual(nodes[0], ["NAME", "STATUS", "PODS", "AGE"]);
+    assert.deepEqual(nodes[0], ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"]);
     assert.deepEqual(
       nodes.slice(1).map((row) => row.slice(0, 3)),
       [[run.nodeName, "Ready", "3"]],

@@ -128,7 +128,7 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
       assert.ok(node.capacity.cpu > 0 && node.capacity.memory > 0, `${node.name}: capacity read from Docker`);
     }
     const rows = await nodeRows();
-    assert.deepEqual(rows[0], ["NAME", "STATUS", "PODS", "AGE"]);
+    assert.deepEqual(rows[0], ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"]);
     assert.deepEqual(
       rows.slice(1).map((row) => row.slice(0, 3)),
       run.nodeNames.map((node) => [node, "Ready", "0"]),

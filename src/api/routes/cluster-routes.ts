@@ -1,6 +1,6 @@
-// Read-only views of what the other components write: GET /pods and GET /nodes.
+// Read-only views of what the other components write: GET /pods (GET /nodes is in node-routes.ts).
 import type { FastifyInstance } from "fastify";
-import type { NodeInfo, Pod } from "../../core/types.js";
+import type { Pod } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
 import type { ApiStore } from "../deadline-store.js";
 import { queryOf, validatorsFor } from "../validators.js";
@@ -27,10 +27,5 @@ export function clusterRoutes(app: FastifyInstance, store: ApiStore): void {
           (node === undefined || pod?.node === node),
       );
     },
-  );
-
-  app.get(
-    "/nodes",
-    async (): Promise<NodeInfo[]> => (await store.list<NodeInfo>(keys.nodes)).map((e) => e.value),
   );
 }

@@ -99,24 +99,39 @@ describe("pod table", () => {
 describe("node table", () => {
   test("PODS comes from the server's count when given, else from the counts passed in", () => {
     const counted = nodeTable([{ ...node, pods: 7 }], new Map([["node-1", 2]]), { wide: false, now });
-    assert.deepEqual(counted.rows[0], ["node-1", "Ready", "7", "2h"]);
+    assert.deepEqual(counted.rows[0], ["node-1", "Ready", "7", "0/2", "0/8Gi", "2h"]);
     const uncounted = nodeTable([node], new Map([["node-1", 2]]), { wide: false, now });
-    assert.deepEqual(uncounted.rows[0], ["node-1", "Ready", "2", "2h"]);
+    assert.deepEqual(uncounted.rows[0], ["node-1", "Ready", "2", "0/2", "0/8Gi", "2h"]);
   });
 
-  test("wide shows address, capacity and sorted labels; a cordoned node says so", () => {
-    const table = nodeTable([{ ...node, schedulable: false }], new Map(), { wide: true, now });
-    assert.deepEqual(table.headers, ["NAME", "STATUS", "PODS", "AGE", "ADDRESS", "CPU", "MEMORY", "LABELS"]);
+  test("CPU and MEMORY show what the bound pods request over the capacity", () => {
+    const allocated = { cpu: 500, memory: 256 * 1024 ** 2 };
+    const table = nodeTable([{ ...node, pods: 2, allocated }], new Map(), { wide: false, now });
+    assert.deepEqual(table.headers, ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"]);
+    assert.deepEqual(table.rows[0], ["node-1", "Ready", "2", "500m/2", "256Mi/8Gi", "2h"]);
+  });
+
+  test("wide adds address and sorted labels; cordoned and gone nodes say so", () => {
+    const table = nodeTable([{ ...node, schedulable: false, unschedulable: true }], new Map(), {
+      wide: true,
+      now,
+    });
+    assert.deepEqual(table.headers, ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE", "ADDRESS", "LABELS"]);
     assert.deepEqual(table.rows[0], [
       "node-1",
       "Ready,SchedulingDisabled",
       "0",
+      "0/2",
+      "0/8Gi",
       "2h",
       "10.0.0.5",
-      "2",
-      "8Gi",
       "disk=ssd,zone=a",
     ]);
+    const gone = nodeTable([{ ...node, ready: false, address: "", registeredAt: "" }], new Map(), {
+      wide: true,
+      now,
+    });
+    assert.deepEqual(gone.rows[0]?.slice(0, 2), ["node-1", "NotReady"]);
   });
 });
 

@@ -54,7 +54,8 @@ export function podTable(pods: Pod[], options: TableOptions): Table {
   const rows = pods.map((pod) => {
     const name = cell(pod.name);
     const deployment = cell(pod.deployment);
-    const status = cell(pod.status?.phase ?? "Unknown");
+    // A reason (e.g. CrashLoopBackOff) says more than the phase, as in kubectl.
+    const status = cell(pod.status?.reason ?? pod.status?.phase ?? "Unknown");
     const restarts = String(pod.status?.restarts ?? 0);
     const age = formatAge(pod.createdAt, options.now);
     if (!options.wide) return [name, deployment, status, restarts, age];
@@ -72,26 +73,35 @@ export function podTable(pods: Pod[], options: TableOptions): Table {
   return { headers, rows };
 }
 
-/** kubectl's node status: a registered node is Ready; a cordoned one also says SchedulingDisabled. */
+/** kubectl's node status: Ready or NotReady (worker gone), with SchedulingDisabled when cordoned. */
 function nodeStatus(node: NodeView): string {
-  return node.schedulable === false ? "Ready,SchedulingDisabled" : "Ready";
+  const ready = node.ready === false ? "NotReady" : "Ready";
+  return node.schedulable === false || node.unschedulable === true ? `${ready},SchedulingDisabled` : ready;
 }
 
-/** NAME STATUS PODS AGE [ADDRESS CPU MEMORY LABELS]; `podCounts` fills PODS when the server gives no count. */
+/** `allocated/capacity`; a capacity the node does not report shows as `-`. */
+function usage(allocated: number | undefined, capacity: number | undefined, format: (n: number) => string) {
+  return `${format(allocated ?? 0)}/${capacity ? format(capacity) : "-"}`;
+}
+
+/**
+ * NAME STATUS PODS CPU MEMORY AGE [ADDRESS LABELS]; CPU and MEMORY are requests of the bound pods over the
+ * node's capacity (`500m/2`, `256Mi/23Gi`). `podCounts` fills PODS when the server gives no count.
+ */
 export function nodeTable(nodes: NodeView[], podCounts: Map<string, number>, options: TableOptions): Table {
-  const headers = ["NAME", "STATUS", "PODS", "AGE"];
-  if (options.wide) headers.push("ADDRESS", "CPU", "MEMORY", "LABELS");
+  const headers = ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"];
+  if (options.wide) headers.push("ADDRESS", "LABELS");
   const rows = nodes.map((node) => {
     const pods = typeof node.pods === "number" ? node.pods : (podCounts.get(node.name) ?? 0);
-    const row = [cell(node.name), nodeStatus(node), String(pods), formatAge(node.registeredAt, options.now)];
-    if (options.wide) {
-      row.push(
-        cell(node.address),
-        node.capacity ? formatCpu(node.capacity.cpu) : NONE,
-        node.capacity ? formatMemory(node.capacity.memory) : NONE,
-        labelList(node.labels),
-      );
-    }
+    const row = [
+      cell(node.name),
+      nodeStatus(node),
+      String(pods),
+      usage(node.allocated?.cpu, node.capacity?.cpu, formatCpu),
+      usage(node.allocated?.memory, node.capacity?.memory, formatMemory),
+      formatAge(node.registeredAt || undefined, options.now),
+    ];
+    if (options.wide) row.push(cell(node.address), labelList(node.labels));
     return row;
   });
   return { headers, rows };

@@ -1,0 +1,58 @@
+// Nodes as the API serves them: the worker's registration merged with what users set (/nodeconfig), plus
+// what is computed from the pods bound to each node. A configured node whose worker is gone is NotReady.
+import { applyLabels, effectiveNode, type NodeConfig } from "../core/node-config.js";
+import type { NodeInfo, Pod } from "../core/types.js";
+
+export interface NodeView extends NodeInfo {
+  /** Cordoned by a user (`orchestra cordon`). */
+  unschedulable: boolean;
+  /** The worker is registered: its session is live. */
+  ready: boolean;
+  /** Pods bound to the node. */
+  pods: number;
+  /** Sum of the cpu (millicores) and memory (bytes) requests of those pods. */
+  allocated: { cpu: number; memory: number };
+}
+
+/** One view per registered or configured node, sorted by name. */
+export function nodeViews(
+  registrations: NodeInfo[],
+  configs: Map<string, NodeConfig>,
+  pods: Pod[],
+): NodeView[] {
+  const usage = new Map<string, { pods: number; cpu: number; memory: number }>();
+  for (const pod of pods) {
+    if (pod.node === undefined) continue;
+    const used = usage.get(pod.node) ?? { pods: 0, cpu: 0, memory: 0 };
+    used.pods += 1;
+    used.cpu += pod.template.resources?.cpu ?? 0;
+    used.memory += pod.template.resources?.memory ?? 0;
+    usage.set(pod.node, used);
+  }
+  const view = (info: NodeInfo, ready: boolean): NodeView => {
+    const config = configs.get(info.name);
+    const used = usage.get(info.name) ?? { pods: 0, cpu: 0, memory: 0 };
+    return {
+      ...effectiveNode(info, config),
+      unschedulable: config?.unschedulable === true,
+      ready,
+      pods: used.pods,
+      allocated: { cpu: used.cpu, memory: used.memory },
+    };
+  };
+  const registered = new Set(registrations.map((node) => node.name));
+  const views = registrations.map((node) => view(node, true));
+  for (const [name, config] of configs) {
+    if (registered.has(name)) continue;
+    const absent: NodeInfo = {
+      name,
+      address: "",
+      labels: applyLabels({}, config.labels),
+      capacity: { cpu: 0, memory: 0 },
+      schedulable: false,
+      registeredAt: "",
+    };
+    views.push(view(absent, false));
+  }
+  return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
