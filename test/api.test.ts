@@ -165,10 +165,18 @@ describe("API without a token", () => {
     assert.deepEqual(Object.keys(reply.body.paths).sort(), [
       "/deployments",
       "/deployments/{name}",
+      "/deployments/{name}/history",
+      "/deployments/{name}/rollback",
+      "/deployments/{name}/rollout",
+      "/events",
       "/healthz",
       "/nodes",
+      "/nodes/{name}/cordon",
+      "/nodes/{name}/labels",
+      "/nodes/{name}/uncordon",
       "/openapi.json",
       "/pods",
+      "/pods/{id}/eviction",
     ]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments"]).sort(), ["get", "put"]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments/{name}"]).sort(), [
@@ -290,17 +298,46 @@ describe("API without a token", () => {
 
   test("GET /nodes lists the registered nodes", async () => {
     const node: NodeInfo = {
-      name: "n1",
+      name: "nodes-n1",
       address: "10.0.0.1",
       labels: { zone: "a" },
       capacity: { cpu: 2000, memory: 1 << 30 },
       schedulable: true,
       registeredAt: new Date().toISOString(),
     };
-    await h.store.create(keys.node("n1"), node, { ephemeral: true });
+    await h.store.create(keys.node("nodes-n1"), node, { ephemeral: true });
+    await h.store.create(keys.pod("nodes-p1"), {
+      ...pod("nodes-p1", "web", "h1", "Running", "nodes-n1"),
+      template: { image: "nginx:1.27", resources: { cpu: 250, memory: 1 << 20 } },
+    });
     const reply = await h.call("GET", "/nodes");
     assert.equal(reply.status, 200);
-    assert.deepEqual(reply.body, [node]);
+    const computed = { unschedulable: false, ready: true, pods: 1, allocated: { cpu: 250, memory: 1 << 20 } };
+    assert.deepEqual(reply.body, [{ ...node, ...computed }]);
+
+    // Cordon and labels are kept apart from the (ephemeral) registration and merged into it.
+    const cordoned = await h.call("PUT", "/nodes/nodes-n1/cordon");
+    assert.equal(cordoned.status, 200);
+    assert.equal(cordoned.body.changed, true);
+    assert.equal((await h.call("PUT", "/nodes/nodes-n1/cordon")).body.changed, false);
+    const labelled = await h.call("PATCH", "/nodes/nodes-n1/labels", {
+      body: { labels: { zone: null, gpu: "yes" } },
+    });
+    assert.equal(labelled.status, 200, JSON.stringify(labelled.body));
+    assert.deepEqual(labelled.body.labels, { gpu: "yes" });
+    assert.equal(labelled.body.schedulable, false);
+    assertError(await h.call("PUT", "/nodes/nope/cordon"), 404, "NotFound", /node "nope" not found/);
+    assertError(
+      await h.call("PATCH", "/nodes/nodes-n1/labels", { body: { labels: { "bad key!": "x" } } }),
+      400,
+      "BadRequest",
+      /^labels/,
+    );
+    const events = await h.call("GET", "/events?name=node/nodes-n1");
+    assert.deepEqual(
+      events.body.map((event: { reason: string }) => event.reason),
+      ["Cordoned"],
+    );
   });
 
   test("validation errors are 400s naming the field, and write nothing", async () => {

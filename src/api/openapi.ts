@@ -16,6 +16,7 @@ const errorBody = {
         "UnsupportedMediaType",
         "Unavailable",
         "Internal",
+        "TooManyRequests",
       ],
     },
     message: {
@@ -157,6 +158,44 @@ const podSchema = {
   },
 } as const;
 
+const rolloutSchema = {
+  type: "object",
+  description:
+    "The latest rollout as the controller records it; `observed` once it has seen the latest spec.",
+  properties: {
+    revision: { type: "integer" },
+    hash: { type: "string" },
+    observedGeneration: { type: "integer" },
+    state: { type: "string", enum: ["progressing", "complete", "failed", "rolled-back"] },
+    message: { type: "string", description: "Why the state is what it is, e.g. why it was rolled back." },
+    replicas: { type: "integer" },
+    updatedReplicas: { type: "integer" },
+    readyReplicas: { type: "integer" },
+    availableReplicas: { type: "integer" },
+    totalReplicas: { type: "integer" },
+    startedAt: { type: "string", format: "date-time" },
+    updatedAt: { type: "string", format: "date-time" },
+    progressAt: { type: "string", format: "date-time" },
+    observed: { type: "boolean" },
+  },
+} as const;
+
+const revisionSchema = {
+  type: "object",
+  required: ["revision", "hash", "template", "createdAt", "cause"],
+  properties: {
+    revision: { type: "integer" },
+    hash: { type: "string" },
+    template: {
+      type: "object",
+      description: "The pod template: a DeploymentSpec without name and replicas.",
+    },
+    createdAt: { type: "string", format: "date-time" },
+    cause: { type: "string" },
+    completedAt: { type: "string", format: "date-time", description: "Set once a rollout of it completed." },
+  },
+} as const;
+
 const nodeSchema = {
   type: "object",
   required: ["name", "address", "labels", "capacity", "schedulable", "registeredAt"],
@@ -169,10 +208,41 @@ const nodeSchema = {
       properties: { cpu: { type: "integer" }, memory: { type: "integer" } },
     },
     podSubnet: { type: "string" },
-    schedulable: { type: "boolean" },
+    schedulable: {
+      type: "boolean",
+      description: "False when the worker registered so or a user cordoned the node.",
+    },
     registeredAt: { type: "string", format: "date-time" },
+    unschedulable: { type: "boolean", description: "Cordoned by a user (PUT /nodes/{name}/cordon)." },
+    ready: {
+      type: "boolean",
+      description: "The worker is registered; false for a configured node whose worker is gone.",
+    },
+    pods: { type: "integer", description: "Pods bound to the node." },
+    allocated: {
+      type: "object",
+      description: "Sum of the requests of the pods bound to the node: cpu in millicores, memory in bytes.",
+      properties: { cpu: { type: "integer" }, memory: { type: "integer" } },
+    },
   },
 } as const;
+
+const clusterEventSchema = {
+  type: "object",
+  required: ["id", "time", "type", "reason", "object", "message", "source"],
+  properties: {
+    id: { type: "string", description: "Time-ordered: pass the last one seen as `since`." },
+    time: { type: "string", format: "date-time" },
+    type: { type: "string", enum: ["Normal", "Warning"] },
+    reason: { type: "string", description: "Scheduled, FailedScheduling, Cordoned, Evicted, ..." },
+    object: { type: "string", description: "`pod/web-x5w4w`, `node/n1`, `deployment/web`." },
+    deployment: { type: "string" },
+    message: { type: "string" },
+    source: { type: "string", description: "scheduler, controller, worker/<node>, api." },
+  },
+} as const;
+
+const nodeNameParam = { name: "name", in: "path", required: true, schema: { type: "string" } };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description: string) => ({
@@ -258,6 +328,55 @@ export const openApiDocument = {
         },
       },
     },
+    "/deployments/{name}/rollout": {
+      parameters: [nameParam],
+      get: {
+        summary: "The deployment's latest rollout: state, counts, and why it failed or was rolled back",
+        responses: {
+          "200": json(ref("Rollout"), "The rollout."),
+          "404": error("No such deployment."),
+          ...common,
+        },
+      },
+    },
+    "/deployments/{name}/history": {
+      parameters: [nameParam],
+      get: {
+        summary: "The deployment's revisions, oldest first",
+        responses: {
+          "200": json(arrayOf("Revision"), "Revisions."),
+          "404": error("No such deployment."),
+          ...common,
+        },
+      },
+    },
+    "/deployments/{name}/rollback": {
+      parameters: [nameParam],
+      post: {
+        summary: "Go back to the previous revision's pod template, or to `toRevision`",
+        requestBody: {
+          required: false,
+          content: {
+            "application/json": {
+              schema: { type: "object", properties: { toRevision: { type: "integer", minimum: 1 } } },
+            },
+          },
+        },
+        responses: {
+          "200": json(
+            {
+              type: "object",
+              properties: { deployment: ref("Deployment"), toRevision: { type: "integer" } },
+            },
+            "The deployment as written; the controller rolls it out.",
+          ),
+          "400": error("toRevision is not a revision number."),
+          "404": error("No such deployment, or no such revision."),
+          "409": error("No earlier revision, or the deployment already has that template."),
+          ...common,
+        },
+      },
+    },
     "/pods": {
       get: {
         summary: "List pods",
@@ -275,7 +394,121 @@ export const openApiDocument = {
     "/nodes": {
       get: {
         summary: "List nodes",
-        responses: { "200": json(arrayOf("Node"), "Registered nodes."), ...common },
+        responses: {
+          "200": json(
+            arrayOf("Node"),
+            "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready.",
+          ),
+          ...common,
+        },
+      },
+    },
+    "/nodes/{name}/cordon": {
+      put: {
+        summary: "Cordon a node: no new pods go there (kept across worker restarts)",
+        parameters: [nodeNameParam],
+        responses: {
+          "200": json(
+            { type: "object", properties: { changed: { type: "boolean" }, node: ref("Node") } },
+            "`changed` is false when the node already was cordoned.",
+          ),
+          "404": error("No such node."),
+          ...common,
+        },
+      },
+    },
+    "/nodes/{name}/uncordon": {
+      put: {
+        summary: "Uncordon a node",
+        parameters: [nodeNameParam],
+        responses: {
+          "200": json(
+            { type: "object", properties: { changed: { type: "boolean" }, node: ref("Node") } },
+            "`changed` is false when the node was not cordoned.",
+          ),
+          "404": error("No such node."),
+          ...common,
+        },
+      },
+    },
+    "/nodes/{name}/labels": {
+      patch: {
+        summary: "Set (string) or remove (null) node labels, on top of the worker's --label ones",
+        parameters: [nodeNameParam],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["labels"],
+                properties: {
+                  labels: { type: "object", additionalProperties: { type: ["string", "null"] } },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "200": json(ref("Node"), "The node with its labels."),
+          "400": error("A malformed label key or value."),
+          "404": error("No such node."),
+          ...common,
+        },
+      },
+    },
+    "/pods/{id}/eviction": {
+      post: {
+        summary: "Evict a pod (delete it; its deployment replaces it), as drains do",
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        responses: {
+          "200": json(
+            {
+              type: "object",
+              properties: { id: { type: "string" }, name: { type: "string" }, node: { type: "string" } },
+            },
+            "Evicted.",
+          ),
+          "404": error("No such pod."),
+          "429": error(
+            "Not now: the deployment would drop below replicas - maxUnavailable ready pods (a percentage rounded up, as for Kubernetes' disruption budgets). Retry after the Retry-After seconds.",
+          ),
+          ...common,
+        },
+      },
+    },
+    "/events": {
+      get: {
+        summary: "Cluster events, oldest first (bounded in number)",
+        parameters: [
+          {
+            name: "name",
+            in: "query",
+            required: false,
+            description:
+              "Only events about this object (`web-x5w4w`, `node/n1`) or any object of this deployment.",
+            schema: { type: "string" },
+          },
+          {
+            name: "since",
+            in: "query",
+            required: false,
+            description: "Only events after the one with this id (for polling).",
+            schema: { type: "string" },
+          },
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            description: "At most this many (the newest), 1-1000; default 500.",
+            schema: { type: "integer", minimum: 1, maximum: 1000 },
+          },
+        ],
+        responses: {
+          "200": json(arrayOf("ClusterEvent"), "Events."),
+          "400": error("Unknown or repeated query parameter, or a bad limit."),
+          ...common,
+        },
       },
     },
     "/healthz": {
@@ -311,6 +544,9 @@ export const openApiDocument = {
       },
       Pod: podSchema,
       Node: nodeSchema,
+      ClusterEvent: clusterEventSchema,
+      Rollout: rolloutSchema,
+      Revision: revisionSchema,
       Error: errorBody,
     },
   },

@@ -9,13 +9,17 @@ import Fastify, {
 } from "fastify";
 import { type Clock, systemClock } from "../core/clock.js";
 import { logger } from "../core/logger.js";
+import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import type { Store } from "../store/store.js";
 import { bearerAuth } from "./auth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import { httpErrorOf, MalformedBodyError } from "./errors.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
+import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
+import { nodeRoutes } from "./routes/node-routes.js";
+import { rolloutRoutes } from "./routes/rollout-routes.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -28,6 +32,8 @@ export interface ApiServerOptions {
   /** A store call that takes longer than this yields a 503 (default 5000 ms). */
   storeTimeoutMs?: number;
   clock?: Clock;
+  /** Where the API's events (cordon, eviction) go. Default: recorded in the store, source "api". */
+  events?: EventSink;
 }
 
 /** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
@@ -79,7 +85,10 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   );
 
   deploymentRoutes(app, store, clock);
+  rolloutRoutes(app, store, clock);
   clusterRoutes(app, store);
+  nodeRoutes(app, store, options.events ?? new EventRecorder(options.store, "api"));
+  eventRoutes(app, store);
   metaRoutes(app, store);
   return app;
 }

@@ -5,10 +5,15 @@ import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.js";
 import { type CliIo, processIo } from "./cli-io.js";
 import { registerApply } from "./commands/apply.js";
+import { registerCordon } from "./commands/cordon.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDeploy } from "./commands/deploy.js";
 import { registerDown } from "./commands/down.js";
+import { registerDrain } from "./commands/drain.js";
+import { registerEvents } from "./commands/events.js";
 import { registerGet } from "./commands/get.js";
+import { registerLabel } from "./commands/label.js";
+import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
 import { registerUp } from "./commands/up.js";
@@ -24,6 +29,11 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerScale,
   registerDelete,
   registerApply,
+  registerRollout,
+  registerCordon,
+  registerDrain,
+  registerLabel,
+  registerEvents,
   registerUp,
   registerRun,
   registerDown,

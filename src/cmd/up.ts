@@ -1,14 +1,18 @@
-// The all-in-one (`orchestra up`): API server, controller, scheduler and one worker on the local Docker
-// engine, sharing one embedded store on local disk.
+// The all-in-one (`orchestra up`): API server, controller, scheduler, cluster DNS and one worker on the
+// local Docker engine, sharing one embedded store on local disk.
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
+import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
+import { EventRecorder } from "../events/event-recorder.js";
+import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import { startApiServer } from "./api.js";
+import { type RunningDns, startDns } from "./dns.js";
 import { type Stoppable, stopAll } from "./lifecycle.js";
 import { openStore } from "./open-store.js";
-import { startWorker } from "./worker.js";
+import { DEFAULT_NETWORK, startWorker } from "./worker.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -20,11 +24,20 @@ export interface UpOptions {
   network?: string;
   subnet?: string;
   stopGraceSeconds?: number;
+  /** Cluster DNS on the pod network's gateway, port 53. Default on. */
+  dns?: boolean;
+  /** Default `cluster.local`. */
+  domain?: string;
+  /** Resolvers for names outside the cluster. Default: the nameservers of /etc/resolv.conf. */
+  upstreams?: Upstream[];
+  zoneFile?: string;
 }
 
 export interface RunningCluster {
   apiUrl: string;
   nodeName: string;
+  /** Where the cluster DNS serves, when it runs. */
+  dns?: { address: string; port: number; domain: string };
   components: Stoppable[];
   stop(): Promise<void>;
 }
@@ -37,13 +50,36 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   const stop = () => stopAll(components, log);
   try {
-    const controller = new Controller(opened.store);
+    const controller = new Controller(opened.store, {
+      events: new EventRecorder(opened.store, "controller"),
+    });
     await controller.start();
     components.push({ name: "controller", stop: () => controller.stop() });
 
-    const scheduler = new Scheduler(opened.store);
+    const scheduler = new Scheduler(opened.store, { events: new EventRecorder(opened.store, "scheduler") });
     await scheduler.start();
     components.push({ name: "scheduler", stop: () => scheduler.stop() });
+
+    // Containers resolve through the DNS server on their network's gateway: the network (and so that address)
+    // must exist before DNS starts, and DNS before the worker starts containers pointed at it.
+    let dns: RunningDns | undefined;
+    if (options.dns !== false) {
+      const gateway = await podNetworkGateway(options);
+      dns = await startDns({
+        store: opened.store,
+        host: gateway,
+        port: DNS_PORT,
+        domain: options.domain,
+        upstreams: options.upstreams,
+        zoneFile: options.zoneFile,
+      }).catch((err: Error) => {
+        throw new Error(
+          `cannot serve DNS on ${gateway}:${DNS_PORT} (${err.message}); --no-dns runs without it`,
+        );
+      });
+      const running = dns;
+      components.push({ name: "dns", stop: () => running.stop() });
+    }
 
     const worker = await startWorker({
       store: opened.store,
@@ -52,6 +88,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
       network: options.network,
       subnet: options.subnet,
       stopGraceSeconds: options.stopGraceSeconds,
+      dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
       // The all-in-one's node is this machine; pods are reached on their bridge addresses from here.
       address: "127.0.0.1",
     });
@@ -64,9 +101,29 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
       token: options.token,
     });
     components.push({ name: "api", stop: () => api.close() });
-    return { apiUrl: api.url, nodeName: worker.worker.name, components, stop };
+    return {
+      apiUrl: api.url,
+      nodeName: worker.worker.name,
+      dns: dns && { address: dns.address, port: dns.port, domain: dns.domain },
+      components,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Creates the pod network when missing; its gateway is this machine's address on it. */
+async function podNetworkGateway(options: UpOptions): Promise<string> {
+  const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
+  try {
+    const network = await runtime.ensureNetwork({
+      name: options.network ?? DEFAULT_NETWORK,
+      subnet: options.subnet,
+    });
+    return network.gateway;
+  } finally {
+    await runtime.close();
   }
 }

@@ -38,7 +38,7 @@ describe("Controller on the embedded store", () => {
       counter.writes++;
       return transaction(ops, lease);
     };
-    const controller = new Controller(client, { candidate, resyncMs: 0, workers: 2 });
+    const controller = new Controller(client, { candidate, resyncMs: 0, workers: 2, drainMs: 50 });
     controllers.push(controller);
     await controller.start();
     return { controller, counter, client };
@@ -46,6 +46,20 @@ describe("Controller on the embedded store", () => {
 
   async function podsOf(name: string): Promise<Pod[]> {
     return (await store.list<Pod>(keys.pods)).map((e) => e.value).filter((pod) => pod.deployment === name);
+  }
+
+  /** What a worker reports once a pod's container runs (and it has no health check). */
+  async function markReady(pods: Pod[]): Promise<void> {
+    for (const pod of pods) {
+      if (pod.status.ready) continue;
+      const status = {
+        ...pod.status,
+        phase: "Running" as const,
+        ready: true,
+        readySince: new Date().toISOString(),
+      };
+      await store.set(keys.pod(pod.id), { ...pod, node: "n1", status }).catch(() => undefined); // may be gone
+    }
   }
 
   test("follows a deployment through create, scale up and down, new image and delete", async () => {
@@ -60,9 +74,11 @@ describe("Controller on the embedded store", () => {
     await store.set(keys.deployment("web"), { ...v1, replicas: 1 });
     await eventually(async () => assert.equal((await podsOf("web")).length, 1));
 
+    // A new image rolls: old pods go only as new ones become ready, which a worker would report.
     const v2 = deployment({ name: "web", replicas: 2, image: "orchestra/hello:2" });
     await store.set(keys.deployment("web"), v2);
     await eventually(async () => {
+      await markReady(await podsOf("web"));
       const pods = await podsOf("web");
       assert.equal(pods.length, 2);
       assert.ok(pods.every((pod) => pod.hash === v2.hash && pod.template.image === "orchestra/hello:2"));

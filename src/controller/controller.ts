@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { Deployment, Pod } from "../core/types.js";
+import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
 import { Reconciler } from "../machinery/reconciler.js";
@@ -21,7 +22,16 @@ export interface ControllerOptions {
   resyncMs?: number;
   clock?: Clock;
   logger?: Logger;
+  /** Where rollout events go (an EventRecorder in the entry points). Default: nowhere. */
+  events?: EventSink;
+  /**
+   * How long a removed ready pod keeps serving, out of DNS, before it is deleted. Default 5 s: the TTL of
+   * cluster DNS answers, so that a client that resolved the pod just before is still answered.
+   */
+  drainMs?: number;
 }
+
+export const DEFAULT_DRAIN_MS = 5_000;
 
 export class Controller {
   readonly deployments: Informer<Deployment>;
@@ -58,6 +68,9 @@ export class Controller {
       lease: () => this.leader.lease,
       clock: this.clock,
       logger: this.log,
+      events: options.events ?? noEvents,
+      requeueAfter: (name, ms) => this.runner?.queue.addAfter(name, ms),
+      drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
     });
     this.watchForWork();
   }
@@ -113,7 +126,10 @@ export class Controller {
         this.reconciler.expectations.observedDelete(pod);
         enqueue(pod.deployment);
       },
-      // Status changes do not change how many pods a deployment has: nothing to do.
+      // Readiness moves a rollout forward (or fails it); other status changes do not matter here.
+      onUpdate: (_id, before, after) => {
+        if (rolloutRelevant(before) !== rolloutRelevant(after)) enqueue(after.deployment);
+      },
       onResync: () => this.enqueueAll(),
     });
   }
@@ -128,6 +144,8 @@ export class Controller {
 
   private startWorking(): void {
     this.reconciler.expectations.clear();
+    this.reconciler.rollouts.clear();
+    this.reconciler.drain.clear();
     this.runner = new Reconciler<string>({
       reconcile: async (name) => {
         await this.reconciler.reconcile(name);
@@ -151,4 +169,10 @@ export class Controller {
 
 function defaultCandidate(): string {
   return `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
+}
+
+/** The part of a pod's state that a rollout decision reads. */
+function rolloutRelevant(pod: Pod): string {
+  const { phase, ready, readySince, health, restarts } = pod.status;
+  return JSON.stringify([pod.hash, pod.node, phase, ready, readySince, health, restarts]);
 }

@@ -115,7 +115,7 @@ describe("DeploymentReconciler on the embedded store", () => {
     );
   });
 
-  test("a new template replaces the old pods; deleting the deployment removes all of its pods", async () => {
+  test("a new template with a budget of all pods replaces them in one step; deleting the deployment removes all of its pods", async () => {
     const v1 = deployment({ name: "web", replicas: 2, image: "orchestra/hello:1" });
     const other = deployment({ name: "other", replicas: 1 });
     await seed({
@@ -126,7 +126,12 @@ describe("DeploymentReconciler on the embedded store", () => {
         podOf(other, "cccccccccc", { node: "n1", phase: "Running" }),
       ],
     });
-    const v2 = deployment({ name: "web", replicas: 2, image: "orchestra/hello:2" });
+    const v2 = deployment({
+      name: "web",
+      replicas: 2,
+      image: "orchestra/hello:2",
+      strategy: { maxSurge: 2, maxUnavailable: 2 },
+    });
     await store.set(keys.deployment("web"), v2);
     await eventually(() => assert.equal(deployments.get("web")?.hash, v2.hash));
     assert.deepEqual(await reconciler.reconcile("web"), { created: 2, deleted: 2 });
@@ -155,7 +160,8 @@ describe("DeploymentReconciler on the embedded store", () => {
       return transaction(ops, fence);
     };
     assert.deepEqual(await reconciler.reconcile("big"), { created: 250, deleted: 0 });
-    assert.deepEqual(sizes, [100, 100, 50]);
+    // Then one small transaction: the first revision and the rollout status.
+    assert.deepEqual(sizes, [100, 100, 50, 2]);
     assert.equal((await storedPods()).length, 250);
   });
 

@@ -119,6 +119,8 @@ export interface PodStatus {
   readySince?: string;
   /** Human-readable reason for the phase, e.g. why a pod is unschedulable. */
   message?: string;
+  /** One CamelCase word refining the phase for `get pods`' STATUS, e.g. `CrashLoopBackOff` while waiting out a backoff. */
+  reason?: string;
   containerId?: string;
   ip?: string;
   restarts: number;
@@ -138,6 +140,12 @@ export interface Pod {
   node?: string;
   /** Nodes this pod was moved away from after crashing past its restart limit: the scheduler avoids them. */
   avoidNodes?: string[];
+  /**
+   * Set by the controller when it removes a ready pod (ISO time): the pod leaves DNS (its status is made
+   * not ready) but keeps running for a drain delay, so that clients that just resolved it are still
+   * answered; then the controller deletes it.
+   */
+  terminatingSince?: string;
   status: PodStatus;
   createdAt: string;
   updatedAt: string;
@@ -157,6 +165,45 @@ export interface NodeInfo {
   podSubnet?: string;
   schedulable: boolean;
   registeredAt: string;
+}
+
+/** One pod template a deployment has had, kept for `rollout history` and rollbacks (`/revisions/<deployment>/<n>`). */
+export interface Revision {
+  /** 1, 2, ...: a template that comes back (a rollback) gets the next number, as in Kubernetes. */
+  revision: number;
+  hash: string;
+  template: PodTemplate;
+  createdAt: string;
+  /** Why it appeared: what changed, or which revision it rolls back to. */
+  cause: string;
+  /** When a rollout of it first completed: only such revisions are targets of an automatic rollback. */
+  completedAt?: string;
+}
+
+export type RolloutState = "progressing" | "complete" | "failed" | "rolled-back";
+
+/** The controller's view of a deployment's latest rollout (`/rollouts/<deployment>`). */
+export interface RolloutStatus {
+  revision: number;
+  hash: string;
+  /** The deployment generation this status reflects. */
+  observedGeneration: number;
+  state: RolloutState;
+  /** Why the state is what it is, e.g. why a rollout failed and where it rolled back to. */
+  message: string;
+  replicas: number;
+  /** Pods of the current revision. */
+  updatedReplicas: number;
+  /** Ready pods of any revision. */
+  readyReplicas: number;
+  /** Pods of the current revision ready for at least `minReadySeconds`. */
+  availableReplicas: number;
+  /** Pods of every revision. */
+  totalReplicas: number;
+  startedAt: string;
+  updatedAt: string;
+  /** The last time the rollout moved forward: `progressDeadlineSeconds` counts from here. */
+  progressAt: string;
 }
 
 /** Something that happened to an object, for `orchestra events` (as `kubectl get events`). */

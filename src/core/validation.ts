@@ -255,7 +255,7 @@ function validatePortName(value: unknown, field: string): string {
   return value;
 }
 
-function validateLabels(value: unknown): Record<string, string> {
+export function validateLabels(value: unknown): Record<string, string> {
   const labels = asObject(value, "labels", "must be an object mapping label keys to string values");
   return Object.fromEntries(
     Object.entries(labels).map(([key, val]) => {

@@ -9,6 +9,7 @@ import type { CliIo } from "../cli-io.js";
 import { apiClientFor } from "../global-options.js";
 import { manifestLabel, parseManifests } from "../manifests.js";
 import { putDeployment } from "../put-deployment.js";
+import { DEFAULT_ROLLOUT_TIMEOUT, parseDuration, waitForRollout } from "./rollout.js";
 
 async function readSource(path: string, io: CliIo): Promise<string> {
   if (path === "-") return io.readStdin();
@@ -27,12 +28,15 @@ export function registerApply(program: Command, io: CliIo): void {
     .command("apply")
     .description("create or replace the deployments in a YAML or JSON file (many documents allowed)")
     .requiredOption("-f, --filename <file>", "file to read, or - for stdin")
+    .option("--wait", "wait for every rollout to finish, showing progress (exit 1 if one fails)")
+    .option("--timeout <duration>", "with --wait: give up after this long", DEFAULT_ROLLOUT_TIMEOUT)
     .addHelpText(
       "after",
       "\nEach document is a deployment spec:\n  name: web\n  image: nginx:alpine\n  replicas: 3\n" +
         "Separate documents with ---, or give a JSON array.\n",
     )
-    .action(async (flags: { filename: string }, self: Command) => {
+    .action(async (flags: { filename: string; wait?: boolean; timeout: string }, self: Command) => {
+      const timeoutMs = parseDuration(flags.timeout);
       const source = flags.filename === "-" ? "stdin" : flags.filename;
       const text = await readSource(flags.filename, io);
       let manifests: ReturnType<typeof parseManifests>;
@@ -63,6 +67,13 @@ export function registerApply(program: Command, io: CliIo): void {
           throw new CliError(`${source}: ${manifestLabel(manifest)}: ${error.message}`, error.exitCode);
         }
         io.out(`deployment/${spec.name} ${outcome}\n`);
+      }
+      if (!flags.wait) return;
+      // One deadline for all: --timeout bounds the whole command.
+      const deadline = io.now() + timeoutMs;
+      for (const spec of specs as DeploymentSpec[]) {
+        const left = timeoutMs > 0 ? Math.max(1, deadline - io.now()) : 0;
+        await waitForRollout(client, spec.name, io, { timeoutMs: left });
       }
     });
 }

@@ -4,6 +4,12 @@ import type { CliIo } from "../cli-io.js";
 import { type DeployFlags, specFromFlags } from "../deployment-flags.js";
 import { apiClientFor } from "../global-options.js";
 import { putDeployment } from "../put-deployment.js";
+import { DEFAULT_ROLLOUT_TIMEOUT, parseDuration, waitForRollout } from "./rollout.js";
+
+interface WaitFlags {
+  wait?: boolean;
+  timeout: string;
+}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -24,14 +30,18 @@ export function registerDeploy(program: Command, io: CliIo): void {
     .option("-l, --label <key=value>", "pod label (repeatable)", collect)
     .option("--cpu <millicores>", "CPU in millicores, e.g. 500 or 500m")
     .option("--memory <bytes>", "memory in bytes or as 128Mi, 1Gi")
+    .option("--wait", "wait for the rollout to finish, showing its progress (exit 1 if it fails)")
+    .option("--timeout <duration>", "with --wait: give up after this long", DEFAULT_ROLLOUT_TIMEOUT)
     .addHelpText(
       "after",
       "\nExample:\n  orchestra deploy web --image nginx:alpine --replicas 3 --port http:80\n",
     )
-    .action(async (name: string, command: string[], flags: DeployFlags, self: Command) => {
+    .action(async (name: string, command: string[], flags: DeployFlags & WaitFlags, self: Command) => {
       const spec = specFromFlags(name, flags, command);
+      const timeoutMs = parseDuration(flags.timeout);
       const client = apiClientFor(self, io);
       const outcome = await putDeployment(client, spec);
       io.out(`deployment/${name} ${outcome}\n`);
+      if (flags.wait) await waitForRollout(client, name, io, { timeoutMs });
     });
 }

@@ -1,12 +1,18 @@
-// `orchestra run api|controller|scheduler|worker`: one component per process, for distributed mode.
+// `orchestra run api|controller|scheduler|worker|dns`: one component per process, for distributed mode.
+import { isIP } from "node:net";
 import { type Command, Option } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/api.js";
+import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
 import { runUntilSignal, type Stoppable } from "../../cmd/lifecycle.js";
 import { DEFAULT_SESSION_TIMEOUT_MS, openStore } from "../../cmd/open-store.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
+import { ValidationError } from "../../core/errors.js";
 import { logger } from "../../core/logger.js";
+import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
+import { normalizeDomain } from "../../dns/zone.js";
+import { EventRecorder } from "../../events/event-recorder.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import type { Store } from "../../store/store.js";
 import type { CliIo } from "../cli-io.js";
@@ -69,7 +75,7 @@ export function registerRun(program: Command, io: CliIo): void {
   storeOptions(run.command("controller").description("the controller (leader-elected)")).action(
     async (flags: StoreFlags) => {
       await runComponent("controller", flags, io, async (store) => {
-        const controller = new Controller(store);
+        const controller = new Controller(store, { events: new EventRecorder(store, "controller") });
         await controller.start();
         return { name: "controller", stop: () => controller.stop() };
       });
@@ -79,7 +85,7 @@ export function registerRun(program: Command, io: CliIo): void {
   storeOptions(run.command("scheduler").description("the scheduler (leader-elected)")).action(
     async (flags: StoreFlags) => {
       await runComponent("scheduler", flags, io, async (store) => {
-        const scheduler = new Scheduler(store);
+        const scheduler = new Scheduler(store, { events: new EventRecorder(store, "scheduler") });
         await scheduler.start();
         return { name: "scheduler", stop: () => scheduler.stop() };
       });
@@ -94,9 +100,17 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--network <name>", "bridge network for pods (default orchestra)")
     .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
     .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
+    .option(
+      "--cluster-dns <ip>",
+      "name server for the containers: a cluster DNS server (repeatable)",
+      collectIp,
+    )
+    .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
     .action(
       async (
         flags: StoreFlags & {
+          clusterDns?: string[];
+          clusterDomain: string;
           name?: string;
           address?: string;
           label?: Record<string, string>;
@@ -117,9 +131,59 @@ export function registerRun(program: Command, io: CliIo): void {
             network: flags.network,
             subnet: flags.subnet,
             stopGraceSeconds,
+            dns: flags.clusterDns && {
+              servers: flags.clusterDns,
+              search: [normalizeDomain(flags.clusterDomain)],
+            },
           });
           return { name: "worker", stop: () => worker.stop() };
         });
       },
     );
+
+  storeOptions(run.command("dns").description("the cluster DNS server (several may run side by side)"))
+    .option(
+      "--host <host>",
+      "address to serve on, UDP and TCP (one that containers can reach)",
+      DEFAULT_DNS_HOST,
+    )
+    .option("--port <port>", "port to serve on", String(DEFAULT_DNS_PORT))
+    .option("--domain <name>", "the cluster domain", DEFAULT_DOMAIN)
+    .option(
+      "--upstream <ip[:port]>",
+      "resolver for other names (repeatable; default: the nameservers of /etc/resolv.conf)",
+      (text: string, previous: Upstream[] = []) => [...previous, parseUpstream(text)],
+    )
+    .option("--zone-file <path>", "also keep an RFC 1035 zone file of the records here")
+    .action(
+      async (
+        flags: StoreFlags & {
+          host: string;
+          port: string;
+          domain: string;
+          upstream?: Upstream[];
+          zoneFile?: string;
+        },
+      ) => {
+        const port = parsePort(flags.port, "port");
+        await runComponent("dns", flags, io, async (store) => {
+          const dns = await startDns({
+            store,
+            host: flags.host,
+            port,
+            domain: flags.domain,
+            upstreams: flags.upstream,
+            zoneFile: flags.zoneFile,
+          });
+          io.out(`DNS server listening on ${dns.address}:${dns.port} for *.${dns.domain}\n`);
+          return { name: "dns", stop: () => dns.stop() };
+        });
+      },
+    );
+}
+
+/** Collects repeated IPv4/IPv6 address flags. */
+function collectIp(text: string, previous: string[] = []): string[] {
+  if (isIP(text) === 0) throw new ValidationError("cluster-dns", `expected an IP address, got "${text}"`);
+  return [...previous, text];
 }

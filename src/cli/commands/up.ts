@@ -5,6 +5,7 @@ import { runUntilSignal } from "../../cmd/lifecycle.js";
 import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
 import { logger } from "../../core/logger.js";
+import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import type { CliIo } from "../cli-io.js";
 import { parsePort, parseSeconds } from "./process-options.js";
 
@@ -18,6 +19,10 @@ interface UpFlags {
   network?: string;
   subnet?: string;
   stopGrace: string;
+  dns: boolean;
+  domain?: string;
+  upstream?: Upstream[];
+  zoneFile?: string;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
@@ -35,6 +40,14 @@ export function registerUp(program: Command, io: CliIo): void {
     .option("--network <name>", "bridge network for pods (default orchestra)")
     .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
     .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
+    .option("--domain <name>", "cluster DNS domain (default cluster.local)")
+    .option(
+      "--upstream <ip[:port]>",
+      "resolver for names outside the cluster (repeatable; default: the nameservers of /etc/resolv.conf)",
+      (text: string, previous: Upstream[] = []) => [...previous, parseUpstream(text)],
+    )
+    .option("--zone-file <path>", "also keep an RFC 1035 zone file of the cluster's records here")
+    .option("--no-dns", "do not serve cluster DNS on the pod network's gateway")
     .action(async (flags: UpFlags) => {
       const cluster = await up({
         dataDir: flags.dataDir,
@@ -46,10 +59,17 @@ export function registerUp(program: Command, io: CliIo): void {
         network: flags.network,
         subnet: flags.subnet,
         stopGraceSeconds: parseSeconds(flags.stopGrace, "stop-grace"),
+        dns: flags.dns,
+        domain: flags.domain,
+        upstreams: flags.upstream,
+        zoneFile: flags.zoneFile,
       });
       io.out(
         [
           `Orchestra is up: API at ${cluster.apiUrl}, node "${cluster.nodeName}", data in ${flags.dataDir}`,
+          ...(cluster.dns
+            ? [`Cluster DNS:       ${cluster.dns.address}:${cluster.dns.port} for *.${cluster.dns.domain}`]
+            : []),
           `Deploy something:  orchestra deploy web --image orchestra/hello --replicas 3`,
           `Then:              orchestra get pods -o wide`,
           "Stop with Ctrl-C (containers keep running and are adopted on the next start; `orchestra down` removes them).",
