@@ -41,7 +41,8 @@ export interface DeploymentRecords {
  */
 export function servedPod(pod: Pod): ServedPod | undefined {
   const ip = pod.status?.ip;
-  if (pod.status?.phase !== "Running" || pod.status.ready === false) return undefined;
+  // A pod being drained before deletion (terminatingSince) leaves DNS first, so clients stop using it.
+  if (pod.status?.phase !== "Running" || pod.status.ready === false || pod.terminatingSince) return undefined;
   if (ip === undefined || !isIPv4(ip)) return undefined;
   const ports: NamedPort[] = [];
   for (const port of pod.template?.ports ?? []) {

@@ -7,7 +7,11 @@ import type { Pod, PodStatus } from "../core/types.js";
  * `readySince` keeps the moment the pod last became ready, for `minReadySeconds`.
  */
 export function withReadiness(status: PodStatus, pod: Pod, running: boolean, now: Date): PodStatus {
-  const ready = running && (pod.template.healthCheck === undefined || status.health === "healthy");
+  // A pod the controller is draining before deletion stays unready whatever its container does.
+  const ready =
+    running &&
+    pod.terminatingSince === undefined &&
+    (pod.template.healthCheck === undefined || status.health === "healthy");
   const since = status.ready ? status.readySince : now.toISOString();
   return { ...status, ready, readySince: ready ? since : undefined };
 }

@@ -19,6 +19,9 @@ export function parseZooKeeperUrl(url: string, field = "store"): ZooKeeperLocati
   const hosts = match[1].split(",");
   for (const host of hosts) {
     if (!HOST_PORT.test(host)) throw new ValidationError(field, `${host} is not host:port`);
+    const port = Number(host.slice(host.lastIndexOf(":") + 1));
+    if (port < 1 || port > 65535)
+      throw new ValidationError(field, `port ${port} of ${host} is not from 1 to 65535`);
   }
   const root = match[2] && match[2] !== "/" ? match[2].replace(/\/+$/, "") : undefined;
   if (root !== undefined) {
