@@ -181,8 +181,17 @@ describe("orchestra deploy and get", () => {
 
       const wide = await orchestra(["get", "deploy", "-o", "wide"]);
       const [wideHeader, wideRow] = cells(wide.stdout);
-      assert.deepEqual(wideHeader, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "IMAGE", "HASH"]);
-      assert.deepEqual(wideRow?.slice(5), ["nginx:1.27", deployment.hash]);
+      assert.deepEqual(wideHeader, [
+        "NAME",
+        "READY",
+        "UP-TO-DATE",
+        "AVAILABLE",
+        "AGE",
+        "IMAGE",
+        "HASH",
+        "ROLLOUT",
+      ]);
+      assert.deepEqual(wideRow?.slice(5, 7), ["nginx:1.27", deployment.hash]);
 
       const json = await orchestra(["get", "deployments", "-o", "json"]);
       assert.equal(json.code, 0);

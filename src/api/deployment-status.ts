@@ -1,5 +1,5 @@
 // A deployment's status, computed from its pods each time it is read: nothing stores it, so it is never stale.
-import type { Deployment, DeploymentStatus, Pod } from "../core/types.js";
+import type { Deployment, DeploymentStatus, Pod, RolloutStatus } from "../core/types.js";
 
 export interface DeploymentWithStatus extends Deployment {
   status: DeploymentStatus;
@@ -23,6 +23,14 @@ export function deploymentStatus(deployment: Deployment, pods: readonly Pod[]): 
   return { replicas: deployment.replicas, readyReplicas, updatedReplicas, availableReplicas };
 }
 
-export function withStatus(deployment: Deployment, pods: readonly Pod[]): DeploymentWithStatus {
-  return { ...deployment, status: deploymentStatus(deployment, pods) };
+/** With the controller's latest rollout, when there is one: its state says whether it rolled back and why. */
+export function withStatus(
+  deployment: Deployment,
+  pods: readonly Pod[],
+  rollout?: RolloutStatus,
+): DeploymentWithStatus {
+  const status = deploymentStatus(deployment, pods);
+  if (rollout)
+    status.rollout = { revision: rollout.revision, state: rollout.state, message: rollout.message };
+  return { ...deployment, status };
 }

@@ -105,6 +105,8 @@ export interface DeploymentStatus {
   readyReplicas: number;
   updatedReplicas: number;
   availableReplicas: number;
+  /** The latest rollout as the controller last recorded it (see RolloutStatus). */
+  rollout?: { revision: number; state: RolloutState; message: string };
 }
 
 export type PodPhase = "Pending" | "Starting" | "Running" | "Failed" | "Succeeded" | "Unknown";

@@ -151,6 +151,10 @@ describe("rollouts on the real Docker engine", { timeout: 240_000 }, () => {
       /rolled back: revision 3 failed: (pod web-\w+ (is unhealthy|crashed)|no progress)/,
     );
 
+    // `get -o wide` says the deployment rolled back, and why.
+    const wide = await run.cliOk(["get", "deployments", NAME, "-o", "wide"]);
+    assert.match(wide, /ROLLOUT\n.*rolled-back: .*revision 3 failed/);
+
     const history = await run.json<Revision[]>(["rollout", "history", NAME]);
     assert.deepEqual(
       history.map((revision) => [revision.revision, revision.template.env?.VERSION]),

@@ -2,9 +2,10 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
-import type { Deployment, DeploymentSpec, Pod } from "../../core/types.js";
+import type { Deployment, DeploymentSpec, Pod, RolloutStatus } from "../../core/types.js";
 import { validateDeploymentSpec, validateName } from "../../core/validation.js";
 import { keys } from "../../store/keys.js";
+import { baseName } from "../../store/store.js";
 import type { ApiStore } from "../deadline-store.js";
 import { type DeploymentWithStatus, withStatus } from "../deployment-status.js";
 import { applyDeployment, deleteDeployment } from "../deployment-writes.js";
@@ -25,12 +26,16 @@ const byName = validatorsFor({
 
 export function deploymentRoutes(app: FastifyInstance, store: ApiStore, clock: Clock): void {
   app.get("/deployments", async (): Promise<DeploymentWithStatus[]> => {
-    const [deployments, pods] = await Promise.all([
+    const [deployments, pods, rollouts] = await Promise.all([
       store.list<Deployment>(keys.deployments),
       store.list<Pod>(keys.pods),
+      store.list<RolloutStatus>(keys.rollouts),
     ]);
     const podsOf = groupByDeployment(pods.map((e) => e.value));
-    return deployments.map((e) => withStatus(e.value, podsOf.get(e.value.name) ?? []));
+    const rolloutOf = new Map(rollouts.map((e) => [baseName(e.key), e.value]));
+    return deployments.map((e) =>
+      withStatus(e.value, podsOf.get(e.value.name) ?? [], rolloutOf.get(e.value.name)),
+    );
   });
 
   app.put<{ Body: DeploymentSpec }>(
@@ -64,14 +69,16 @@ export function deploymentRoutes(app: FastifyInstance, store: ApiStore, clock: C
     { schema: { params: nameParams }, validatorCompiler: byName },
     async (request): Promise<DeploymentWithStatus> => {
       const { name } = request.params;
-      const [entry, pods] = await Promise.all([
+      const [entry, pods, rollout] = await Promise.all([
         store.get<Deployment>(keys.deployment(name)),
         store.list<Pod>(keys.pods),
+        store.get<RolloutStatus>(keys.rollout(name)),
       ]);
       if (!entry) throw new NotFoundError(`deployment ${name} not found`);
       return withStatus(
         entry.value,
         pods.map((e) => e.value),
+        rollout?.value,
       );
     },
   );

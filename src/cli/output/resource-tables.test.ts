@@ -45,14 +45,37 @@ const node: NodeView = {
 };
 
 describe("deployment table", () => {
-  test("READY is ready pods over desired replicas; wide adds IMAGE and HASH", () => {
+  test("READY is ready pods over desired replicas; wide adds IMAGE, HASH and the rollout", () => {
     assert.equal(
       formatTable(deploymentTable([web], { wide: false, now })),
       "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/3     3            2           3m\n",
     );
     const wide = deploymentTable([web], { wide: true, now });
-    assert.deepEqual(wide.headers, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "IMAGE", "HASH"]);
-    assert.deepEqual(wide.rows[0], ["web", "2/3", "3", "2", "3m", "nginx:alpine", "5d8f7c9b"]);
+    assert.deepEqual(wide.headers, [
+      "NAME",
+      "READY",
+      "UP-TO-DATE",
+      "AVAILABLE",
+      "AGE",
+      "IMAGE",
+      "HASH",
+      "ROLLOUT",
+    ]);
+    assert.deepEqual(wide.rows[0], ["web", "2/3", "3", "2", "3m", "nginx:alpine", "5d8f7c9b", "<none>"]);
+    const rolledBack: DeploymentView = {
+      ...web,
+      status: {
+        replicas: 3,
+        readyReplicas: 3,
+        updatedReplicas: 3,
+        availableReplicas: 3,
+        rollout: { revision: 4, state: "rolled-back", message: "revision 3 failed: pod web-x unhealthy" },
+      },
+    };
+    assert.equal(
+      deploymentTable([rolledBack], { wide: true, now }).rows[0]?.[7],
+      "rolled-back: revision 3 failed: pod web-x unhealthy",
+    );
   });
 
   test("a deployment served without status counts as nothing ready", () => {

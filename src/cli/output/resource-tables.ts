@@ -1,5 +1,5 @@
 // The columns `orchestra get` shows for each kind of object, plain and `-o wide`.
-import type { Pod } from "../../core/types.js";
+import type { DeploymentStatus, Pod } from "../../core/types.js";
 import type { DeploymentView, NodeView } from "../api-client.js";
 import { formatCpu, formatMemory } from "../quantity.js";
 import { formatAge } from "./age.js";
@@ -27,7 +27,7 @@ function labelList(labels: Record<string, string> | undefined): string {
 /** NAME READY UP-TO-DATE AVAILABLE AGE [IMAGE HASH]; READY is ready pods / desired replicas. */
 export function deploymentTable(deployments: DeploymentView[], options: TableOptions): Table {
   const headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"];
-  if (options.wide) headers.push("IMAGE", "HASH");
+  if (options.wide) headers.push("IMAGE", "HASH", "ROLLOUT");
   const rows = deployments.map((deployment) => {
     const status = deployment.status;
     const row = [
@@ -37,10 +37,18 @@ export function deploymentTable(deployments: DeploymentView[], options: TableOpt
       String(status?.availableReplicas ?? 0),
       formatAge(deployment.createdAt, options.now),
     ];
-    if (options.wide) row.push(cell(deployment.image), cell(deployment.hash));
+    if (options.wide) row.push(cell(deployment.image), cell(deployment.hash), rolloutCell(status?.rollout));
     return row;
   });
   return { headers, rows };
+}
+
+/** `complete`, or `rolled-back (revision 3 failed: ...)`: a rollout that went wrong says why. */
+function rolloutCell(rollout: DeploymentStatus["rollout"]): string {
+  if (!rollout) return "<none>";
+  return rollout.state === "complete" || rollout.state === "progressing"
+    ? `${rollout.state} (revision ${rollout.revision})`
+    : `${rollout.state}: ${rollout.message}`;
 }
 
 /**
