@@ -147,13 +147,13 @@ describe("nodes: cordon, drain, resource-aware placement, events", { timeout: 30
     await expectWide("0/2 nodes available: 2 insufficient memory");
   });
 
-  test("orchestra events shows Scheduled, FailedScheduling, Cordoned and Evicted", {
+  test("orchestra events shows Scheduled, FailedScheduling, Cordoned, Evicted and Drained", {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {
     const table = rows(await run.cliOk(["events"]));
     assert.deepEqual(table[0], ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
     const reasons = new Set(table.slice(1).map((row) => row[2]));
-    for (const reason of ["Scheduled", "FailedScheduling", "Cordoned", "Evicted", "Uncordoned"]) {
+    for (const reason of ["Scheduled", "FailedScheduling", "Cordoned", "Evicted", "Drained", "Uncordoned"]) {
       assert.ok(reasons.has(reason), `no ${reason} event in:\n${table.map((r) => r.join(" | ")).join("\n")}`);
     }
     const scheduled = table.find((row) => row[2] === "Scheduled");
@@ -174,7 +174,7 @@ describe("nodes: cordon, drain, resource-aware placement, events", { timeout: 30
     ) as ClusterEvent[];
     assert.deepEqual(
       nodeEvents.map((event) => event.reason),
-      ["Cordoned", "Uncordoned"],
+      ["Cordoned", "Drained", "Uncordoned"],
     );
   });
 });

@@ -172,6 +172,19 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
         deployment: pod.deployment,
         message: pod.node === undefined ? "evicted" : `evicted from node ${pod.node}`,
       });
+      // The last pod evicted from a cordoned node completes a drain (`orchestra drain` evicts one by one).
+      const node = pod.node;
+      if (node !== undefined && !pods.some((e) => e.value.node === node && e.value.id !== id)) {
+        const config = await store.get<NodeConfig>(keys.nodeConfig(node));
+        if (config?.value.unschedulable) {
+          events.record({
+            type: "Normal",
+            reason: "Drained",
+            object: `node/${node}`,
+            message: "no pods left",
+          });
+        }
+      }
       return { id, name: pod.name, node: pod.node };
     },
   );
