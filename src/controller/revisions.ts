@@ -1,22 +1,10 @@
 // Revision history as plain data: what changed between two templates, which revision to roll back to, and
 // the deployment a rollback writes. Shared by the controller (automatic rollback) and the API (undo).
-import { canonicalJson, revisionHash } from "../core/revision.js";
+import { canonicalJson, revisionHash, TEMPLATE_FIELDS } from "../core/revision.js";
 import type { Deployment, PodTemplate, Revision } from "../core/types.js";
 
 /** Revisions kept per deployment; the oldest beyond this are pruned (Kubernetes keeps 10 too). */
 export const REVISION_HISTORY_LIMIT = 10;
-
-const TEMPLATE_FIELDS = [
-  "image",
-  "command",
-  "env",
-  "ports",
-  "labels",
-  "resources",
-  "healthCheck",
-  "placement",
-  "restartPolicy",
-] as const;
 
 /** Oldest first. */
 export function sortRevisions(revisions: readonly Revision[]): Revision[] {

@@ -1,39 +1,41 @@
 // The revision hash of a pod template: pods made from an older template are replaced in a rollout.
 // It must not move for edits that change nothing (key order, port order, empty maps).
 import { createHash } from "node:crypto";
-import type { DeploymentSpec, PodTemplate } from "./types.js";
+import type { PodTemplate } from "./types.js";
 
-/** The part of a deployment that every one of its pods runs: everything but `name` and `replicas`. */
-export function podTemplateOf(spec: DeploymentSpec): PodTemplate {
-  const template: PodTemplate = { image: spec.image };
-  if (spec.command !== undefined) template.command = [...spec.command];
-  if (spec.env !== undefined) template.env = { ...spec.env };
-  if (spec.ports !== undefined) template.ports = spec.ports.map((p) => ({ ...p }));
-  if (spec.labels !== undefined) template.labels = { ...spec.labels };
-  if (spec.resources !== undefined) template.resources = { ...spec.resources };
-  if (spec.healthCheck !== undefined) template.healthCheck = structuredClone(spec.healthCheck);
-  if (spec.placement !== undefined) template.placement = structuredClone(spec.placement);
-  if (spec.restartPolicy !== undefined) template.restartPolicy = { ...spec.restartPolicy };
-  return template;
+/** The fields of a pod template: everything of a deployment but `name`, `replicas` and `strategy`. */
+export const TEMPLATE_FIELDS = [
+  "image",
+  "command",
+  "env",
+  "ports",
+  "labels",
+  "resources",
+  "healthCheck",
+  "placement",
+  "restartPolicy",
+] as const;
+
+/** The part of a deployment that every one of its pods runs. */
+export function podTemplateOf(spec: PodTemplate): PodTemplate {
+  const template: Record<string, unknown> = {};
+  for (const field of TEMPLATE_FIELDS) {
+    if (spec[field] !== undefined) template[field] = structuredClone(spec[field]);
+  }
+  return template as unknown as PodTemplate;
 }
 
 /** 10 hex characters of SHA-256 over the template's canonical JSON. */
 export function revisionHash(template: PodTemplate): string {
-  // Pick the template's fields explicitly so that a whole Deployment passed here hashes the same.
-  const { image, command, env, ports, labels, resources, healthCheck, placement, restartPolicy } = template;
+  // Only the template's fields, so that a whole Deployment passed here hashes the same.
   const canonical = canonicalJson({
-    image,
-    command,
-    env,
+    ...podTemplateOf(template),
     // Ports are a set (their uniqueness is validated), so their order is not part of the revision.
     ports:
-      ports &&
-      [...ports].sort((a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol)),
-    labels,
-    resources,
-    healthCheck,
-    placement,
-    restartPolicy,
+      template.ports &&
+      [...template.ports].sort(
+        (a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol),
+      ),
   });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
 }

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
+import { removeDockerLeftovers } from "./docker-cleanup.js";
 
 /** The built executable (compiled to dist/test/support/cluster.js: dist/src is two folders up). */
 export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -343,23 +344,8 @@ export class ClusterRun {
     const problems: string[] = [];
     // Processes first: a live worker would start containers again behind our back.
     await Promise.all(this.processes.map((p) => p.terminate("SIGKILL")));
-    for (const container of await this.containers().catch(() => [])) {
-      await this.docker
-        .getContainer(container.id)
-        .remove({ force: true })
-        .catch((error: { statusCode?: number; message: string }) => {
-          if (error.statusCode !== 404) problems.push(`container ${container.name}: ${error.message}`);
-        });
-    }
-    const networks = await this.docker.listNetworks({ filters: { name: [this.network] } }).catch(() => []);
-    for (const network of networks.filter((n) => n.Name === this.network)) {
-      await this.docker
-        .getNetwork(network.Id)
-        .remove()
-        .catch((error: { statusCode?: number; message: string }) => {
-          if (error.statusCode !== 404) problems.push(`network ${network.Name}: ${error.message}`);
-        });
-    }
+    const leftovers = await this.containers().catch(() => []);
+    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, this.network)));
     rmSync(this.dataDir, { recursive: true, force: true });
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }

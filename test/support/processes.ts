@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
 import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
+import { removeDockerLeftovers } from "./docker-cleanup.js";
 import { startZooKeeper, type ZooKeeperServer } from "./zookeeper-server.js";
 
 /** One pino line of a process's stderr. */
@@ -183,23 +184,8 @@ export class DistributedRun {
       await client.close().catch((error: Error) => problems.push(`store client: ${error.message}`));
     }
     await this.zookeeperServer?.stop().catch((error: Error) => problems.push(`ZooKeeper: ${error.message}`));
-    for (const container of await this.containers().catch(() => [])) {
-      await this.docker
-        .getContainer(container.id)
-        .remove({ force: true })
-        .catch((error: { statusCode?: number; message: string }) => {
-          if (error.statusCode !== 404) problems.push(`container ${container.name}: ${error.message}`);
-        });
-    }
-    const networks = await this.docker.listNetworks({ filters: { name: [this.network] } }).catch(() => []);
-    for (const network of networks.filter((n) => n.Name === this.network)) {
-      await this.docker
-        .getNetwork(network.Id)
-        .remove()
-        .catch((error: { statusCode?: number; message: string }) => {
-          if (error.statusCode !== 404) problems.push(`network ${network.Name}: ${error.message}`);
-        });
-    }
+    const leftovers = await this.containers().catch(() => []);
+    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, this.network)));
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }
 
