@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // Runs the compiled tests (dist/) with node's test runner. Node 20 takes no globs, so list the files here.
-// Usage: node scripts/run-tests.mjs [src|test|bench|path-prefix ...]   (default: everything)
+// Usage: node scripts/run-tests.mjs [src|test|path-prefix ...] [--test-name-pattern=... and other node --test flags]
+// (default: src and test, which includes the fault suite in test/faults)
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["src", "test"];
+const args = process.argv.slice(2);
+const flags = args.filter((arg) => arg.startsWith("--"));
+const paths = args.filter((arg) => !arg.startsWith("--"));
+const roots = paths.length > 0 ? paths : ["src", "test"];
 
 function collect(dir, out) {
   let entries;
@@ -36,7 +40,7 @@ if (files.length === 0) {
 }
 files.sort();
 // Tests that share Docker and ZooKeeper run one file at a time: two cores, one engine.
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=1", ...files], {
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=1", ...flags, ...files], {
   stdio: "inherit",
 });
 process.exit(result.status ?? 1);

@@ -57,3 +57,15 @@ test("nodes merge user settings, count bound pods and their requests; a configur
     allocated: { cpu: 0, memory: 0 },
   });
 });
+
+test("a node only pods are bound to (its worker lost) shows, not ready, with its pods", () => {
+  const views = nodeViews([n1], new Map(), [pod("1", "n1", 1, 1), pod("2", "gone", 100, 200)]);
+  assert.deepEqual(
+    views.map((view) => [view.name, view.ready, view.pods]),
+    [
+      ["gone", false, 1],
+      ["n1", true, 1],
+    ],
+  );
+  assert.deepEqual(views[0]?.allocated, { cpu: 100, memory: 200 });
+});

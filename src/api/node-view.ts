@@ -1,5 +1,6 @@
 // Nodes as the API serves them: the worker's registration merged with what users set (/nodeconfig), plus
-// what is computed from the pods bound to each node. A configured node whose worker is gone is NotReady.
+// what is computed from the pods bound to each node. A configured node, or one pods are bound to, whose worker
+// is gone is NotReady.
 import { applyLabels, effectiveNode, type NodeConfig } from "../core/node-config.js";
 import type { NodeInfo, Pod } from "../core/types.js";
 
@@ -14,7 +15,7 @@ export interface NodeView extends NodeInfo {
   allocated: { cpu: number; memory: number };
 }
 
-/** One view per registered or configured node, sorted by name. */
+/** One view per registered or configured node or node with bound pods, sorted by name. */
 export function nodeViews(
   registrations: NodeInfo[],
   configs: Map<string, NodeConfig>,
@@ -42,12 +43,15 @@ export function nodeViews(
   };
   const registered = new Set(registrations.map((node) => node.name));
   const views = registrations.map((node) => view(node, true));
-  for (const [name, config] of configs) {
+  // A node whose worker is gone still shows (NotReady) while users configured it or pods are bound to it.
+  const absentNames = new Set([...configs.keys(), ...usage.keys()]);
+  for (const name of absentNames) {
     if (registered.has(name)) continue;
+    const config = configs.get(name);
     const absent: NodeInfo = {
       name,
       address: "",
-      labels: applyLabels({}, config.labels),
+      labels: applyLabels({}, config?.labels),
       capacity: { cpu: 0, memory: 0 },
       schedulable: false,
       registeredAt: "",

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
-import type { Deployment, Pod } from "../core/types.js";
+import type { Deployment, NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
@@ -12,6 +12,8 @@ import { Reconciler } from "../machinery/reconciler.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import { DeploymentReconciler, podsByDeployment, type ReconcileOutcome } from "./deployment-reconciler.js";
+import { NodeLifecycle } from "./node-lifecycle.js";
+import type { NodeLossOptions } from "./node-loss-plan.js";
 
 export interface ControllerOptions {
   /** This process's name in the leader election. Default: host name, pid and a random tag. */
@@ -29,6 +31,8 @@ export interface ControllerOptions {
    * cluster DNS answers, so that a client that resolved the pod just before is still answered.
    */
   drainMs?: number;
+  /** When a node whose registration is gone counts as lost, and the mass-loss guard (see decideNodeLoss). */
+  nodeLoss?: Partial<NodeLossOptions>;
 }
 
 export const DEFAULT_DRAIN_MS = 5_000;
@@ -36,6 +40,9 @@ export const DEFAULT_DRAIN_MS = 5_000;
 export class Controller {
   readonly deployments: Informer<Deployment>;
   readonly pods: Informer<Pod>;
+  /** Worker registrations, for the node lifecycle loop. */
+  readonly nodes: Informer<NodeInfo>;
+  readonly nodeLifecycle: NodeLifecycle;
   private readonly reconciler: DeploymentReconciler;
   private readonly leader: LeaderLoop;
   private readonly log: Logger;
@@ -52,6 +59,7 @@ export class Controller {
     const informerOptions = { clock: this.clock, resyncMs: options.resyncMs, logger: this.log };
     this.deployments = new Informer<Deployment>(store, keys.deployments, informerOptions);
     this.pods = new Informer<Pod>(store, keys.pods, { ...informerOptions, index: podsByDeployment });
+    this.nodes = new Informer<NodeInfo>(store, keys.nodes, informerOptions);
     this.leader = new LeaderLoop({
       store,
       election: keys.elections.controller,
@@ -72,6 +80,18 @@ export class Controller {
       requeueAfter: (name, ms) => this.runner?.queue.addAfter(name, ms),
       drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
     });
+    // Node lifecycle lives here rather than in the scheduler: moving pods off a lost node is fault handling
+    // (Kubernetes' node-lifecycle controller), and the scheduler stays a pure placement of unbound pods.
+    this.nodeLifecycle = new NodeLifecycle({
+      store,
+      nodes: this.nodes,
+      pods: this.pods,
+      lease: () => this.leader.lease,
+      events: options.events ?? noEvents,
+      logger: this.log,
+      clock: this.clock,
+      loss: options.nodeLoss,
+    });
     this.watchForWork();
   }
 
@@ -83,7 +103,7 @@ export class Controller {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await Promise.all([this.deployments.start(), this.pods.start()]);
+    await Promise.all([this.deployments.start(), this.pods.start(), this.nodes.start()]);
     await this.leader.start();
     this.log.info("started");
   }
@@ -94,6 +114,7 @@ export class Controller {
     this.started = false;
     this.deployments.stop();
     this.pods.stop();
+    this.nodes.stop();
     await this.leader.stop();
     this.log.info("stopped");
   }
@@ -156,13 +177,14 @@ export class Controller {
     });
     this.runner.start();
     this.enqueueAll();
+    this.nodeLifecycle.start();
     this.log.info({ deployments: this.deployments.size, pods: this.pods.size }, "leading: reconciling");
   }
 
   private async stopWorking(): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;
-    await runner?.stop();
+    await Promise.all([runner?.stop(), this.nodeLifecycle.stop()]);
     this.log.info("no longer leading: stopped reconciling");
   }
 }

@@ -8,6 +8,16 @@ export {
   type ReconcileOutcome,
 } from "./deployment-reconciler.js";
 export { Expectations } from "./expectations.js";
+export { NodeLifecycle, type NodeLifecycleOptions, unboundPod } from "./node-lifecycle.js";
+export {
+  DEFAULT_NODE_LOSS,
+  decideNodeLoss,
+  type NodeLossDecision,
+  type NodeLossInput,
+  type NodeLossMode,
+  type NodeLossOptions,
+  type NodeLossState,
+} from "./node-loss-plan.js";
 export { type PodPlan, planPods, rankForDeletion } from "./plan-pods.js";
 export { podDeletionOps } from "./pod-deletion.js";
 export { PodDrain } from "./pod-drain.js";

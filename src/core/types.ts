@@ -167,6 +167,11 @@ export interface NodeInfo {
   podSubnet?: string;
   schedulable: boolean;
   registeredAt: string;
+  /**
+   * Set by a worker that stops cleanly, just before its registration goes with its session: a restart in
+   * place, so the controller waits longer before it moves the node's pods (see NodeLossOptions).
+   */
+  stoppingAt?: string;
 }
 
 /** One pod template a deployment has had, kept for `rollout history` and rollbacks (`/revisions/<deployment>/<n>`). */

@@ -154,8 +154,8 @@ export class Scheduler {
           this.retryUnschedulable();
         }
       },
-      // Pods bound to a node that is gone keep their binding here. Moving them is fault handling: a node
-      // lifecycle loop (beside the controller) will decide when a node is lost and unbind or replace its
+      // Pods bound to a node that is gone keep their binding here. Moving them is fault handling: the node
+      // lifecycle loop in the controller (node-lifecycle.ts) decides when a node is lost and unbinds its
       // pods; the scheduler then sees them as unbound pods like any other.
       onDelete: () => this.retryUnschedulable(),
       onResync: () => this.enqueueUnbound(),

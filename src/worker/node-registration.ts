@@ -50,6 +50,22 @@ export class NodeRegistration {
     throw new ConflictError(`node "${info.name}" keeps being registered by another session`);
   }
 
+  /**
+   * Marks the registration as stopping cleanly (a restart in place, most likely), so that the controller
+   * gives this node a longer grace once the key goes. Best effort: a failure only costs that grace.
+   */
+  async markStopping(at: string): Promise<void> {
+    // Without a live session the key is going anyway, and a write would only hold up the shutdown.
+    if (this.store.sessionState !== "connected") return;
+    const key = keys.node(this.node().name);
+    try {
+      const entry = await this.store.get<NodeInfo>(key);
+      if (entry) await this.store.set(key, { ...entry.value, stoppingAt: at }, entry.version);
+    } catch (err) {
+      this.log.warn({ err }, "could not mark the node as stopping");
+    }
+  }
+
   /** Stops re-registering; the key itself goes with the session when the store is closed. */
   stop(): void {
     this.stopListening?.();

@@ -150,6 +150,7 @@ export class Worker {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    await this.registration?.markStopping(new Date(this.clock.now()).toISOString());
     this.cancelSweep?.();
     this.engineEvents?.stop();
     this.health.stopAll();
