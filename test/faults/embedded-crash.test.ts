@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Deployment } from "../../src/core/types.js";
 import { ClusterRun, httpGet } from "../support/cluster.js";
+import { assertAcknowledgedWritesStored, writeBurstUntilKilled } from "../support/write-burst.js";
 import { reliability, seconds } from "./support-store-faults.js";
-import { assertAcknowledgedWritesStored, writeBurstUntilKilled } from "./support-write-burst.js";
 
 const WRITES = 1000;
 const CONCURRENCY = 16;

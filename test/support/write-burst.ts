@@ -1,5 +1,5 @@
 // A burst of PUT /deployments from concurrent writers that kills the server mid-burst, and the check that every
-// acknowledged write is stored afterwards (scenario 8; the same shape as test/api-durability.test.ts).
+// acknowledged write is stored afterwards. Used by test/api-durability.test.ts and the fault suite (scenario 8).
 import assert from "node:assert/strict";
 import type { Deployment, DeploymentSpec } from "../../src/core/types.js";
 
