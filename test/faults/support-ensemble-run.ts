@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import type { Pod } from "../../src/core/types.js";
 import { httpGet, type ObservedContainer, OrchestraProcess } from "../support/cluster.js";
+import { nodeContainers, removeDockerLeftovers } from "../support/docker-cleanup.js";
 import { startZooKeeperEnsemble, type ZooKeeperEnsemble } from "../support/zookeeper-server.js";
 
 export class EnsembleRun {
@@ -45,19 +46,7 @@ export class EnsembleRun {
 
   /** The run's containers as Docker reports them, stopped ones included. */
   async containers(labels: Record<string, string> = {}): Promise<ObservedContainer[]> {
-    const filters = [
-      `orchestra.node=${this.nodeName}`,
-      ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
-    ];
-    const listed = await this.docker.listContainers({ all: true, filters: { label: filters } });
-    return listed.map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? "").replace(/^\//, ""),
-      image: c.Image,
-      state: c.State,
-      running: c.State === "running",
-      labels: c.Labels,
-    }));
+    return nodeContainers(this.docker, this.nodeName, this.network, labels);
   }
 
   async leftovers(): Promise<{
@@ -80,23 +69,8 @@ export class EnsembleRun {
     const problems: string[] = [];
     await Promise.all(this.processes.map((p) => p.terminate("SIGKILL")));
     await this.ensemble?.stop().catch((error: Error) => problems.push(`ZooKeeper: ${error.message}`));
-    for (const container of await this.containers().catch(() => [])) {
-      await this.docker
-        .getContainer(container.id)
-        .remove({ force: true })
-        .catch((error: { statusCode?: number; message: string }) => {
-          if (error.statusCode !== 404) problems.push(`container ${container.name}: ${error.message}`);
-        });
-    }
-    const networks = await this.docker.listNetworks({ filters: { name: [this.network] } }).catch(() => []);
-    for (const network of networks.filter((n) => n.Name === this.network)) {
-      await this.docker
-        .getNetwork(network.Id)
-        .remove()
-        .catch((error: { statusCode?: number; message: string }) => {
-          if (error.statusCode !== 404) problems.push(`network ${network.Name}: ${error.message}`);
-        });
-    }
+    const leftovers = await this.containers().catch(() => []);
+    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, this.network)));
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }
 

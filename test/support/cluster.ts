@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
-import { removeDockerLeftovers } from "./docker-cleanup.js";
+import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
 
 /** The built executable (compiled to dist/test/support/cluster.js: dist/src is two folders up). */
 export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -308,20 +308,7 @@ export class ClusterRun {
 
   /** This run's containers as Docker reports them (stopped ones included), filtered by node label. */
   async containers(labels: Record<string, string> = {}): Promise<ObservedContainer[]> {
-    const filters = [
-      `orchestra.node=${this.nodeName}`,
-      ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
-    ];
-    const listed = await this.docker.listContainers({ all: true, filters: { label: filters } });
-    return listed.map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? "").replace(/^\//, ""),
-      image: c.Image,
-      state: c.State,
-      running: c.State === "running",
-      labels: c.Labels,
-      ip: c.NetworkSettings?.Networks?.[this.network]?.IPAddress || undefined,
-    }));
+    return nodeContainers(this.docker, this.nodeName, this.network, labels);
   }
 
   /** Whether Docker has a network of this run's name. */

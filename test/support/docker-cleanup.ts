@@ -1,6 +1,7 @@
-// Removes what a test run left on the Docker engine: its containers (by id) and its network (by name).
-// Returns the problems met, so that a cleanup can finish everything before it reports.
+// What a test run sees and leaves on the Docker engine: its containers by node label, and the removal of its
+// containers and network (returning the problems met, so that a cleanup finishes everything before it reports).
 import type Docker from "dockerode";
+import type { ObservedContainer } from "./cluster.js";
 
 type DockerError = { statusCode?: number; message: string };
 
@@ -28,4 +29,24 @@ export async function removeDockerLeftovers(
       });
   }
   return problems;
+}
+
+/** Containers of `node` carrying every given label (stopped ones included), with their address on `network`. */
+export async function nodeContainers(
+  docker: Docker,
+  node: string,
+  network: string,
+  labels: Record<string, string> = {},
+): Promise<ObservedContainer[]> {
+  const filters = [`orchestra.node=${node}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
+  const listed = await docker.listContainers({ all: true, filters: { label: filters } });
+  return listed.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    image: c.Image,
+    state: c.State,
+    running: c.State === "running",
+    labels: c.Labels,
+    ip: c.NetworkSettings?.Networks?.[network]?.IPAddress || undefined,
+  }));
 }

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
 import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
-import { removeDockerLeftovers } from "./docker-cleanup.js";
+import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
 import { startZooKeeper, type ZooKeeperServer } from "./zookeeper-server.js";
 
 /** One pino line of a process's stderr. */
@@ -132,26 +132,11 @@ export class DistributedRun {
 
   /** The run's containers on Docker (stopped ones included), of every node of the run, by node label. */
   async containers(labels: Record<string, string> = {}): Promise<ObservedContainer[]> {
+    // Docker ANDs label filters, so one query per node.
     const perNode = await Promise.all(
-      // Docker ANDs label filters, so one query per node.
-      this.nodeNames.map((node) =>
-        this.docker.listContainers({
-          all: true,
-          filters: {
-            label: [`orchestra.node=${node}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)],
-          },
-        }),
-      ),
+      this.nodeNames.map((node) => nodeContainers(this.docker, node, this.network, labels)),
     );
-    return perNode.flat().map((c) => ({
-      id: c.Id,
-      name: (c.Names[0] ?? "").replace(/^\//, ""),
-      image: c.Image,
-      state: c.State,
-      running: c.State === "running",
-      labels: c.Labels,
-      ip: c.NetworkSettings?.Networks?.[this.network]?.IPAddress || undefined,
-    }));
+    return perNode.flat();
   }
 
   /** How many networks of the run's name Docker has (the engine's name filter matches substrings). */
