@@ -1,25 +1,16 @@
 // The embedded store's backing object: one SQLite database per data directory, shared by the Store clients
-// (sessions) of one process. Durable (WAL, synchronous=FULL) and locked against a second process.
+// (sessions) of one process. Durable (WAL, synchronous=FULL), group-committed, locked against a second process.
 import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ConflictError, FencedError, NotFoundError, UnavailableError } from "../../core/errors.js";
 import { logger } from "../../core/logger.js";
-import {
-  assertKey,
-  type Entry,
-  type Lease,
-  parentOf,
-  type Store,
-  type TxOp,
-  type WatchEvent,
-} from "../store.js";
+import { assertKey, type Entry, type Lease, parentOf, type Store, type WatchEvent } from "../store.js";
 import { EmbeddedStore } from "./embedded-store.js";
 import { EntryTable, type StoredEntry } from "./entry-table.js";
+import { DEFAULT_LIMITS, GroupCommit, type GroupCommitLimits } from "./group-commit.js";
+import { jsonOf, type QueuedOp, queue, type WriteOp } from "./queued-op.js";
 import { type Change, type Watcher, WatchHub } from "./watch-hub.js";
-
-/** A transaction op, plus `put` (create or overwrite) for the unversioned `Store.set`. */
-export type WriteOp = TxOp | { op: "put"; key: string; value: unknown };
 
 const log = logger("store.embedded");
 
@@ -28,6 +19,7 @@ const openDirs = new Set<string>();
 
 export class EmbeddedBackend {
   private readonly hub = new WatchHub();
+  private readonly commits: GroupCommit;
   /** Live sessions: id → what to tell the client when its session is ended from outside. */
   private readonly sessions = new Map<number, () => void>();
   private readonly clients = new Set<EmbeddedStore>();
@@ -39,13 +31,16 @@ export class EmbeddedBackend {
     readonly dir: string,
     private readonly db: Database.Database,
     private readonly table: EntryTable,
-  ) {}
+    limits: GroupCommitLimits,
+  ) {
+    this.commits = new GroupCommit(db, (changes) => this.hub.publish(changes), limits);
+  }
 
   /**
    * Opens (creating if needed) the store in `dir`. Ephemeral keys left by an earlier run are removed: their
    * sessions died with that process. Throws UnavailableError if another process (or this one) has `dir` open.
    */
-  static open(dir: string): EmbeddedBackend {
+  static open(dir: string, limits: GroupCommitLimits = DEFAULT_LIMITS): EmbeddedBackend {
     mkdirSync(dir, { recursive: true });
     const resolved = realpathSync(dir);
     if (openDirs.has(resolved)) {
@@ -76,7 +71,7 @@ export class EmbeddedBackend {
     const stale = table.removeAllEphemerals();
     if (stale > 0) log.info({ dir: resolved, keys: stale }, "removed ephemeral keys of an earlier run");
     openDirs.add(resolved);
-    return new EmbeddedBackend(resolved, db, table);
+    return new EmbeddedBackend(resolved, db, table, limits);
   }
 
   /** A new Store client with its own session. */
@@ -101,10 +96,12 @@ export class EmbeddedBackend {
     onExpired?.();
   }
 
-  /** Closes every client (removing their ephemeral keys) and the database. */
+  /** Commits the pending writes, closes every client (removing their ephemeral keys), then the database. */
   close(): void {
     if (this.closed) return;
+    this.commits.flush();
     for (const client of [...this.clients]) client.closeNow();
+    this.commits.flush();
     this.closed = true;
     this.db.close();
     openDirs.delete(this.dir);
@@ -119,17 +116,24 @@ export class EmbeddedBackend {
     return id;
   }
 
-  /** Removes the session's ephemeral keys in one commit; watchers see a delete for each. */
+  /**
+   * Removes the session's ephemeral keys, committing with them every write still pending (the session's own
+   * writes were issued before its end); watchers see a delete for each key.
+   */
   endSession(session: number): void {
-    if (!this.sessions.delete(session) || this.closed) return;
-    const changes: Change[] = [];
-    this.db.transaction(() => {
+    if (!this.sessions.has(session) || this.closed) return;
+    this.commits.submitNow(undefined, (changes) => {
       for (const key of this.table.ownedBy(session)) {
         this.table.remove(key);
         changes.push({ type: "delete", key });
       }
-    })();
-    this.hub.publish(changes);
+    });
+    this.sessions.delete(session);
+  }
+
+  /** Resolves once `session`'s pending writes are committed (undefined if it has none), for read-your-writes. */
+  committedFor(session: number): Promise<void> | undefined {
+    return this.commits.committedFor(session);
   }
 
   detach(client: EmbeddedStore): void {
@@ -163,60 +167,81 @@ export class EmbeddedBackend {
     this.hub.remove(watcher);
   }
 
-  /** Creates `<prefix><10-digit number>`, the number never used before in this directory. */
+  /**
+   * Creates `<prefix><10-digit number>`, the number never used before in this directory. Commits at once
+   * (with the pending batch), as elections need the key before they go on.
+   */
   createSequential(prefix: string, value: unknown, session: number, ephemeral: boolean): Entry {
     this.assertOpen();
-    const sequence = this.table.nextSequence("sequential");
-    const [entry] = this.commit(
-      [{ op: "create", key: `${prefix}${String(sequence).padStart(10, "0")}`, value, ephemeral }],
-      session,
-    );
-    return entry as Entry;
+    const { ops } = queue([{ op: "create", key: prefix, value, ephemeral }]);
+    const op = ops[0] as QueuedOp & { op: "create" };
+    return this.commits.submitNow(session, (changes) => {
+      const sequence = this.table.nextSequence("sequential");
+      const key = `${prefix}${String(sequence).padStart(10, "0")}`;
+      return this.apply({ ...op, key }, session, changes) as Entry;
+    });
   }
 
   /**
-   * Applies all ops in one SQLite transaction, or none (the first failure throws and rolls back). With a
-   * lease, its fence is checked first and its failure is a FencedError. Returns the entry each create, set
-   * and put left behind (undefined for delete and check).
+   * Applies all ops atomically, or none (the first failure throws and undoes the others), in the next group
+   * commit; resolves once that commit returned. With a lease, its fence is checked first and its failure is a
+   * FencedError. Resolves to the entry each create, set and put left behind (undefined for delete and check).
    */
-  commit(ops: WriteOp[], session: number, lease?: Lease): (Entry | undefined)[] {
+  commit(ops: WriteOp[], session: number, lease?: Lease): Promise<(Entry | undefined)[]> {
     this.assertOpen();
-    const changes: Change[] = [];
-    const results = this.db.transaction(() => {
-      if (lease) {
-        try {
-          this.apply(lease.fence, session, changes);
-        } catch (error) {
-          if (error instanceof ConflictError || error instanceof NotFoundError) {
-            throw new FencedError(
-              `leadership of election ${lease.election} by ${lease.candidate} is lost (${error.message})`,
-            );
-          }
-          throw error;
-        }
-      }
-      return ops.map((op) => this.apply(op, session, changes));
-    })();
-    this.hub.publish(changes);
-    return results;
+    const { ops: queued, bytes } = queue(ops);
+    return this.commits.submit(session, bytes, (changes) => this.applyAll(queued, session, lease, changes));
   }
 
-  private apply(op: WriteOp, session: number, changes: Change[]): Entry | undefined {
+  /** `commit`, committed now together with whatever is pending; returns or throws like a plain call. */
+  commitNow(ops: WriteOp[], session: number, lease?: Lease): (Entry | undefined)[] {
+    this.assertOpen();
+    const { ops: queued } = queue(ops);
+    return this.commits.submitNow(session, (changes) => this.applyAll(queued, session, lease, changes));
+  }
+
+  private applyAll(
+    ops: QueuedOp[],
+    session: number,
+    lease: Lease | undefined,
+    changes: Change[],
+  ): (Entry | undefined)[] {
+    if (lease) {
+      try {
+        this.apply(lease.fence, session, changes);
+      } catch (error) {
+        if (error instanceof ConflictError || error instanceof NotFoundError) {
+          throw new FencedError(
+            `leadership of election ${lease.election} by ${lease.candidate} is lost (${error.message})`,
+          );
+        }
+        throw error;
+      }
+    }
+    return ops.map((op) => this.apply(op, session, changes));
+  }
+
+  private apply(op: QueuedOp, session: number, changes: Change[]): Entry | undefined {
     assertKey(op.key);
     if (op.key === "/") throw new TypeError("the root key / cannot be written");
     const current = this.table.get(op.key);
     switch (op.op) {
       case "create": {
         if (current) throw new ConflictError(`${op.key} already exists`);
-        return this.insert(op.key, op.value, op.ephemeral ? session : null, changes);
+        // A session's writes are committed before its end (endSession flushes first); this only guards
+        // against an ephemeral key that no session would ever remove.
+        if (op.ephemeral && !this.sessions.has(session)) {
+          throw new UnavailableError(`session ${session} has ended; ${op.key} not created`);
+        }
+        return this.insert(op.key, jsonOf(op), op.ephemeral ? session : null, changes);
       }
       case "put": {
-        if (!current) return this.insert(op.key, op.value, null, changes);
-        return this.update(current, op.value, changes);
+        if (!current) return this.insert(op.key, jsonOf(op), null, changes);
+        return this.update(current, jsonOf(op), changes);
       }
       case "set": {
         this.expect(op.key, current, op.version);
-        return this.update(current as StoredEntry, op.value, changes);
+        return this.update(current as StoredEntry, jsonOf(op), changes);
       }
       case "delete": {
         this.expect(op.key, current, op.version);
@@ -244,16 +269,14 @@ export class EmbeddedBackend {
     }
   }
 
-  private insert(key: string, value: unknown, owner: number | null, changes: Change[]): Entry {
-    const json = toJson(key, value);
+  private insert(key: string, json: string, owner: number | null, changes: Change[]): Entry {
     this.createParents(key, changes);
     this.table.insert(key, json, owner);
     changes.push({ type: "put", key, json, version: 0 });
     return { key, value: JSON.parse(json), version: 0 };
   }
 
-  private update(current: StoredEntry, value: unknown, changes: Change[]): Entry {
-    const json = toJson(current.key, value);
+  private update(current: StoredEntry, json: string, changes: Change[]): Entry {
     const version = current.version + 1;
     this.table.update(current.key, json, version);
     changes.push({ type: "put", key: current.key, json, version });
@@ -284,10 +307,4 @@ export class EmbeddedBackend {
 
 function toEntry<T>(row: StoredEntry): Entry<T> {
   return { key: row.key, value: JSON.parse(row.json) as T, version: row.version };
-}
-
-function toJson(key: string, value: unknown): string {
-  const json = JSON.stringify(value);
-  if (json === undefined) throw new TypeError(`value for ${key} is not JSON (got ${typeof value})`);
-  return json;
 }

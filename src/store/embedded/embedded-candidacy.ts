@@ -68,7 +68,7 @@ export class EmbeddedCandidacy implements Candidacy {
     this.key = undefined;
     if (key !== undefined) {
       try {
-        this.backend.commit([{ op: "delete", key }], this.session());
+        this.backend.commitNow([{ op: "delete", key }], this.session());
       } catch (error) {
         if (!(error instanceof NotFoundError)) throw error;
       }

@@ -44,18 +44,22 @@ export class EmbeddedStore implements Store {
   async get<T>(key: string): Promise<Entry<T> | undefined> {
     this.assertUsable();
     assertKey(key);
+    await this.ownWritesCommitted();
     return this.backend.read<T>(key);
   }
 
   async list<T>(dir: string): Promise<Entry<T>[]> {
     this.assertUsable();
     assertKey(dir);
+    await this.ownWritesCommitted();
     return this.backend.list<T>(dir);
   }
 
+  // Writes are group-committed by the backend: each call resolves once the commit holding it returned.
+
   async create<T>(key: string, value: T, options?: { ephemeral?: boolean }): Promise<Entry<T>> {
     this.assertUsable();
-    const [entry] = this.backend.commit(
+    const [entry] = await this.backend.commit(
       [{ op: "create", key, value, ephemeral: options?.ephemeral ?? false }],
       this.sessionId,
     );
@@ -65,11 +69,11 @@ export class EmbeddedStore implements Store {
   async set<T>(key: string, value: T, version?: number): Promise<Entry<T>> {
     this.assertUsable();
     if (version === undefined) {
-      const [entry] = this.backend.commit([{ op: "put", key, value }], this.sessionId);
+      const [entry] = await this.backend.commit([{ op: "put", key, value }], this.sessionId);
       return entry as Entry<T>;
     }
     try {
-      const [entry] = this.backend.commit([{ op: "set", key, value, version }], this.sessionId);
+      const [entry] = await this.backend.commit([{ op: "set", key, value, version }], this.sessionId);
       return entry as Entry<T>;
     } catch (error) {
       // A compare-and-set on a missing key is a failed precondition like any other (see Store.set).
@@ -81,12 +85,12 @@ export class EmbeddedStore implements Store {
 
   async delete(key: string, version?: number): Promise<void> {
     this.assertUsable();
-    this.backend.commit([{ op: "delete", key, version }], this.sessionId);
+    await this.backend.commit([{ op: "delete", key, version }], this.sessionId);
   }
 
   async transaction(ops: TxOp[], lease?: Lease): Promise<void> {
     this.assertUsable();
-    this.backend.commit(ops, this.sessionId, lease);
+    await this.backend.commit(ops, this.sessionId, lease);
   }
 
   async watch<T>(dir: string, listener: (event: WatchEvent<T>) => void): Promise<Watch<T>> {
@@ -125,7 +129,9 @@ export class EmbeddedStore implements Store {
 
   async leader(name: string): Promise<string | undefined> {
     this.assertUsable();
-    const [head] = this.backend.list<string>(electionDir(name));
+    const dir = electionDir(name);
+    await this.ownWritesCommitted();
+    const [head] = this.backend.list<string>(dir);
     return head?.value;
   }
 
@@ -133,7 +139,10 @@ export class EmbeddedStore implements Store {
     this.closeNow();
   }
 
-  /** Resigns candidacies, stops watches, ends the session (its ephemeral keys go) and reports `closed`. */
+  /**
+   * Resigns candidacies, stops watches, ends the session (its ephemeral keys go, after every pending write is
+   * committed) and reports `closed`.
+   */
   closeNow(): void {
     if (this.state === "closed") return;
     for (const candidacy of [...this.candidacies]) candidacy.resignNow();
@@ -164,6 +173,12 @@ export class EmbeddedStore implements Store {
         log.error({ err: error, state }, "session listener failed");
       }
     }
+  }
+
+  /** A read issued after a write of ours sees it, as on one ZooKeeper session: wait for its commit if pending. */
+  private async ownWritesCommitted(): Promise<void> {
+    const committed = this.backend.committedFor(this.sessionId);
+    if (committed) await committed;
   }
 
   private assertUsable(): void {

@@ -2,3 +2,4 @@
 export { EmbeddedBackend } from "./embedded-backend.js";
 export { ELECTIONS_DIR } from "./embedded-candidacy.js";
 export { EmbeddedStore } from "./embedded-store.js";
+export type { GroupCommitLimits } from "./group-commit.js";

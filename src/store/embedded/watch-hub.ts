@@ -3,10 +3,13 @@
 import { logger } from "../../core/logger.js";
 import { parentOf, type WatchEvent } from "../store.js";
 
-/** A committed change; the value stays JSON so that every listener gets its own copy. */
+/**
+ * A committed change. The value stays JSON until a watcher is due to receive it; it is then parsed once into
+ * `event`, deep-frozen, and that same event goes to every watcher (none can change what another one sees).
+ */
 export type Change =
-  | { type: "put"; key: string; json: string; version: number }
-  | { type: "delete"; key: string };
+  | { type: "put"; key: string; json: string; version: number; event?: WatchEvent }
+  | { type: "delete"; key: string; event?: WatchEvent };
 
 export interface Watcher {
   readonly dir: string;
@@ -66,10 +69,8 @@ export class WatchHub {
       const { watcher, change } = this.queue[this.head] as { watcher: Watcher; change: Change };
       this.head++;
       if (watcher.stopped) continue;
-      const event: WatchEvent =
-        change.type === "put"
-          ? { type: "put", key: change.key, value: JSON.parse(change.json), version: change.version }
-          : { type: "delete", key: change.key };
+      change.event ??= toEvent(change);
+      const event = change.event;
       try {
         watcher.listener(event);
       } catch (error) {
@@ -79,4 +80,21 @@ export class WatchHub {
     this.queue = [];
     this.head = 0;
   }
+}
+
+function toEvent(change: Change): WatchEvent {
+  const event: WatchEvent =
+    change.type === "put"
+      ? { type: "put", key: change.key, value: deepFreeze(JSON.parse(change.json)), version: change.version }
+      : { type: "delete", key: change.key };
+  return Object.freeze(event);
+}
+
+/** Freezes a parsed JSON value and everything in it (JSON has no cycles). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
 }
