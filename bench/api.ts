@@ -11,6 +11,7 @@ import { podTemplateOf, revisionHash } from "../src/core/revision.js";
 import type { Deployment, DeploymentSpec, Pod } from "../src/core/types.js";
 import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
+import { podCreateOps } from "../src/store/pod-ops.js";
 import type { Store, TxOp } from "../src/store/store.js";
 import type { LoadResult, LoadSpec } from "./load-generator.js";
 import { fmt, numberFlag, printTable, say } from "./stats.js";
@@ -45,7 +46,7 @@ async function seed(store: Store): Promise<void> {
         createdAt: now,
         updatedAt: now,
       };
-      ops.push({ op: "create", key: keys.pod(id), value: pod });
+      ops.push(...podCreateOps(pod));
     }
     await store.transaction(ops);
   }

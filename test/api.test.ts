@@ -11,6 +11,7 @@ import { UnavailableError } from "../src/core/errors.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
 import { EmbeddedBackend } from "../src/store/embedded/index.js";
 import { keys } from "../src/store/keys.js";
+import { savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
 
 interface Reply {
@@ -247,7 +248,7 @@ describe("API without a token", () => {
       pod("p3", "api", "0000000000", "Running", "n2"),
       pod("p4", "other", current.hash, "Running", "n1"),
     ];
-    for (const p of pods) await h.store.create(keys.pod(p.id), p);
+    for (const p of pods) await savePod(h.store, p);
 
     const one = await h.call("GET", "/deployments/api");
     assert.equal(one.status, 200);
@@ -306,7 +307,7 @@ describe("API without a token", () => {
       registeredAt: new Date().toISOString(),
     };
     await h.store.create(keys.node("nodes-n1"), node, { ephemeral: true });
-    await h.store.create(keys.pod("nodes-p1"), {
+    await savePod(h.store, {
       ...pod("nodes-p1", "web", "h1", "Running", "nodes-n1"),
       template: { image: "nginx:1.27", resources: { cpu: 250, memory: 1 << 20 } },
     });

@@ -13,6 +13,7 @@ import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
 import { EmbeddedBackend } from "../src/store/embedded/index.js";
 import { keys } from "../src/store/keys.js";
+import { removePod, savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -167,8 +168,8 @@ describe("orchestra deploy and get", () => {
     const deployment = await stored("web");
     assert.ok(deployment);
     // Two pods of the current revision, one running: READY counts running pods against the desired 3.
-    await store.set(keys.pod("p1"), podOf("web-aaaaa", "p1", deployment.hash, "Running"));
-    await store.set(keys.pod("p2"), podOf("web-bbbbb", "p2", deployment.hash, "Pending"));
+    await savePod(store, podOf("web-aaaaa", "p1", deployment.hash, "Running"));
+    await savePod(store, podOf("web-bbbbb", "p2", deployment.hash, "Pending"));
     try {
       const table = await orchestra(["get", "deployments"]);
       assert.equal(table.code, 0);
@@ -212,8 +213,8 @@ describe("orchestra deploy and get", () => {
       const oneYaml = await orchestra(["get", "deployment/web", "-o", "yaml"]);
       assert.deepEqual(parseYaml(oneYaml.stdout), list[0]);
     } finally {
-      await store.delete(keys.pod("p1"));
-      await store.delete(keys.pod("p2"));
+      await removePod(store, "p1");
+      await removePod(store, "p2");
     }
   });
 
@@ -233,8 +234,8 @@ describe("orchestra deploy and get", () => {
       restarts: 2,
     });
     const pending = podOf("web-bbbbb", "p2", "h1", "Pending", { message: "no ready nodes" });
-    await store.set(keys.pod("p1"), running);
-    await store.set(keys.pod("p2"), pending);
+    await savePod(store, running);
+    await savePod(store, pending);
     try {
       const pods = cells((await orchestra(["get", "pods"])).stdout);
       assert.deepEqual(
@@ -270,8 +271,8 @@ describe("orchestra deploy and get", () => {
 
       assertError(await orchestra(["get", "pod", "web-zzzzz"]), 'pod "web-zzzzz" not found');
     } finally {
-      await store.delete(keys.pod("p1"));
-      await store.delete(keys.pod("p2"));
+      await removePod(store, "p1");
+      await removePod(store, "p2");
       await store.delete(keys.node("node-1"));
     }
   });

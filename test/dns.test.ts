@@ -26,6 +26,7 @@ import { zoneFileSerial } from "../src/dns/zone-file.js";
 import { eventually } from "../src/store/contract-support.js";
 import { EmbeddedBackend } from "../src/store/embedded/index.js";
 import { keys } from "../src/store/keys.js";
+import { removePod, savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
 
 const run = promisify(execFile);
@@ -82,7 +83,7 @@ describe("cluster DNS over dig", () => {
     return server;
   }
 
-  const putPod = (pod: Pod) => store.set(keys.pod(pod.id), pod);
+  const putPod = (pod: Pod) => savePod(store, pod);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestra-dns-test-"));
@@ -306,7 +307,7 @@ describe("cluster DNS over dig", () => {
       20,
     );
 
-    await store.delete(keys.pod("n1"));
+    await removePod(store, "n1");
     changed = Date.now();
     await eventually(
       async () => {
@@ -341,7 +342,7 @@ describe("cluster DNS over dig", () => {
     }, 2000);
     assert.ok(second > first, `${second} > ${first}`);
 
-    await store.delete(keys.pod("z1"));
+    await removePod(store, "z1");
     const third = await eventually(async () => {
       assert.doesNotMatch(readFileSync(zoneFile, "utf8"), /web-zzzzz/);
       return check();

@@ -2,10 +2,13 @@
 // without quorum) yields a 503 in bounded time instead of a request that never ends.
 import { type Clock, systemClock } from "../core/clock.js";
 import { UnavailableError } from "../core/errors.js";
-import type { Entry, Store } from "../store/store.js";
+import type { Entry, Lease, Store, TxOp } from "../store/store.js";
 
 /** The store calls the API server makes. */
-export type ApiStore = Pick<Store, "get" | "list" | "create" | "set" | "delete" | "sessionState">;
+export type ApiStore = Pick<
+  Store,
+  "get" | "list" | "create" | "set" | "delete" | "transaction" | "sessionState"
+>;
 
 export const DEFAULT_STORE_TIMEOUT_MS = 5000;
 
@@ -46,5 +49,7 @@ export function withDeadline(
     set: <T>(key: string, value: T, version?: number) =>
       bounded(`set ${key}`, () => store.set(key, value, version)),
     delete: (key: string, version?: number) => bounded(`delete ${key}`, () => store.delete(key, version)),
+    transaction: (ops: TxOp[], lease?: Lease) =>
+      bounded(`transaction on ${ops[0]?.key ?? "nothing"}`, () => store.transaction(ops, lease)),
   };
 }

@@ -7,6 +7,7 @@ import type { Pod } from "../core/types.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
+import { removePod, savePod } from "../store/pod-test-support.js";
 import type { Store } from "../store/store.js";
 import { Controller } from "./controller.js";
 import { deployment } from "./test-fixtures.js";
@@ -58,7 +59,7 @@ describe("Controller on the embedded store", () => {
         ready: true,
         readySince: new Date().toISOString(),
       };
-      await store.set(keys.pod(pod.id), { ...pod, node: "n1", status }).catch(() => undefined); // may be gone
+      await savePod(store, { ...pod, node: "n1", status }).catch(() => undefined); // may be gone
     }
   }
 
@@ -97,7 +98,7 @@ describe("Controller on the embedded store", () => {
     await store.set(keys.deployment("api"), deployment({ name: "api", replicas: 2 }));
     await eventually(async () => assert.equal((await podsOf("api")).length, 2));
     const [victim] = await podsOf("api");
-    await store.delete(keys.pod((victim as Pod).id));
+    await removePod(store, (victim as Pod).id);
     await eventually(async () => {
       const pods = await podsOf("api");
       assert.equal(pods.length, 2);

@@ -9,6 +9,7 @@ import { Informer } from "../machinery/informer.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
+import { savePod } from "../store/pod-test-support.js";
 import type { Candidacy, Lease, Store } from "../store/store.js";
 import { DeploymentReconciler, podsByDeployment } from "./deployment-reconciler.js";
 import { deployment, podOf } from "./test-fixtures.js";
@@ -50,7 +51,7 @@ describe("DeploymentReconciler on the embedded store", () => {
 
   async function seed(objects: { deployments?: Deployment[]; pods?: Pod[] }): Promise<void> {
     for (const d of objects.deployments ?? []) await store.set(keys.deployment(d.name), d);
-    for (const p of objects.pods ?? []) await store.set(keys.pod(p.id), p);
+    for (const p of objects.pods ?? []) await savePod(store, p);
     await Promise.all([deployments.start(), pods.start()]);
     await deployments.resync();
     await pods.resync();

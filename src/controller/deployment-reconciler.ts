@@ -6,11 +6,10 @@ import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { Deployment, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import type { Informer } from "../machinery/informer.js";
-import { keys } from "../store/keys.js";
+import { podCreateOps, podDeleteOps } from "../store/pod-ops.js";
 import type { Lease, Store, TxOp } from "../store/store.js";
 import { Expectations } from "./expectations.js";
 import type { PodPlan } from "./plan-pods.js";
-import { podDeletionOps } from "./pod-deletion.js";
 import { PodDrain } from "./pod-drain.js";
 import { newPod } from "./pod-factory.js";
 import { failingPodReason, planRollout } from "./rollout-plan.js";
@@ -125,10 +124,8 @@ export class DeploymentReconciler {
       ? Array.from({ length: plan.create }, () => newPod(deployment, takenNames, now))
       : [];
     const changes: Change[] = [
-      ...plan.delete.map((pod): Change => ({ ops: podDeletionOps(pod), deleted: pod })),
-      ...created.map(
-        (pod): Change => ({ ops: [{ op: "create", key: keys.pod(pod.id), value: pod }], created: pod }),
-      ),
+      ...plan.delete.map((pod): Change => ({ ops: podDeleteOps(pod), deleted: pod })),
+      ...created.map((pod): Change => ({ ops: podCreateOps(pod), created: pod })),
     ];
     for (const chunk of chunkChanges(changes, MAX_OPS_PER_TRANSACTION)) await this.commit(name, chunk, lease);
     this.log.info(

@@ -19,7 +19,6 @@ export {
   type NodeLossState,
 } from "./node-loss-plan.js";
 export { type PodPlan, planPods, rankForDeletion } from "./plan-pods.js";
-export { podDeletionOps } from "./pod-deletion.js";
 export { PodDrain } from "./pod-drain.js";
 export { newPod, newPodId, newPodSuffix } from "./pod-factory.js";
 export {

@@ -8,6 +8,7 @@ import type { EventInput, EventSink } from "../events/event-recorder.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
+import { savePod } from "../store/pod-test-support.js";
 import type { Store } from "../store/store.js";
 import { Controller } from "./controller.js";
 import { unboundPod } from "./node-lifecycle.js";
@@ -63,8 +64,8 @@ describe("node lifecycle in the controller", () => {
       workers.set(name, client);
       await client.create(keys.node(name), nodeInfo(name), { ephemeral: true });
     }
-    await store.set(keys.pod("p1"), runningOn("p1", "n1"));
-    await store.set(keys.pod("p2"), runningOn("p2", "n2"));
+    await savePod(store, runningOn("p1", "n1"));
+    await savePod(store, runningOn("p2", "n2"));
   });
 
   afterEach(async () => {

@@ -187,6 +187,7 @@ export class NodeLifecycle {
       writes.push({
         id: pod.id,
         version: entry.version,
+        previousNode: pod.node,
         value: unboundPod(pod, `node ${pod.node} lost`, stamp),
       });
     }

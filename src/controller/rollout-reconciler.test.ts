@@ -10,6 +10,7 @@ import { Informer } from "../machinery/informer.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
+import { savePod } from "../store/pod-test-support.js";
 import type { Lease, Store } from "../store/store.js";
 import { DeploymentReconciler, podsByDeployment } from "./deployment-reconciler.js";
 import { deployment } from "./test-fixtures.js";
@@ -91,7 +92,7 @@ describe("rollouts: history, status and automatic rollback on the embedded store
       const status: Pod["status"] = healthy
         ? { phase: "Running", restarts: 0, ready: true, readySince: since, health: "healthy" }
         : { phase: "Running", restarts: 0, ready: false, health: "unhealthy" };
-      await store.set(keys.pod(pod.id), { ...pod, node: "n1", status });
+      await savePod(store, { ...pod, node: "n1", status });
     }
     const expected = await storedPods();
     await eventually(() =>

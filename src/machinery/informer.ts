@@ -258,11 +258,10 @@ export class Informer<T> {
     // deleted and re-created, so equal versions are compared by content.
     if (old && old.version === entry.version && JSON.stringify(old.value) === JSON.stringify(entry.value))
       return;
-    const frozen = Object.freeze({
-      key: entry.key,
-      value: deepFreeze(structuredClone(entry.value)),
-      version: entry.version,
-    });
+    // A value the store already froze is shared by every watcher as it is; any other is copied first, so
+    // that freezing it cannot surprise whoever else holds it.
+    const value = Object.isFrozen(entry.value) ? entry.value : deepFreeze(structuredClone(entry.value));
+    const frozen = Object.freeze({ key: entry.key, value, version: entry.version });
     this.cache.set(name, frozen);
     this.reindex(name, old?.value, frozen.value);
     for (const handlers of this.handlers) {

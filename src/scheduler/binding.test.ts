@@ -59,6 +59,7 @@ describe("binding", () => {
       writes.push({
         id,
         version: entry.version,
+        previousNode: undefined,
         value: boundPod(entry.value, i % 2 ? "n1" : "n2", "2024-02-02T00:00:00.000Z"),
       });
     }
@@ -86,6 +87,26 @@ describe("binding", () => {
       assert.equal(entry.version, 1);
       assert.ok(entry.value.node === "n1" || entry.value.node === "n2");
     }
+    // Each node's worker finds exactly its pods under its assignments.
+    const assigned = async (node: string) =>
+      (await store.list(keys.assignments(node))).map((entry) => entry.key.split("/").pop()).sort();
+    assert.deepEqual(await assigned("n1"), ["p000000001", "p000000003", "p000000005"]);
+    assert.deepEqual(await assigned("n2"), ["p000000000", "p000000002", "p000000004", "p000000006"]);
+  });
+
+  test("moving a pod to another node moves its assignment; unbinding removes it", async () => {
+    const [write] = await seedPods(1);
+    assert.ok(write);
+    await commitPodWrites(store, lease as Lease, [write]);
+    const bound = await store.get<Pod>(keys.pod(write.id));
+    assert.ok(bound);
+    const { node: _from, ...unbound } = bound.value;
+    const outcome = await commitPodWrites(store, lease as Lease, [
+      { id: write.id, version: bound.version, previousNode: "n2", value: unbound },
+    ]);
+    assert.deepEqual(outcome.written, [write.id]);
+    assert.deepEqual(await store.list(keys.assignments("n2")), []);
+    assert.equal((await store.get<Pod>(keys.pod(write.id)))?.value.node, undefined);
   });
 
   test("a pod changed since it was read fails alone; the rest of its chunk is written", async () => {
@@ -101,6 +122,7 @@ describe("binding", () => {
     assert.ok(outcome.failed[0]?.error instanceof ConflictError);
     const changed = await store.get<Pod>(keys.pod("p000000002"));
     assert.equal(changed?.value.node, undefined, "the newer write is not overwritten");
+    assert.equal(await store.get(keys.assignment("n2", "p000000002")), undefined, "nor assigned");
     assert.equal(changed?.value.template.image, "changed");
   });
 

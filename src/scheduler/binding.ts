@@ -3,13 +3,14 @@
 // changed meanwhile does not hold back the rest.
 import { ConflictError, FencedError, NotFoundError } from "../core/errors.js";
 import type { Pod } from "../core/types.js";
-import { keys } from "../store/keys.js";
+import { podWriteOps } from "../store/pod-ops.js";
 import type { Lease, Store } from "../store/store.js";
 
-/** A pod to write over exactly `version`. */
+/** A pod to write over exactly `version`, at which it was bound to `previousNode` (its assignment moves with it). */
 export interface PodWrite {
   id: string;
   version: number;
+  previousNode: string | undefined;
   value: Pod;
 }
 
@@ -54,12 +55,7 @@ export async function commitPodWrites(
 
   const commit = (chunk: PodWrite[]) =>
     store.transaction(
-      chunk.map((write) => ({
-        op: "set",
-        key: keys.pod(write.id),
-        value: write.value,
-        version: write.version,
-      })),
+      chunk.flatMap((write) => podWriteOps(write.value, write.version, write.previousNode)),
       lease,
     );
 

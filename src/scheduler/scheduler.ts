@@ -258,13 +258,23 @@ export class Scheduler {
     for (const { podId, node } of result.bindings) {
       const entry = byId.get(podId) as Readonly<Entry<Pod>>;
       this.assumed.set(podId, { node, at: nowMs });
-      writes.push({ id: podId, version: entry.version, value: boundPod(entry.value, node, now) });
+      writes.push({
+        id: podId,
+        version: entry.version,
+        previousNode: entry.value.node,
+        value: boundPod(entry.value, node, now),
+      });
     }
     for (const { podId, message } of result.unschedulable) {
       const entry = byId.get(podId) as Readonly<Entry<Pod>>;
       this.unschedulable.add(podId);
       if (entry.value.status.message === message) continue;
-      writes.push({ id: podId, version: entry.version, value: unschedulablePod(entry.value, message, now) });
+      writes.push({
+        id: podId,
+        version: entry.version,
+        previousNode: entry.value.node,
+        value: unschedulablePod(entry.value, message, now),
+      });
     }
     let outcome: Awaited<ReturnType<typeof commitPodWrites>>;
     try {

@@ -6,6 +6,9 @@ export const keys = {
   deployment: (name: string) => childKey("/deployments", name),
   pods: "/pods",
   pod: (id: string) => childKey("/pods", id),
+  /** The pods bound to a node, one key each, kept with the binding (see pod-ops.ts): what its worker watches. */
+  assignments: (node: string) => childKey("/assignments", node),
+  assignment: (node: string, podId: string) => childKey(childKey("/assignments", node), podId),
   nodes: "/nodes",
   events: "/events",
   event: (id: string) => childKey("/events", id),

@@ -1,8 +1,9 @@
 // Gives a pod that keeps crashing on this node back to the scheduler, marked to avoid this node
-// (Nomad's restart-then-reschedule): one version-checked write, retried on conflict.
+// (Nomad's restart-then-reschedule): one version-checked write (the pod and its assignment), retried on conflict.
 import { ConflictError } from "../core/errors.js";
 import type { Pod } from "../core/types.js";
 import { keys } from "../store/keys.js";
+import { podWriteOps } from "../store/pod-ops.js";
 import type { Store } from "../store/store.js";
 
 const MAX_ATTEMPTS = 5;
@@ -34,7 +35,7 @@ export async function reschedulePod(
       updatedAt: now().toISOString(),
     };
     try {
-      await store.set(keys.pod(podId), moved, entry.version);
+      await store.transaction(podWriteOps(moved, entry.version, node));
       return moved;
     } catch (err) {
       if (err instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;

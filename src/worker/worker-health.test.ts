@@ -10,6 +10,7 @@ import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
+import { podCreateOps, podDeleteOps, podWriteOps } from "../store/pod-ops.js";
 import type { Store } from "../store/store.js";
 import { Worker } from "./worker.js";
 
@@ -57,6 +58,10 @@ describe("worker health checks, restart policy and rescheduling", () => {
   const execs = new Map<string, number>();
 
   const podStatus = async (id: string) => (await store.get<Pod>(keys.pod(id)))?.value.status;
+  const deletePod = async (id: string) => {
+    const entry = await store.get<Pod>(keys.pod(id));
+    if (entry) await store.transaction(podDeleteOps(entry.value));
+  };
   const containersOf = (podId: string) =>
     runtime.list({ labels: { [LABEL_MANAGED]: "true", [LABEL_NODE]: "n1", [LABEL_POD]: podId } });
   const eventsOf = (id: string, reason: string) =>
@@ -93,7 +98,7 @@ describe("worker health checks, restart policy and rescheduling", () => {
   });
 
   test("a passing check makes the pod healthy and ready, and steady health writes nothing", async () => {
-    await store.create(keys.pod("ok"), pod("ok", { image: HEALTHY_IMAGE, healthCheck: check }));
+    await store.transaction(podCreateOps(pod("ok", { image: HEALTHY_IMAGE, healthCheck: check })));
     const status = await eventually(async () => {
       const s = await podStatus("ok");
       assert.equal(s?.health, "healthy");
@@ -121,9 +126,8 @@ describe("worker health checks, restart policy and rescheduling", () => {
   });
 
   test("a failing check makes the pod unhealthy, never ready, and restarts it with backoff", async () => {
-    await store.create(
-      keys.pod("sick"),
-      pod("sick", { image: SICK_IMAGE, healthCheck: check, restartPolicy: quickRestarts }),
+    await store.transaction(
+      podCreateOps(pod("sick", { image: SICK_IMAGE, healthCheck: check, restartPolicy: quickRestarts })),
     );
     const seen = new Set<string>();
     let everReady = false;
@@ -156,12 +160,12 @@ describe("worker health checks, restart policy and rescheduling", () => {
       /restarting failed container \(health check failed\)/,
     );
     assert.ok((await containersOf("sick")).filter((c) => c.running).length <= 1);
-    await store.delete(keys.pod("sick"));
+    await deletePod("sick");
     await eventually(async () => assert.equal((await containersOf("sick")).length, 0));
   });
 
   test("probing stops when the pod goes", async () => {
-    await store.delete(keys.pod("ok"));
+    await deletePod("ok");
     await eventually(async () => assert.equal((await containersOf("ok")).length, 0));
     const probes = execs.get(HEALTHY_IMAGE);
     await new Promise((r) => setTimeout(r, 200));
@@ -169,12 +173,13 @@ describe("worker health checks, restart policy and rescheduling", () => {
   });
 
   test("a crash loop shows CrashLoopBackOff, then past the limit the pod leaves the node", async () => {
-    await store.create(
-      keys.pod("crash"),
-      pod("crash", {
-        image: CRASHING_IMAGE,
-        restartPolicy: { ...quickRestarts, backoffInitialSeconds: 0.3, limit: 2 },
-      }),
+    await store.transaction(
+      podCreateOps(
+        pod("crash", {
+          image: CRASHING_IMAGE,
+          restartPolicy: { ...quickRestarts, backoffInitialSeconds: 0.3, limit: 2 },
+        }),
+      ),
     );
     const backingOff = await eventually(async () => {
       const s = await podStatus("crash");
@@ -202,9 +207,9 @@ describe("worker health checks, restart policy and rescheduling", () => {
     // Bound here again (say every node was avoided): it starts afresh, with the crash count forgotten.
     const entry = await store.get<Pod>(keys.pod("crash"));
     assert.ok(entry);
-    await store.set(keys.pod("crash"), { ...entry.value, node: "n1" }, entry.version);
+    await store.transaction(podWriteOps({ ...entry.value, node: "n1" }, entry.version, undefined));
     await eventually(async () => assert.equal(eventsOf("crash", "Started").length, 2));
-    await store.delete(keys.pod("crash"));
+    await deletePod("crash");
     await eventually(async () => assert.equal((await containersOf("crash")).length, 0));
   });
 });

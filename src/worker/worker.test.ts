@@ -9,6 +9,7 @@ import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
+import { podCreateOps, podDeleteOps, podWriteOps } from "../store/pod-ops.js";
 import type { Store } from "../store/store.js";
 import { Worker } from "./worker.js";
 
@@ -76,7 +77,7 @@ describe("worker on the fake runtime", () => {
   });
 
   test("runs a pod bound to it and reports Running with the container's IP", async () => {
-    await store.create(keys.pod("p1"), pod("p1", "n1"));
+    await store.transaction(podCreateOps(pod("p1", "n1")));
     const status = await eventually(async () => {
       const s = await podStatus("p1");
       assert.equal(s?.phase, "Running");
@@ -90,8 +91,8 @@ describe("worker on the fake runtime", () => {
   });
 
   test("ignores pods bound to other nodes and unbound pods", async () => {
-    await store.create(keys.pod("other"), pod("other", "n2"));
-    await store.create(keys.pod("unbound"), pod("unbound", undefined));
+    await store.transaction(podCreateOps(pod("other", "n2")));
+    await store.transaction(podCreateOps(pod("unbound", undefined)));
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await containersOf("n1")).length, 1);
     assert.equal((await podStatus("other"))?.phase, "Pending");
@@ -125,12 +126,12 @@ describe("worker on the fake runtime", () => {
   });
 
   test("reports a missing image in the pod's message", async () => {
-    await store.create(keys.pod("p2"), pod("p2", "n1", "nowhere/missing:1"));
+    await store.transaction(podCreateOps(pod("p2", "n1", "nowhere/missing:1")));
     await eventually(async () => {
       const s = await podStatus("p2");
       assert.match(s?.message ?? "", /image "nowhere\/missing:1" not found/);
     });
-    await store.delete(keys.pod("p2"));
+    await store.transaction(podDeleteOps(pod("p2", "n1")));
   });
 
   test("a restarted worker adopts its running containers instead of starting new ones", async () => {
@@ -147,12 +148,12 @@ describe("worker on the fake runtime", () => {
   });
 
   test("removes the container when its pod is deleted or moves away", async () => {
-    await store.create(keys.pod("p3"), pod("p3", "n1"));
+    await store.transaction(podCreateOps(pod("p3", "n1")));
     await eventually(async () => assert.equal((await podStatus("p3"))?.phase, "Running"));
     const moved = await store.get<Pod>(keys.pod("p3"));
     assert.ok(moved);
-    await store.set(keys.pod("p3"), { ...moved.value, node: "n2" }, moved.version);
-    await store.delete(keys.pod("p1"));
+    await store.transaction(podWriteOps({ ...moved.value, node: "n2" }, moved.version, "n1"));
+    await store.transaction(podDeleteOps((await store.get<Pod>(keys.pod("p1")))?.value as Pod));
     await eventually(async () => assert.equal((await containersOf("n1")).length, 0));
   });
 });

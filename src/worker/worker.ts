@@ -1,7 +1,9 @@
 // The worker: one per machine. Registers its node, runs the pods bound to it as containers, reports their
 // status and health, replaces containers that die or fail their health check (with backoff, then moving the
-// pod elsewhere past its restart limit), removes containers of pods that are no longer its own.
+// pod elsewhere past its restart limit), removes containers of pods that are no longer its own. It watches
+// only its node's assignments (see store/pod-ops.ts), so its cost does not grow with the cluster's pods.
 import { type Clock, systemClock } from "../core/clock.js";
+import { ConflictError, NotFoundError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { NodeInfo, Pod, PodStatus } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
@@ -11,7 +13,8 @@ import { ImageNotFoundError } from "../runtime/errors.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import type { ContainerInfo, ContainerRuntime, EventSubscription, NetworkInfo } from "../runtime/runtime.js";
 import { keys } from "../store/keys.js";
-import { baseName, type Store } from "../store/store.js";
+import type { Assignment } from "../store/pod-ops.js";
+import type { Entry, Store } from "../store/store.js";
 import { containerSpecFor } from "./container-spec.js";
 import { backoffOptionsOf, CrashBackoff, type CrashBackoffOptions } from "./crash-backoff.js";
 import { HealthMonitor } from "./health/health-monitor.js";
@@ -51,7 +54,12 @@ export class Worker {
   private readonly runtime: ContainerRuntime;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly pods: Informer<Pod>;
+  private readonly assignments: Informer<Assignment>;
+  /**
+   * Each pod as this worker last read or wrote it: the compare-and-set base of its next status write, and what
+   * it keeps acting on while the store cannot be read (no container is stopped on a guess).
+   */
+  private readonly known = new Map<string, Entry<Pod>>();
   private readonly reconciler: Reconciler<string>;
   private readonly crashes: CrashBackoff;
   private readonly health: HealthMonitor;
@@ -82,11 +90,10 @@ export class Worker {
         this.reconciler.enqueue(podId);
       },
     });
-    this.pods = new Informer<Pod>(this.store, keys.pods, {
+    this.assignments = new Informer<Assignment>(this.store, keys.assignments(options.name), {
       clock: this.clock,
       resyncMs: options.resyncMs,
-      logger: this.log.child({ informer: "pods" }),
-      index: (pod) => pod.node,
+      logger: this.log.child({ informer: "assignments" }),
     });
     this.reconciler = new Reconciler<string>({
       reconcile: (podId) => this.syncPod(podId),
@@ -131,13 +138,12 @@ export class Worker {
     );
     await this.engineEvents.ready;
 
-    this.pods.addHandlers({
-      onAdd: (id, pod) => this.onPodChange(id, undefined, pod),
-      onUpdate: (id, old, pod) => this.onPodChange(id, old, pod),
-      onDelete: (id, old) => this.onPodChange(id, old, undefined),
+    this.assignments.addHandlers({
+      onAdd: (id) => this.reconciler.enqueue(id),
+      onDelete: (id) => this.reconciler.enqueue(id),
       onResync: () => void this.enqueueEverything(),
     });
-    await this.pods.start();
+    await this.assignments.start();
     // Adopt what already runs here (a restart of this worker) before anything new is started.
     await this.enqueueEverything();
     this.reconciler.start();
@@ -155,7 +161,7 @@ export class Worker {
     this.engineEvents?.stop();
     this.health.stopAll();
     this.registration?.stop();
-    this.pods.stop();
+    this.assignments.stop();
     await this.reconciler.stop();
     this.log.info("worker stopped");
   }
@@ -164,13 +170,9 @@ export class Worker {
     return { [LABEL_MANAGED]: "true", [LABEL_NODE]: this.name };
   }
 
-  private onPodChange(id: string, old: Pod | undefined, pod: Pod | undefined): void {
-    if (old?.node === this.name || pod?.node === this.name) this.reconciler.enqueue(id);
-  }
-
-  /** Queues every pod bound here and every pod that has a container here (orphans included). */
+  /** Queues every pod assigned here and every pod that has a container here (orphans included). */
   private async enqueueEverything(): Promise<void> {
-    for (const entry of this.pods.byIndex(this.name)) this.reconciler.enqueue(baseName(entry.key));
+    for (const id of this.assignments.names()) this.reconciler.enqueue(id);
     try {
       const containers = await this.runtime.list({ labels: this.ownLabels() });
       for (const container of containers) {
@@ -192,11 +194,12 @@ export class Worker {
 
   /** Level-triggered: makes the containers of `podId` on this node match the pod, then reports its status. */
   private async syncPod(podId: string): Promise<void> {
-    const pod = this.pods.get(podId);
+    const pod = (await this.readPod(podId))?.value;
     const containers = await this.runtime.list({ labels: { ...this.ownLabels(), [LABEL_POD]: podId } });
     if (!pod || pod.node !== this.name) {
       this.forget(podId);
       await this.removeContainers(containers, pod ? `pod moved to ${pod.node ?? "no node"}` : "pod deleted");
+      await this.dropAssignment(podId);
       return;
     }
 
@@ -248,8 +251,8 @@ export class Worker {
     } else {
       this.health.stop(pod.id);
     }
-    await this.report(pod.id, (status) => ({
-      ...this.withReadiness({ ...status, health }, pod, true),
+    await this.report(pod.id, (status, current) => ({
+      ...this.withReadiness({ ...status, health }, current, true),
       phase: "Running",
       message: undefined,
       reason: undefined,
@@ -292,8 +295,8 @@ export class Worker {
     const due = this.restartDue.get(podId);
     const wait = (due?.at ?? 0) - this.clock.now();
     if (wait > 0) {
-      await this.report(podId, (status) => ({
-        ...this.withReadiness(status, pod, false),
+      await this.report(podId, (status, current) => ({
+        ...this.withReadiness(status, current, false),
         phase: "Failed",
         reason: "CrashLoopBackOff",
         restarts: status.restarts + restarts,
@@ -313,8 +316,8 @@ export class Worker {
       await this.runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
-      await this.report(podId, (status) => ({
-        ...this.withReadiness(status, pod, false),
+      await this.report(podId, (status, current) => ({
+        ...this.withReadiness(status, current, false),
         phase: "Pending",
         reason: undefined,
         message: err.message,
@@ -332,8 +335,8 @@ export class Worker {
     try {
       started = await this.runtime.start(spec);
     } catch (err) {
-      await this.report(podId, (status) => ({
-        ...this.withReadiness(status, pod, false),
+      await this.report(podId, (status, current) => ({
+        ...this.withReadiness(status, current, false),
         phase: "Failed",
         reason: undefined,
         restarts: status.restarts + restarts,
@@ -354,8 +357,8 @@ export class Worker {
     }
     // A new container has proven nothing yet: its health check starts over.
     const health = pod.template.healthCheck ? "starting" : undefined;
-    await this.report(podId, (status) => ({
-      ...this.withReadiness({ ...status, health }, pod, true),
+    await this.report(podId, (status, current) => ({
+      ...this.withReadiness({ ...status, health }, current, true),
       phase: "Running",
       message: undefined,
       reason: undefined,
@@ -382,6 +385,32 @@ export class Worker {
     this.record(pod, "Warning", "Rescheduled", message);
   }
 
+  /** The pod from the store; while the store cannot be read, the pod as last known if it is still assigned here. */
+  private async readPod(podId: string): Promise<Entry<Pod> | undefined> {
+    try {
+      const entry = await this.store.get<Pod>(keys.pod(podId));
+      if (entry) this.known.set(podId, entry);
+      else this.known.delete(podId);
+      return entry;
+    } catch (err) {
+      const known = this.known.get(podId);
+      if (!known || !this.assignments.get(podId)) throw err;
+      this.log.debug({ err, podId }, "store unreadable: acting on the pod as last read");
+      return known;
+    }
+  }
+
+  /** Removes an assignment whose pod is gone or bound elsewhere (left by a deletion made from a stale view). */
+  private async dropAssignment(podId: string): Promise<void> {
+    const entry = this.assignments.entry(podId);
+    if (!entry) return;
+    try {
+      await this.store.delete(keys.assignment(this.name, podId), entry.version);
+    } catch (err) {
+      if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
+    }
+  }
+
   private withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
     return withReadiness(status, pod, running, new Date(this.clock.now()));
   }
@@ -390,8 +419,11 @@ export class Worker {
     this.eventSink.record({ type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message });
   }
 
-  private async report(podId: string, change: (status: PodStatus) => PodStatus): Promise<void> {
-    await writePodStatus(this.store, podId, this.name, change, () => new Date(this.clock.now()));
+  /** Writes the pod's status; `change` gets the status and the pod as they are in the store. */
+  private async report(podId: string, change: (status: PodStatus, pod: Pod) => PodStatus): Promise<void> {
+    const now = () => new Date(this.clock.now());
+    const written = await writePodStatus(this.store, podId, this.name, change, now, this.known.get(podId));
+    if (written) this.known.set(podId, written);
   }
 
   private async removeContainers(containers: ContainerInfo[], reason: string): Promise<void> {
@@ -407,6 +439,7 @@ export class Worker {
   }
 
   private forget(podId: string): void {
+    this.known.delete(podId);
     this.restartDue.delete(podId);
     this.crashes.forget(podId);
     this.health.stop(podId);

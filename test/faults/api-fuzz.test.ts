@@ -14,6 +14,7 @@ import { deployment, podOf } from "../../src/controller/test-fixtures.js";
 import type { NodeInfo } from "../../src/core/types.js";
 import { EmbeddedBackend, type EmbeddedStore } from "../../src/store/embedded/index.js";
 import { keys } from "../../src/store/keys.js";
+import { savePod } from "../../src/store/pod-test-support.js";
 import type { Store } from "../../src/store/store.js";
 import { reliability } from "./support-store-faults.js";
 
@@ -241,7 +242,7 @@ describe("scenario 9: fuzzing every API route", () => {
     // Something for each route to find: a deployment with a pod on a registered node.
     const web = deployment({ name: "web", replicas: 2 });
     await store.set(keys.deployment("web"), web);
-    await store.set(keys.pod("p1"), podOf(web, "p1", { node: "n1", phase: "Running" }));
+    await savePod(store, podOf(web, "p1", { node: "n1", phase: "Running" }));
     const node: NodeInfo = {
       name: "n1",
       address: "127.0.0.1",

@@ -7,6 +7,7 @@ import type { Deployment, NodeInfo, Pod } from "../../core/types.js";
 import { validateLabels } from "../../core/validation.js";
 import type { EventSink } from "../../events/event-recorder.js";
 import { keys } from "../../store/keys.js";
+import { podDeleteOps } from "../../store/pod-ops.js";
 import { baseName } from "../../store/store.js";
 import type { ApiStore } from "../deadline-store.js";
 import { evictionDecision } from "../eviction.js";
@@ -156,7 +157,7 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
       }
       // At the version read: a pod that changed meanwhile (say, became unready) is decided again.
       try {
-        await store.delete(keys.pod(id), entry.version);
+        await store.transaction(podDeleteOps(pod, entry.version));
       } catch (error) {
         if (error instanceof NotFoundError) throw new NotFoundError(`pod "${id}" not found`);
         if (!(error instanceof ConflictError)) throw error;
