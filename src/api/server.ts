@@ -1,5 +1,5 @@
 // Builds the API server (Fastify) on a Store: routes, auth, body parsing and error mapping.
-// Stateless: any number of them may serve one store. src/cmd/api.ts binds it to an address.
+// Any number of them may serve one store: each keeps only a cache of pods for status counts (pod-cache.ts). src/cmd/api.ts binds it to an address.
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -14,6 +14,7 @@ import type { Store } from "../store/store.js";
 import { bearerAuth } from "./auth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import { httpErrorOf, MalformedBodyError } from "./errors.js";
+import { PodCache } from "./pod-cache.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
@@ -84,7 +85,11 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     }),
   );
 
-  deploymentRoutes(app, store, clock);
+  const pods = new PodCache(options.store);
+  app.addHook("onReady", async () => pods.start());
+  app.addHook("onClose", async () => pods.stop());
+
+  deploymentRoutes(app, store, pods, clock);
   rolloutRoutes(app, store, clock);
   clusterRoutes(app, store);
   nodeRoutes(app, store, options.events ?? new EventRecorder(options.store, "api"));

@@ -11,6 +11,7 @@ import { type DeploymentWithStatus, withStatus } from "../deployment-status.js";
 import { applyDeployment, deleteDeployment } from "../deployment-writes.js";
 import { UnsupportedMediaTypeError } from "../errors.js";
 import { deploymentSpecSchema } from "../openapi.js";
+import type { PodCache } from "../pod-cache.js";
 import { parseIfMatch } from "../precondition.js";
 import { validatorsFor } from "../validators.js";
 
@@ -24,18 +25,22 @@ const byName = validatorsFor({
   params: (data) => ({ name: validateName((data as { name?: unknown }).name) }),
 });
 
-export function deploymentRoutes(app: FastifyInstance, store: ApiStore, clock: Clock): void {
+export function deploymentRoutes(app: FastifyInstance, store: ApiStore, cache: PodCache, clock: Clock): void {
+  /** Pods by deployment: from the cache, or while it is not synced, one listing of the store. */
+  async function podsByDeployment(): Promise<(deployment: string) => Pod[]> {
+    if (cache.synced) return (deployment) => cache.podsOf(deployment);
+    const groups = groupByDeployment((await store.list<Pod>(keys.pods)).map((e) => e.value));
+    return (deployment) => groups.get(deployment) ?? [];
+  }
+
   app.get("/deployments", async (): Promise<DeploymentWithStatus[]> => {
-    const [deployments, pods, rollouts] = await Promise.all([
+    const [deployments, podsOf, rollouts] = await Promise.all([
       store.list<Deployment>(keys.deployments),
-      store.list<Pod>(keys.pods),
+      podsByDeployment(),
       store.list<RolloutStatus>(keys.rollouts),
     ]);
-    const podsOf = groupByDeployment(pods.map((e) => e.value));
     const rolloutOf = new Map(rollouts.map((e) => [baseName(e.key), e.value]));
-    return deployments.map((e) =>
-      withStatus(e.value, podsOf.get(e.value.name) ?? [], rolloutOf.get(e.value.name)),
-    );
+    return deployments.map((e) => withStatus(e.value, podsOf(e.value.name), rolloutOf.get(e.value.name)));
   });
 
   app.put<{ Body: DeploymentSpec }>(
@@ -69,17 +74,13 @@ export function deploymentRoutes(app: FastifyInstance, store: ApiStore, clock: C
     { schema: { params: nameParams }, validatorCompiler: byName },
     async (request): Promise<DeploymentWithStatus> => {
       const { name } = request.params;
-      const [entry, pods, rollout] = await Promise.all([
+      const [entry, podsOf, rollout] = await Promise.all([
         store.get<Deployment>(keys.deployment(name)),
-        store.list<Pod>(keys.pods),
+        podsByDeployment(),
         store.get<RolloutStatus>(keys.rollout(name)),
       ]);
       if (!entry) throw new NotFoundError(`deployment ${name} not found`);
-      return withStatus(
-        entry.value,
-        pods.map((e) => e.value),
-        rollout?.value,
-      );
+      return withStatus(entry.value, podsOf(name), rollout?.value);
     },
   );
 
