@@ -1,6 +1,7 @@
 // List + watch of one store directory into an in-memory cache, with add/update/delete handlers, a
 // periodic re-list as a safety net, and a fresh watch after the store session expires.
 import { type Clock, systemClock } from "../core/clock.js";
+import { deepFreeze } from "../core/deep-freeze.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import { baseName, type Entry, parentOf, type Store, type Watch, type WatchEvent } from "../store/store.js";
 import { Backoff } from "./backoff.js";
@@ -317,13 +318,4 @@ export class Informer<T> {
     this.syncWaiters = [];
     for (const wake of waiters) wake();
   }
-}
-
-/** Freezes a JSON value and everything inside it, so that no reader can change the shared cache. */
-function deepFreeze<V>(value: V): V {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }

@@ -1,5 +1,6 @@
 // In-process delivery of committed changes to the watchers of each directory, in commit order.
 // Delivery is deferred (setImmediate) so a listener never runs inside a writer's call and cannot fail it.
+import { deepFreeze } from "../../core/deep-freeze.js";
 import { logger } from "../../core/logger.js";
 import { parentOf, type WatchEvent } from "../store.js";
 
@@ -88,13 +89,4 @@ function toEvent(change: Change): WatchEvent {
       ? { type: "put", key: change.key, value: deepFreeze(JSON.parse(change.json)), version: change.version }
       : { type: "delete", key: change.key };
   return Object.freeze(event);
-}
-
-/** Freezes a parsed JSON value and everything in it (JSON has no cycles). */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
-  }
-  return value;
 }

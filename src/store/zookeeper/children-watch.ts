@@ -1,8 +1,10 @@
 // One Store.watch on ZooKeeper. Its watches fire once, so each notification re-reads (and re-arms) what it
 // is about, and the result is diffed against what was last delivered: changes made between a notification
 // and the re-read are coalesced, never missed. After a reconnect or a new session, resync() re-reads it all.
+
 import type { Client, Stat } from "node-zookeeper-client";
 import { Exception } from "node-zookeeper-client";
+import { deepFreeze } from "../../core/deep-freeze.js";
 import type { Logger } from "../../core/logger.js";
 import type { Entry, WatchEvent } from "../store.js";
 import { isConnectionCode, type Watcher, zkCode } from "./client-calls.js";
@@ -163,7 +165,8 @@ export class ChildrenWatch<T> {
     if (previous && previous.czxid === czxid && previous.version === stat.version) return;
     let value: T;
     try {
-      value = this.decode(data) as T;
+      // Frozen: parsed for this watch alone, so readers (the informer) may keep it as it is, without a copy.
+      value = deepFreeze(this.decode(data)) as T;
     } catch (error) {
       this.log.warn({ key: this.keyOf(name), err: error }, "skipping a value that is not JSON");
       return;
