@@ -72,12 +72,18 @@ export class NodeLifecycle {
       },
       onResync: poke,
     });
+    // Only pods on nodes without a registration matter here: a binding to a live node (nearly every pod
+    // event) needs no look at the whole cluster.
+    const unregistered = (node: string | undefined) => node !== undefined && !deps.nodes.get(node);
     deps.pods.addHandlers({
       onAdd: (_id, pod) => {
-        if (pod.node !== undefined) poke();
+        if (unregistered(pod.node)) poke();
       },
       onUpdate: (_id, before, after) => {
-        if (before.node !== after.node) poke();
+        if (before.node !== after.node && (unregistered(before.node) || unregistered(after.node))) poke();
+      },
+      onDelete: (_id, pod) => {
+        if (unregistered(pod.node)) poke();
       },
       onResync: poke,
     });
