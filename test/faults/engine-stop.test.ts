@@ -14,6 +14,8 @@ import { reliability, seconds } from "./support-store-faults.js";
 const NAME = "web";
 const REPLICAS = 4;
 const ENGINE_DOWN_MS = 30_000;
+/** From the engine's return until the count is right again (measured: see docs/RELIABILITY.md). */
+const RECOVERY_BOUND_MS = 20_000;
 const COMMAND = "npm run build && node --test dist/test/faults/engine-stop.test.js";
 
 let run: DistributedRun;
@@ -22,6 +24,7 @@ let engine: SecondDockerd;
 let workerA: OrchestraProcess;
 
 interface Placed {
+  name: string;
   pod: string;
   node: string;
   id: string;
@@ -31,6 +34,7 @@ interface Placed {
 /** The deployment's containers on both engines, with the node label and pod id each carries. */
 async function containersEverywhere(): Promise<Placed[]> {
   const onMain = (await run.containers({ "orchestra.deployment": NAME })).map((c) => ({
+    name: c.name,
     pod: c.labels["orchestra.pod"] ?? "",
     node: c.labels["orchestra.node"] ?? "",
     id: c.id,
@@ -41,6 +45,7 @@ async function containersEverywhere(): Promise<Placed[]> {
     filters: { label: [`orchestra.deployment=${NAME}`] },
   });
   const onSecond = listed.map((c) => ({
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
     pod: c.Labels["orchestra.pod"] ?? "",
     node: c.Labels["orchestra.node"] ?? "",
     id: c.Id,
@@ -59,10 +64,11 @@ function assertNoDuplicate(containers: Placed[], when: string): void {
 
 /**
  * REPLICAS pods, all Running, each with exactly one running container on the engine of its node. Stopped
- * containers are tolerated (and returned): a container whose start raced the engine's shutdown can keep a busy
- * overlay mount, and Docker then refuses to remove it ("device or resource busy") however often the worker asks.
+ * containers are tolerated (and counted): a container whose start raced the engine's shutdown can keep a busy
+ * overlay mount, and Docker then refuses to remove it for a while; the runtime renames it out of the way
+ * (`<name>.stale-<id>`) so that the pod's replacement can take its name, and the worker's sweep removes it later.
  */
-async function converged(): Promise<{ pods: Pod[]; stoppedLeftovers: number }> {
+async function converged(): Promise<{ pods: Pod[]; stoppedLeftovers: number; movedAside: number }> {
   const [pods, containers] = await Promise.all([
     run.api<Pod[]>(`/pods?deployment=${NAME}`),
     containersEverywhere(),
@@ -78,7 +84,15 @@ async function converged(): Promise<{ pods: Pod[]; stoppedLeftovers: number }> {
     assert.equal(mine.length, 1, `${pod.name}: ${seen}`);
     assert.equal(mine[0]?.node, pod.node, `${pod.name} on ${pod.node}: ${seen}`);
   }
-  return { pods, stoppedLeftovers: containers.length - running.length };
+  assert.ok(
+    running.every((c) => !c.name.includes(".stale-")),
+    `a container moved aside runs: ${containers.map((c) => c.name).join(", ")}`,
+  );
+  return {
+    pods,
+    stoppedLeftovers: containers.length - running.length,
+    movedAside: containers.filter((c) => c.name.includes(".stale-")).length,
+  };
 }
 
 describe("scenario 5: a worker's Docker engine stopped for 30 s", () => {
@@ -128,6 +142,7 @@ describe("scenario 5: a worker's Docker engine stopped for 30 s", () => {
       );
       assertNoDuplicate(
         containers.map((c) => ({
+          name: c.name,
           pod: c.labels["orchestra.pod"] ?? "",
           node: c.labels["orchestra.node"] ?? "",
           id: c.id,
@@ -141,27 +156,28 @@ describe("scenario 5: a worker's Docker engine stopped for 30 s", () => {
 
     await engine.start();
     const backAt = Date.now();
-    // Every sample from the engine's return on: still no duplicate, until the count is right. Generous: when
-    // Docker refuses to remove a container whose start raced its shutdown, the pod recovers only once its
-    // restart limit moves it to the other node (35-56 s measured), since the replacement needs the same name.
-    const { pods, stoppedLeftovers } = await eventually(
+    // Every sample from the engine's return on: still no duplicate, until the count is right. The bound is well
+    // under the path of the restart limit moving a pod to the other node (32-56 s), which is how a pod whose
+    // container Docker refused to remove used to recover, before the runtime moved such leftovers aside.
+    const { pods, stoppedLeftovers, movedAside } = await eventually(
       async () => {
         assertNoDuplicate(await containersEverywhere(), "engine back");
         return converged();
       },
-      { timeoutMs: 120_000, intervalMs: 250 },
+      { timeoutMs: RECOVERY_BOUND_MS, intervalMs: 250 },
     ).catch((error: Error) => {
       error.message += `\nworker ${nodeA}'s log:\n${workerA.tail(60)}`;
       throw error;
     });
     const recoveryMs = Date.now() - backAt;
     t.diagnostic(
-      `engine away ${backAt - stoppedAt} ms (${onA} pods on it, ${samples} samples, at most ${maxPods} pods); count right ${recoveryMs} ms after it returned; ${stoppedLeftovers} stopped leftovers; now ${pods.filter((p) => p.node === nodeA).length} on it`,
+      `engine away ${backAt - stoppedAt} ms (${onA} pods on it, ${samples} samples, at most ${maxPods} pods); count right ${recoveryMs} ms after it returned; ${stoppedLeftovers} stopped leftovers (${movedAside} moved aside); now ${pods.filter((p) => p.node === nodeA).length} on it`,
     );
+    assert.ok(recoveryMs <= RECOVERY_BOUND_MS, `count right only ${recoveryMs} ms after the engine returned`);
     reliability(
       "5-engine-stop",
-      "0 duplicated pods; count right after the engine returns",
-      `0 duplicates over ${seconds(backAt - stoppedAt)}; ${REPLICAS}/${REPLICAS} running ${seconds(recoveryMs)} after return, ${stoppedLeftovers} stopped leftover(s)`,
+      `0 duplicated pods; count right within ${seconds(RECOVERY_BOUND_MS)} of the engine's return`,
+      `0 duplicates over ${seconds(backAt - stoppedAt)}; ${REPLICAS}/${REPLICAS} running ${seconds(recoveryMs)} after return, ${stoppedLeftovers} stopped leftover(s), ${movedAside} moved aside`,
       COMMAND,
     );
   });

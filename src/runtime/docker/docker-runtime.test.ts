@@ -1,12 +1,14 @@
 // The Docker runtime against the real engine: the shared contract, the demo image answering HTTP, what the
 // engine is told, and the event stream's recovery (against a stand-in engine on a unix socket).
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages, TEST_IMAGE } from "../../../test/support/images.js";
 import { runtimeContract } from "../contract.js";
@@ -127,6 +129,67 @@ describe("DockerRuntime on the real engine", () => {
     }
   });
 
+  test("a stopped container the engine refuses to remove does not block its name", async () => {
+    const name = `orchestra-test-${run}-stuck`;
+    // Asks the engine again at every removal; `runtime` waits its default 30 s before asking about one again.
+    const eager = new DockerRuntime({ staleRetryMs: 0 });
+    const stuck = await eager.start({
+      name,
+      image: TEST_IMAGE,
+      command: ["sh", "-c", "echo pinned > /pinned"],
+      labels,
+      network,
+    });
+    await eventually(async () => assert.equal((await eager.inspect(stuck.id))?.running, false));
+    // An immutable file in its writable layer: Docker cannot delete the layer, as with a mount left busy after
+    // an engine restart, and answers 500 to every removal.
+    const seen = await docker.getContainer(stuck.id).inspect();
+    const upper = (seen.GraphDriver.Data as { UpperDir?: string }).UpperDir;
+    assert.ok(
+      upper,
+      `the engine's storage driver (${seen.GraphDriver.Name}) has no writable layer directory`,
+    );
+    const pinned = join(upper, "pinned");
+    await run$("chattr", ["+i", pinned]);
+    try {
+      const replacement = await eager.start({
+        name,
+        image: TEST_IMAGE,
+        command: ["sleep", "3600"],
+        labels,
+        network,
+      });
+      assert.equal(replacement.name, name);
+      assert.equal(replacement.running, true);
+      const aside = `${name}.stale-${stuck.id.slice(0, 12)}`;
+      const leftover = await eager.inspect(stuck.id);
+      assert.equal(leftover?.name, aside);
+      assert.equal(leftover?.running, false);
+      assert.deepEqual(leftover?.labels, stuck.labels);
+      // Listed by its labels (so a sweep finds it), never as a running copy.
+      const listed = await eager.list({ labels });
+      assert.deepEqual(
+        listed.filter((c) => c.running && c.name.startsWith(name)).map((c) => c.id),
+        [replacement.id],
+      );
+      assert.ok(listed.some((c) => c.id === stuck.id));
+
+      // Still refused: a success that leaves it where it is, under the same name.
+      await eager.remove(stuck.id);
+      await runtime.remove(stuck.id);
+      assert.equal((await eager.inspect(stuck.id))?.name, aside);
+      await run$("chattr", ["-i", pinned]);
+      // `runtime` was refused a moment ago: it does not ask again so soon. `eager` does, and it is gone.
+      await runtime.remove(stuck.id);
+      assert.equal((await eager.inspect(stuck.id))?.name, aside);
+      await eager.remove(stuck.id);
+      assert.equal(await eager.inspect(stuck.id), undefined);
+    } finally {
+      await run$("chattr", ["-i", pinned]).catch(() => undefined);
+      await eager.close();
+    }
+  });
+
   test("two runtimes racing to create one network end up sharing it", async () => {
     const name = `orchestra-test-${run}-race`;
     const other = new DockerRuntime();
@@ -204,6 +267,21 @@ describe("DockerRuntime event stream", () => {
     }
   });
 });
+
+const run$ = promisify(execFile);
+
+/** Retries `check` until it passes (5 s at most). */
+async function eventually(check: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 function engineEvent(id: string, action: string, timeNano: number, extra: Record<string, string> = {}) {
   return {

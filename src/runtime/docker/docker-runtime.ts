@@ -21,6 +21,7 @@ import { followDockerEvents } from "./docker-events.js";
 import { execInContainer } from "./docker-exec.js";
 import { type DockerConnection, formatDockerHost, parseDockerHost } from "./docker-host.js";
 import { ensureDockerNetwork, removeDockerNetwork } from "./docker-networks.js";
+import { removeDockerContainer } from "./docker-removal.js";
 
 export interface DockerRuntimeOptions {
   /** Any `--docker-host` form (unix:///var/run/docker.sock, tcp://host:2375, ...). */
@@ -29,10 +30,17 @@ export interface DockerRuntimeOptions {
   host?: string;
   port?: number;
   protocol?: "http" | "https";
+  /**
+   * How often a container the engine refused to remove (and that was moved aside) is asked to be removed again;
+   * removals asked sooner return at once. Docker spends about 5 s on each refused removal of a busy layer.
+   * Default 30 s, the worker's sweep.
+   */
+  staleRetryMs?: number;
 }
 
 const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 const DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+const DEFAULT_STALE_RETRY_MS = 30_000;
 
 export class DockerRuntime implements ContainerRuntime {
   readonly connection: DockerConnection;
@@ -41,11 +49,15 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly subscriptions = new Set<EventSubscription>();
   /** One pull per image at a time, however many pods want it. */
   private readonly pulls = new Map<string, Promise<void>>();
+  /** Containers left aside after a refused removal, by id: when the engine last refused (ms since the epoch). */
+  private readonly refusedAt = new Map<string, number>();
+  private readonly staleRetryMs: number;
 
   constructor(options: DockerRuntimeOptions = {}) {
     this.connection = resolveConnection(options);
     this.docker = new Docker(this.connection);
     this.log = logger("runtime.docker", { docker: formatDockerHost(this.connection) });
+    this.staleRetryMs = options.staleRetryMs ?? DEFAULT_STALE_RETRY_MS;
   }
 
   async info(): Promise<RuntimeInfo> {
@@ -77,14 +89,16 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: ContainerSpec): Promise<ContainerInfo> {
-    const leftover = await this.inspect(spec.name);
-    if (leftover) {
-      if (leftover.running || leftover.state === "restarting" || leftover.state === "paused") {
-        throw new ContainerExistsError(spec.name);
-      }
-      await this.remove(leftover.id);
+    await this.freeName(spec.name);
+    let container: Docker.Container;
+    try {
+      container = await this.create(spec);
+    } catch (err) {
+      // A leftover took the name between the check and the create (the engine restoring one, say): once more.
+      if (!(err instanceof ContainerExistsError)) throw err;
+      await this.freeName(spec.name);
+      container = await this.create(spec);
     }
-    const container = await this.create(spec);
     try {
       await container.start();
     } catch (err) {
@@ -106,13 +120,16 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * Also succeeds when the engine refuses to remove a stopped container: it is then renamed out of the way
+   * (`<name>.stale-<id>`, labels kept) so the pod's name is free, and a later remove of it tries again.
+   */
   async remove(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
-    } catch (err) {
-      // 409 here means a removal is already in progress.
-      if (!isStatus(err, 404, 409)) throw new Error(`cannot remove container "${id}": ${dockerMessage(err)}`);
-    }
+    const refused = this.refusedAt.get(id);
+    if (refused !== undefined && Date.now() - refused < this.staleRetryMs) return;
+    const outcome = await removeDockerContainer(this.docker, id, this.log);
+    if (outcome === "left-aside") this.refusedAt.set(id, Date.now());
+    else this.refusedAt.delete(id);
   }
 
   async inspect(id: string): Promise<ContainerInfo | undefined> {
@@ -151,6 +168,16 @@ export class DockerRuntime implements ContainerRuntime {
   async close(): Promise<void> {
     for (const subscription of this.subscriptions) subscription.stop();
     this.subscriptions.clear();
+  }
+
+  /** Frees `name` from a stopped leftover (removed, or moved aside when the engine refuses); a live one conflicts. */
+  private async freeName(name: string): Promise<void> {
+    const leftover = await this.inspect(name);
+    if (!leftover) return;
+    if (leftover.running || leftover.state === "restarting" || leftover.state === "paused") {
+      throw new ContainerExistsError(name);
+    }
+    await this.remove(leftover.id);
   }
 
   private async create(spec: ContainerSpec): Promise<Docker.Container> {

@@ -6,6 +6,7 @@ import { UnavailableError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { SessionState } from "../store.js";
 import * as zk from "./client-calls.js";
+import { guardFrameDecoding } from "./frame-guard.js";
 
 export interface ZooKeeperSessionOptions {
   connectString: string;
@@ -123,6 +124,9 @@ export class ZooKeeperSession {
       retries: 0,
     });
     this.watchHandshake(client);
+    guardFrameDecoding(client, (error) => {
+      this.options.log.warn({ err: error }, "ZooKeeper sent a frame the client cannot decode; reconnecting");
+    });
     client.on("connected", () => {
       if (client !== this.client || this.current === "closed") return;
       const fresh = this.newSession;
