@@ -113,7 +113,11 @@ export interface ContainerRuntime {
   start(spec: ContainerSpec): Promise<ContainerInfo>;
   /** Stops (SIGTERM, then SIGKILL after the timeout). Missing or already stopped is fine. */
   stop(id: string, options?: { timeoutSeconds?: number }): Promise<void>;
-  /** Removes, killing it when running. Missing is fine. */
+  /**
+   * Removes, killing it when running. Missing is fine. When the engine refuses to remove a stopped container,
+   * an implementation may free its name instead (Docker renames it `<name>.stale-<id>`, labels kept) and
+   * succeed; a later `remove` tries again.
+   */
   remove(id: string): Promise<void>;
   /** By id or name; undefined when there is no such container. */
   inspect(id: string): Promise<ContainerInfo | undefined>;

@@ -209,9 +209,10 @@ export class Worker {
     const stopped = containers.filter((c) => !c.running);
     await this.removeContainers(running.slice(1), "duplicate container");
     if (keep) {
-      if (stopped.length > 0) await this.removeContainers(stopped, "superseded container");
       this.restartDue.delete(podId);
       const unhealthy = await this.syncRunning(pod, keep);
+      // After the report: a removal the engine refuses can take seconds.
+      if (stopped.length > 0) await this.removeContainers(stopped, "superseded container");
       if (!unhealthy) return;
       // Failed its health check: replaced like a container that crashed, with the same backoff.
       await this.runtime.stop(keep.id, { timeoutSeconds: this.options.stopGraceSeconds ?? 10 });
