@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { startZooKeeper, type ZooKeeperServer } from "../../../test/support/zookeeper-server.js";
 import { eventually } from "../contract-support.js";
 import type { SessionState } from "../store.js";
-import { isFrameDecodeError } from "./frame-guard.js";
+import { FrameSplitter, isFrameDecodeError } from "./frame-guard.js";
 import { openZooKeeperStore, type ZooKeeperStore } from "./zookeeper-store.js";
 
 /** A frame of length 0: the client's decoder reads past its end ("offset: 4 is out of buffer range"). */
@@ -81,6 +81,28 @@ describe("ZooKeeper client frame guard", () => {
     server = await startZooKeeper();
   });
   after(() => server?.stop());
+
+  test("frames are handed over whole, one at a time, however the bytes arrive", () => {
+    const frame = (text: string) => {
+      const body = Buffer.from(text);
+      const out = Buffer.alloc(4 + body.length);
+      out.writeInt32BE(body.length, 0);
+      body.copy(out, 4);
+      return out;
+    };
+    const stream = Buffer.concat([frame("first"), frame(""), frame("third one"), frame("4")]);
+    const texts = (frames: Buffer[]) => frames.map((f) => f.subarray(4).toString());
+    // All in one chunk.
+    assert.deepEqual(texts(new FrameSplitter().split("c1", stream)), ["first", "", "third one", "4"]);
+    // One byte at a time.
+    const splitter = new FrameSplitter();
+    const seen: Buffer[] = [];
+    for (let i = 0; i < stream.length; i++) seen.push(...splitter.split("c1", stream.subarray(i, i + 1)));
+    assert.deepEqual(texts(seen), ["first", "", "third one", "4"]);
+    // A new connection starts afresh: half a frame of the old one is dropped.
+    assert.deepEqual(splitter.split("c1", stream.subarray(0, 6)), []);
+    assert.deepEqual(texts(splitter.split("c2", frame("fresh"))), ["fresh"]);
+  });
 
   test("recognises the decoder's errors and nothing else", () => {
     assert.ok(isFrameDecodeError(new Error("offset: 4 is out of buffer range.")));
