@@ -66,6 +66,11 @@ export class Worker {
   private readonly eventSink: EventSink;
   /** Pods whose container crashed and waits out its backoff: when it may start again, and why it stopped. */
   private readonly restartDue = new Map<string, { at: number; exit: string }>();
+  /**
+   * Per pod, a container this worker is starting or started (its id once known), until the engine's `start`
+   * event for it comes: that event brings nothing new, so it queues no sync.
+   */
+  private readonly ownStarts = new Map<string, string | undefined>();
   private registration?: NodeRegistration;
   private engineEvents?: EventSubscription;
   private networkInfo?: NetworkInfo;
@@ -132,7 +137,15 @@ export class Worker {
     this.engineEvents = this.runtime.events(
       (event) => {
         const podId = event.labels[LABEL_POD];
-        if (podId) this.reconciler.enqueue(podId);
+        if (!podId) return;
+        if (event.type === "start" && this.ownStarts.has(podId)) {
+          const own = this.ownStarts.get(podId);
+          if (own === undefined || own === event.id) {
+            this.ownStarts.delete(podId);
+            return;
+          }
+        }
+        this.reconciler.enqueue(podId);
       },
       { labels: this.ownLabels(), onReconnect: () => void this.enqueueEverything() },
     );
@@ -333,9 +346,13 @@ export class Worker {
       dnsSearch: this.options.dns?.search,
     });
     let started: ContainerInfo;
+    this.ownStarts.set(podId, undefined);
     try {
       started = await this.runtime.start(spec);
+      // Its event may have come already (then the entry is gone).
+      if (this.ownStarts.has(podId)) this.ownStarts.set(podId, started.id);
     } catch (err) {
+      this.ownStarts.delete(podId);
       await this.report(podId, (status, current) => ({
         ...this.withReadiness(status, current, false),
         phase: "Failed",
@@ -368,6 +385,8 @@ export class Worker {
       startedAt: started.startedAt ?? new Date(this.clock.now()).toISOString(),
       restarts: status.restarts + restarts,
     }));
+    // The next sync finds it running and starts its health check (its own start event queues none).
+    if (health) this.reconciler.enqueue(podId);
   }
 
   /** Past the restart limit: give the pod back to the scheduler, to be placed on another node. */
@@ -441,6 +460,7 @@ export class Worker {
 
   private forget(podId: string): void {
     this.known.delete(podId);
+    this.ownStarts.delete(podId);
     this.restartDue.delete(podId);
     this.crashes.forget(podId);
     this.health.stop(podId);
