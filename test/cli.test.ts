@@ -2,7 +2,7 @@
 // what a user sees on stdout and stderr, the exit codes, and what ends up in the store.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -454,6 +454,29 @@ describe("orchestra errors", () => {
     );
     assertError(await orchestra(["get", "pods", "--colour"]), "unknown option '--colour'");
     assertError(await orchestra(["deploy", "web"]), "required option '--image <image>' not specified");
+  });
+
+  test("bad lost-node settings of the controller are refused before it starts, naming the flag", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orchestra-cli-controller-"));
+    try {
+      const store = `embedded:${join(dir, "data")}`;
+      const controller = (...flags: string[]) => orchestra(["run", "controller", "--store", store, ...flags]);
+      assertError(
+        await controller("--mass-loss-fraction", "1.5"),
+        'mass-loss-fraction: must be a number from 0 to 1, got "1.5"',
+      );
+      assertError(
+        await controller("--node-grace", "1.5s"),
+        'node-grace: must be a whole number of milliseconds, got "1.5s"',
+      );
+      assertError(
+        await controller("--mass-loss-hold", "-1"),
+        'mass-loss-hold: must be a whole number of seconds, got "-1"',
+      );
+      assert.equal(existsSync(join(dir, "data")), false, "no store was opened");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("--help prints usage on stdout and succeeds", async () => {

@@ -17,9 +17,24 @@ export function parsePositiveInt(text: string, field: string): number {
 }
 
 export function parseSeconds(text: string, field: string): number {
-  const value = Number(text);
+  return parseWhole(text, field, "seconds");
+}
+
+export function parseMilliseconds(text: string, field: string): number {
+  return parseWhole(text, field, "milliseconds");
+}
+
+function parseWhole(text: string, field: string, unit: string): number {
   if (!/^\d+$/.test(text))
-    throw new ValidationError(field, `must be a whole number of seconds, got "${text}"`);
+    throw new ValidationError(field, `must be a whole number of ${unit}, got "${text}"`);
+  return Number(text);
+}
+
+/** A share from 0 to 1, e.g. `0.55`. */
+export function parseFraction(text: string, field: string): number {
+  const value = Number(text);
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(text) || value < 0 || value > 1)
+    throw new ValidationError(field, `must be a number from 0 to 1, got "${text}"`);
   return value;
 }
 

@@ -8,6 +8,7 @@ import { DEFAULT_SESSION_TIMEOUT_MS, openStore } from "../../cmd/open-store.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
+import { DEFAULT_NODE_LOSS } from "../../controller/node-loss-plan.js";
 import { ValidationError } from "../../core/errors.js";
 import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
@@ -16,7 +17,14 @@ import { EventRecorder } from "../../events/event-recorder.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import type { Store } from "../../store/store.js";
 import type { CliIo } from "../cli-io.js";
-import { collectLabel, parsePort, parsePositiveInt, parseSeconds } from "./process-options.js";
+import {
+  collectLabel,
+  parseFraction,
+  parseMilliseconds,
+  parsePort,
+  parsePositiveInt,
+  parseSeconds,
+} from "./process-options.js";
 
 interface StoreFlags {
   store: string;
@@ -72,15 +80,39 @@ export function registerRun(program: Command, io: CliIo): void {
       });
     });
 
-  storeOptions(run.command("controller").description("the controller (leader-elected)")).action(
-    async (flags: StoreFlags) => {
-      await runComponent("controller", flags, io, async (store) => {
-        const controller = new Controller(store, { events: new EventRecorder(store, "controller") });
-        await controller.start();
-        return { name: "controller", stop: () => controller.stop() };
-      });
-    },
-  );
+  storeOptions(run.command("controller").description("the controller (leader-elected)"))
+    .option(
+      "--node-grace <ms>",
+      "how long a node's registration stays gone before its pods move",
+      String(DEFAULT_NODE_LOSS.graceMs),
+    )
+    .option(
+      "--mass-loss-fraction <fraction>",
+      "above this share of nodes gone at once, pods stay put (0 to 1)",
+      String(DEFAULT_NODE_LOSS.massLossFraction),
+    )
+    .option(
+      "--mass-loss-hold <seconds>",
+      "how long such a mass loss is waited out before pods move anyway",
+      String(DEFAULT_NODE_LOSS.massLossHoldMs / 1000),
+    )
+    .action(
+      async (flags: StoreFlags & { nodeGrace: string; massLossFraction: string; massLossHold: string }) => {
+        const nodeLoss = {
+          graceMs: parseMilliseconds(flags.nodeGrace, "node-grace"),
+          massLossFraction: parseFraction(flags.massLossFraction, "mass-loss-fraction"),
+          massLossHoldMs: parseSeconds(flags.massLossHold, "mass-loss-hold") * 1000,
+        };
+        await runComponent("controller", flags, io, async (store) => {
+          const controller = new Controller(store, {
+            events: new EventRecorder(store, "controller"),
+            nodeLoss,
+          });
+          await controller.start();
+          return { name: "controller", stop: () => controller.stop() };
+        });
+      },
+    );
 
   storeOptions(run.command("scheduler").description("the scheduler (leader-elected)")).action(
     async (flags: StoreFlags) => {
