@@ -97,7 +97,8 @@ export class Worker {
     });
     this.assignments = new Informer<Assignment>(this.store, keys.assignments(options.name), {
       clock: this.clock,
-      resyncMs: options.resyncMs,
+      // The sweep below re-lists it: one periodic look at the store and the engine, not two.
+      resyncMs: 0,
       logger: this.log.child({ informer: "assignments" }),
     });
     this.reconciler = new Reconciler<string>({
@@ -197,11 +198,14 @@ export class Worker {
     }
   }
 
-  /** The safety net besides the informer's own resync: engine state can change without events reaching us. */
+  /**
+   * The safety net: re-lists the assignments (its `onResync` queues every pod, see `enqueueEverything`), as
+   * watch events can be missed and engine state can change without events reaching us.
+   */
   private scheduleSweep(): void {
     if (!this.running) return;
     this.cancelSweep = this.clock.setTimeout(() => {
-      void this.enqueueEverything().finally(() => this.scheduleSweep());
+      void this.assignments.resync().finally(() => this.scheduleSweep());
     }, this.options.resyncMs ?? 30_000);
   }
 
