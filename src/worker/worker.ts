@@ -1,27 +1,23 @@
 // The worker: one per machine. Registers its node, runs the pods bound to it as containers, reports their
 // status and health, replaces containers that die or fail their health check (with backoff, then moving the
 // pod elsewhere past its restart limit), removes containers of pods that are no longer its own. It watches
-// only its node's assignments (see store/pod-ops.ts), so its cost does not grow with the cluster's pods.
+// only its node's assignments (assigned-pods.ts), so its cost does not grow with the cluster's pods.
 import { type Clock, systemClock } from "../core/clock.js";
-import { ConflictError, NotFoundError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { NodeInfo, Pod, PodStatus } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
-import { Informer } from "../machinery/informer.js";
 import { Reconciler } from "../machinery/reconciler.js";
 import { ImageNotFoundError } from "../runtime/errors.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import type { ContainerInfo, ContainerRuntime, EventSubscription, NetworkInfo } from "../runtime/runtime.js";
-import { keys } from "../store/keys.js";
-import type { Assignment } from "../store/pod-ops.js";
-import type { Entry, Store } from "../store/store.js";
+import type { Store } from "../store/store.js";
+import { AssignedPods } from "./assigned-pods.js";
 import { containerSpecFor } from "./container-spec.js";
 import { backoffOptionsOf, CrashBackoff, type CrashBackoffOptions } from "./crash-backoff.js";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { NodeRegistration } from "./node-registration.js";
 import { withReadiness } from "./pod-readiness.js";
 import { reschedulePod } from "./pod-rescheduler.js";
-import { writePodStatus } from "./pod-status-writer.js";
 
 export interface WorkerOptions {
   store: Store;
@@ -54,12 +50,7 @@ export class Worker {
   private readonly runtime: ContainerRuntime;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly assignments: Informer<Assignment>;
-  /**
-   * Each pod as this worker last read or wrote it: the compare-and-set base of its next status write, and what
-   * it keeps acting on while the store cannot be read (no container is stopped on a guess).
-   */
-  private readonly known = new Map<string, Entry<Pod>>();
+  private readonly pods: AssignedPods;
   private readonly reconciler: Reconciler<string>;
   private readonly crashes: CrashBackoff;
   private readonly health: HealthMonitor;
@@ -95,12 +86,7 @@ export class Worker {
         this.reconciler.enqueue(podId);
       },
     });
-    this.assignments = new Informer<Assignment>(this.store, keys.assignments(options.name), {
-      clock: this.clock,
-      // The sweep below re-lists it: one periodic look at the store and the engine, not two.
-      resyncMs: 0,
-      logger: this.log.child({ informer: "assignments" }),
-    });
+    this.pods = new AssignedPods(this.store, options.name, this.clock, this.log);
     this.reconciler = new Reconciler<string>({
       reconcile: (podId) => this.syncPod(podId),
       workers: options.concurrency ?? 8,
@@ -152,12 +138,12 @@ export class Worker {
     );
     await this.engineEvents.ready;
 
-    this.assignments.addHandlers({
+    this.pods.addHandlers({
       onAdd: (id) => this.reconciler.enqueue(id),
       onDelete: (id) => this.reconciler.enqueue(id),
       onResync: () => void this.enqueueEverything(),
     });
-    await this.assignments.start();
+    await this.pods.start();
     // Adopt what already runs here (a restart of this worker) before anything new is started.
     await this.enqueueEverything();
     this.reconciler.start();
@@ -175,7 +161,7 @@ export class Worker {
     this.engineEvents?.stop();
     this.health.stopAll();
     this.registration?.stop();
-    this.assignments.stop();
+    this.pods.stop();
     await this.reconciler.stop();
     this.log.info("worker stopped");
   }
@@ -186,7 +172,7 @@ export class Worker {
 
   /** Queues every pod assigned here and every pod that has a container here (orphans included). */
   private async enqueueEverything(): Promise<void> {
-    for (const id of this.assignments.names()) this.reconciler.enqueue(id);
+    for (const id of this.pods.ids()) this.reconciler.enqueue(id);
     try {
       const containers = await this.runtime.list({ labels: this.ownLabels() });
       for (const container of containers) {
@@ -205,18 +191,18 @@ export class Worker {
   private scheduleSweep(): void {
     if (!this.running) return;
     this.cancelSweep = this.clock.setTimeout(() => {
-      void this.assignments.resync().finally(() => this.scheduleSweep());
+      void this.pods.resync().finally(() => this.scheduleSweep());
     }, this.options.resyncMs ?? 30_000);
   }
 
   /** Level-triggered: makes the containers of `podId` on this node match the pod, then reports its status. */
   private async syncPod(podId: string): Promise<void> {
-    const pod = (await this.readPod(podId))?.value;
+    const pod = (await this.pods.read(podId))?.value;
     const containers = await this.runtime.list({ labels: { ...this.ownLabels(), [LABEL_POD]: podId } });
     if (!pod || pod.node !== this.name) {
       this.forget(podId);
       await this.removeContainers(containers, pod ? `pod moved to ${pod.node ?? "no node"}` : "pod deleted");
-      await this.dropAssignment(podId);
+      await this.pods.dropStale(podId);
       return;
     }
 
@@ -269,7 +255,7 @@ export class Worker {
     } else {
       this.health.stop(pod.id);
     }
-    await this.report(pod.id, (status, current) => ({
+    await this.pods.writeStatus(pod.id, (status, current) => ({
       ...this.withReadiness({ ...status, health }, current, true),
       phase: "Running",
       message: undefined,
@@ -313,7 +299,7 @@ export class Worker {
     const due = this.restartDue.get(podId);
     const wait = (due?.at ?? 0) - this.clock.now();
     if (wait > 0) {
-      await this.report(podId, (status, current) => ({
+      await this.pods.writeStatus(podId, (status, current) => ({
         ...this.withReadiness(status, current, false),
         phase: "Failed",
         reason: "CrashLoopBackOff",
@@ -334,7 +320,7 @@ export class Worker {
       await this.runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
-      await this.report(podId, (status, current) => ({
+      await this.pods.writeStatus(podId, (status, current) => ({
         ...this.withReadiness(status, current, false),
         phase: "Pending",
         reason: undefined,
@@ -357,7 +343,7 @@ export class Worker {
       if (this.ownStarts.has(podId)) this.ownStarts.set(podId, started.id);
     } catch (err) {
       this.ownStarts.delete(podId);
-      await this.report(podId, (status, current) => ({
+      await this.pods.writeStatus(podId, (status, current) => ({
         ...this.withReadiness(status, current, false),
         phase: "Failed",
         reason: undefined,
@@ -379,7 +365,7 @@ export class Worker {
     }
     // A new container has proven nothing yet: its health check starts over.
     const health = pod.template.healthCheck ? "starting" : undefined;
-    await this.report(podId, (status, current) => ({
+    await this.pods.writeStatus(podId, (status, current) => ({
       ...this.withReadiness({ ...status, health }, current, true),
       phase: "Running",
       message: undefined,
@@ -409,45 +395,12 @@ export class Worker {
     this.record(pod, "Warning", "Rescheduled", message);
   }
 
-  /** The pod from the store; while the store cannot be read, the pod as last known if it is still assigned here. */
-  private async readPod(podId: string): Promise<Entry<Pod> | undefined> {
-    try {
-      const entry = await this.store.get<Pod>(keys.pod(podId));
-      if (entry) this.known.set(podId, entry);
-      else this.known.delete(podId);
-      return entry;
-    } catch (err) {
-      const known = this.known.get(podId);
-      if (!known || !this.assignments.get(podId)) throw err;
-      this.log.debug({ err, podId }, "store unreadable: acting on the pod as last read");
-      return known;
-    }
-  }
-
-  /** Removes an assignment whose pod is gone or bound elsewhere (left by a deletion made from a stale view). */
-  private async dropAssignment(podId: string): Promise<void> {
-    const entry = this.assignments.entry(podId);
-    if (!entry) return;
-    try {
-      await this.store.delete(keys.assignment(this.name, podId), entry.version);
-    } catch (err) {
-      if (!(err instanceof NotFoundError || err instanceof ConflictError)) throw err;
-    }
-  }
-
   private withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
     return withReadiness(status, pod, running, new Date(this.clock.now()));
   }
 
   private record(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
     this.eventSink.record({ type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message });
-  }
-
-  /** Writes the pod's status; `change` gets the status and the pod as they are in the store. */
-  private async report(podId: string, change: (status: PodStatus, pod: Pod) => PodStatus): Promise<void> {
-    const now = () => new Date(this.clock.now());
-    const written = await writePodStatus(this.store, podId, this.name, change, now, this.known.get(podId));
-    if (written) this.known.set(podId, written);
   }
 
   private async removeContainers(containers: ContainerInfo[], reason: string): Promise<void> {
@@ -463,7 +416,7 @@ export class Worker {
   }
 
   private forget(podId: string): void {
-    this.known.delete(podId);
+    this.pods.forget(podId);
     this.ownStarts.delete(podId);
     this.restartDue.delete(podId);
     this.crashes.forget(podId);

@@ -104,6 +104,13 @@ describe("ZooKeeper client frame guard", () => {
     assert.deepEqual(texts(splitter.split("c2", frame("fresh"))), ["fresh"]);
   });
 
+  const openThrough = async (proxy: InjectingProxy) =>
+    openZooKeeperStore({
+      connectString: await proxy.listen(),
+      root: `/guard-${randomUUID().slice(0, 8)}`,
+      sessionTimeoutMs: 2000,
+    });
+
   test("recognises the decoder's errors and nothing else", () => {
     assert.ok(isFrameDecodeError(new Error("offset: 4 is out of buffer range.")));
     assert.ok(isFrameDecodeError(new RangeError('The value of "offset" is out of range.')));
@@ -116,11 +123,7 @@ describe("ZooKeeper client frame guard", () => {
     const uncaught = catchUncaught();
     let store: ZooKeeperStore | undefined;
     try {
-      store = await openZooKeeperStore({
-        connectString: await proxy.listen(),
-        root: `/guard-${randomUUID().slice(0, 8)}`,
-        sessionTimeoutMs: 2000,
-      });
+      store = await openThrough(proxy);
       assert.deepEqual(uncaught.errors, []);
       assert.equal(store.sessionState, "connected");
       assert.ok(proxy.connections >= 2, `${proxy.connections} connection(s)`);
@@ -138,11 +141,7 @@ describe("ZooKeeper client frame guard", () => {
     const uncaught = catchUncaught();
     let store: ZooKeeperStore | undefined;
     try {
-      store = await openZooKeeperStore({
-        connectString: await proxy.listen(),
-        root: `/guard-${randomUUID().slice(0, 8)}`,
-        sessionTimeoutMs: 2000,
-      });
+      store = await openThrough(proxy);
       const session = store.sessionId;
       const states: SessionState[] = [];
       store.onSession((state) => states.push(state));
