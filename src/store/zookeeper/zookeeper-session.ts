@@ -7,6 +7,7 @@ import type { Logger } from "../../core/logger.js";
 import type { SessionState } from "../store.js";
 import * as zk from "./client-calls.js";
 import { guardFrameDecoding } from "./frame-guard.js";
+import { batchRequestWrites } from "./write-batching.js";
 
 export interface ZooKeeperSessionOptions {
   connectString: string;
@@ -124,6 +125,7 @@ export class ZooKeeperSession {
       retries: 0,
     });
     this.watchHandshake(client);
+    batchRequestWrites(client);
     guardFrameDecoding(client, (error) => {
       this.options.log.warn({ err: error }, "ZooKeeper sent a frame the client cannot decode; reconnecting");
     });
