@@ -49,7 +49,6 @@ export class Controller {
   private readonly clock: Clock;
   private readonly workers: number;
   private runner?: Reconciler<string>;
-  private started = false;
 
   constructor(store: Store, options: ControllerOptions = {}) {
     const candidate = options.candidate ?? defaultCandidate();
@@ -68,6 +67,7 @@ export class Controller {
       logger: this.log,
       onElected: () => this.startWorking(),
       onDeposed: () => this.stopWorking(),
+      caches: [this.deployments, this.pods, this.nodes],
     });
     this.reconciler = new DeploymentReconciler({
       store,
@@ -101,20 +101,12 @@ export class Controller {
 
   /** Fills the caches, then joins the election; the leader starts reconciling. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await Promise.all([this.deployments.start(), this.pods.start(), this.nodes.start()]);
     await this.leader.start();
     this.log.info("started");
   }
 
   /** Stops watching, lets the reconciles in flight finish their writes, and resigns leadership. */
   async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.deployments.stop();
-    this.pods.stop();
-    this.nodes.stop();
     await this.leader.stop();
     this.log.info("stopped");
   }

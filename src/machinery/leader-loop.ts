@@ -13,6 +13,8 @@ export interface LeaderLoopOptions {
   onElected: (lease: Lease) => void | Promise<void>;
   /** Stop them. Called when deposed, and by `stop()` while leading. */
   onDeposed: () => void | Promise<void>;
+  /** Caches (informers) the component reads, leader or not: filled before it campaigns, stopped by `stop()`. */
+  caches?: { start(): Promise<void>; stop(): void }[];
   clock?: Clock;
   logger?: Logger;
 }
@@ -47,17 +49,19 @@ export class LeaderLoop {
     return this.currentLease !== undefined;
   }
 
-  /** Joins the election (retrying while the store is unavailable). */
+  /** Fills the caches, then joins the election (retrying while the store is unavailable). */
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    await Promise.all((this.options.caches ?? []).map((cache) => cache.start()));
     await this.campaign();
   }
 
-  /** Stops the leader loops (letting in-flight writes finish), then leaves the election. */
+  /** Stops the caches and the leader loops (letting in-flight writes finish), then leaves the election. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    for (const cache of this.options.caches ?? []) cache.stop();
     this.cancelRetry?.();
     this.deposed("stopping");
     await this.transitions;

@@ -59,7 +59,6 @@ export class Scheduler {
   private queue?: WorkQueue<string>;
   private loop?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
-  private started = false;
 
   constructor(
     private readonly store: Store,
@@ -84,6 +83,7 @@ export class Scheduler {
       logger: this.log,
       onElected: () => this.startWorking(),
       onDeposed: () => this.stopWorking(),
+      caches: [this.pods, this.nodes, this.nodeConfigs],
     });
     this.watchForWork();
   }
@@ -94,20 +94,12 @@ export class Scheduler {
 
   /** Fills the caches, then joins the election; the leader starts scheduling. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    await Promise.all([this.pods.start(), this.nodes.start(), this.nodeConfigs.start()]);
     await this.leader.start();
     this.log.info("started");
   }
 
   /** Stops watching, lets the batch in flight finish its writes, and resigns leadership. */
   async stop(): Promise<void> {
-    if (!this.started) return;
-    this.started = false;
-    this.pods.stop();
-    this.nodes.stop();
-    this.nodeConfigs.stop();
     await this.leader.stop();
     this.log.info("stopped");
   }
