@@ -91,23 +91,11 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
     run = new DistributedRun({ nodes: ["a", "b"], sessionTimeoutMs: SESSION_TIMEOUT_MS });
     await run.startZooKeeper();
     store = await run.storeClient();
-    // Every component at once, as an operator's service manager would start them. allSettled: when one
-    // fails, the others are still tracked for cleanup by the time after() runs.
-    const started = await Promise.allSettled([
-      run.startApi(),
-      run.startController(),
-      run.startController(),
-      run.startScheduler(),
-      ...run.nodeNames.map((node) =>
-        run.startWorker(node, ["--stop-grace", "2", "--label", `run=${run.id}`]),
-      ),
-    ]);
-    const failed = started.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const [, first, second] = started.map(
-      (result) => (result as PromiseFulfilledResult<OrchestraProcess>).value,
-    );
-    controllers = [first as OrchestraProcess, second as OrchestraProcess];
+    ({ controllers } = await run.startCluster({
+      controllers: 2,
+      schedulers: 1,
+      workerArgs: ["--stop-grace", "2", "--label", `run=${run.id}`],
+    }));
   });
 
   after(async () => {

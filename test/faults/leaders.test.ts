@@ -163,19 +163,11 @@ describe("faults: leader failover", { timeout: 300_000 }, () => {
     run = new DistributedRun({ nodes: ["a", "b"], sessionTimeoutMs: SESSION_TIMEOUT_MS });
     await run.startZooKeeper();
     store = await run.storeClient();
-    const started = await Promise.allSettled([
-      run.startApi(),
-      run.startController(),
-      run.startController(),
-      run.startScheduler(),
-      run.startScheduler(),
-      ...run.nodeNames.map((node) => run.startWorker(node, ["--stop-grace", "2"])),
-    ]);
-    const failed = started.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const processes = started.map((r) => (r as PromiseFulfilledResult<OrchestraProcess>).value);
-    controllers = processes.slice(1, 3);
-    schedulers = processes.slice(3, 5);
+    ({ controllers, schedulers } = await run.startCluster({
+      controllers: 2,
+      schedulers: 2,
+      workerArgs: ["--stop-grace", "2"],
+    }));
     await run.cliOk(["deploy", NAME, "--image", DEMO_IMAGE, "--replicas", "4"]);
     await eventually(() => converged(4), { timeoutMs: 60_000 });
     // From here to the end, Docker is sampled all along.

@@ -115,17 +115,8 @@ describe("lost nodes: scenarios 3 and 7 (T = 2 s, two workers on one engine)", {
     store = await run.storeClient();
     timeline = new StoreTimeline(store);
     await timeline.start();
-    const started = await Promise.allSettled([
-      run.startApi(),
-      run.startController(),
-      run.startScheduler(),
-      ...run.nodeNames.map((node) => run.startWorker(node, WORKER_ARGS)),
-    ]);
-    const failed = started.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    started.slice(3).forEach((result, i) => {
-      workers.set(run.nodeNames[i] as string, (result as PromiseFulfilledResult<OrchestraProcess>).value);
-    });
+    const cluster = await run.startCluster({ controllers: 1, schedulers: 1, workerArgs: WORKER_ARGS });
+    for (const [node, worker] of cluster.workers) workers.set(node, worker);
     await eventually(async () => assert.equal((await run.api<unknown[]>("/nodes")).length, 2));
     await apply(spec(MOVED, 4));
     const pods = await runningPods(run, MOVED, 4);

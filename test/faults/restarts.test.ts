@@ -95,23 +95,9 @@ describe("faults: restarts in steady state", { timeout: 300_000 }, () => {
     run = new DistributedRun({ nodes: ["a", "b"], sessionTimeoutMs: SESSION_TIMEOUT_MS });
     await run.startZooKeeper();
     store = await run.storeClient();
-    const started = await Promise.allSettled([
-      run.startApi(),
-      run.startController(),
-      run.startController(),
-      run.startScheduler(),
-      run.startScheduler(),
-      ...run.nodeNames.map((node) => run.startWorker(node, WORKER_ARGS)),
-    ]);
-    const failed = started.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const processes = started.map((r) => (r as PromiseFulfilledResult<OrchestraProcess>).value);
-    controlPlane = {
-      api: processes[0] as OrchestraProcess,
-      controllers: processes.slice(1, 3),
-      schedulers: processes.slice(3, 5),
-    };
-    for (const [i, node] of run.nodeNames.entries()) workers.set(node, processes[5 + i] as OrchestraProcess);
+    const cluster = await run.startCluster({ controllers: 2, schedulers: 2, workerArgs: WORKER_ARGS });
+    controlPlane = { api: cluster.api, controllers: cluster.controllers, schedulers: cluster.schedulers };
+    for (const [node, worker] of cluster.workers) workers.set(node, worker);
     await run.cliOk(["deploy", NAME, "--image", DEMO_IMAGE, "--replicas", String(REPLICAS)]);
     steady = await eventually(
       async () => {

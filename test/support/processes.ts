@@ -95,6 +95,40 @@ export class DistributedRun {
     return this.start([...args, ...extraArgs], { readyText: "worker running on" });
   }
 
+  /**
+   * Every component at once, as an operator's service manager would start them: the API, `controllers`
+   * controllers, `schedulers` schedulers and a worker per node with `workerArgs`. Rejects with the first failure;
+   * every process started is still tracked for cleanup().
+   */
+  async startCluster(options: { controllers: number; schedulers: number; workerArgs?: string[] }): Promise<{
+    api: OrchestraProcess;
+    controllers: OrchestraProcess[];
+    schedulers: OrchestraProcess[];
+    /** By node name. */
+    workers: Map<string, OrchestraProcess>;
+  }> {
+    const times = (n: number, start: () => Promise<OrchestraProcess>) => Array.from({ length: n }, start);
+    const groups = [
+      [this.startApi()],
+      times(options.controllers, () => this.startController()),
+      times(options.schedulers, () => this.startScheduler()),
+      this.nodeNames.map((node) => this.startWorker(node, options.workerArgs)),
+    ];
+    const failed = (await Promise.allSettled(groups.flat())).find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const [[api], controllers, schedulers, workers] = await Promise.all(
+      groups.map((group) => Promise.all(group)),
+    );
+    return {
+      api: api as OrchestraProcess,
+      controllers: controllers as OrchestraProcess[],
+      schedulers: schedulers as OrchestraProcess[],
+      workers: new Map(
+        this.nodeNames.map((node, i) => [node, (workers as OrchestraProcess[])[i] as OrchestraProcess]),
+      ),
+    };
+  }
+
   /** A Store client of the test's own on the run's ZooKeeper (closed by cleanup()), to read what the components wrote. */
   async storeClient(): Promise<ZooKeeperStore> {
     const client = await openZooKeeperStore({
