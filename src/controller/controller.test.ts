@@ -121,6 +121,25 @@ describe("Controller on the embedded store", () => {
     await eventually(async () => assert.equal((await store.list(keys.pods)).length, 0));
   });
 
+  test("a bound pod stored without its assignment (an older store) gets one, and can then be deleted", async () => {
+    const old: Pod = {
+      id: "bbbbbbbbbb",
+      name: "legacy-abcde",
+      deployment: "legacy",
+      hash: "0123456789",
+      template: { image: "x" },
+      node: "n1",
+      status: { phase: "Running", restarts: 0 },
+      createdAt: "2024-01-01T00:00:00.000Z",
+      updatedAt: "2024-01-01T00:00:00.000Z",
+    };
+    await store.set(keys.pod(old.id), old); // as an earlier version wrote bound pods: no assignment
+    await startController("c1");
+    // Its deployment does not exist: the controller deletes the pod, which needs the assignment in place.
+    await eventually(async () => assert.equal(await store.get(keys.pod(old.id)), undefined));
+    assert.equal(await store.get(keys.assignment("n1", old.id)), undefined, "removed with the pod");
+  });
+
   test("a standby controller writes nothing while the leader leads, and takes over when it stops", async () => {
     const first = await startController("c1");
     await eventually(() => assert.equal(first.controller.leading, true));

@@ -11,6 +11,7 @@ import { LeaderLoop } from "../machinery/leader-loop.js";
 import { Reconciler } from "../machinery/reconciler.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
+import { backfillAssignments } from "./assignment-backfill.js";
 import { DeploymentReconciler, podsByDeployment, type ReconcileOutcome } from "./deployment-reconciler.js";
 import { NodeLifecycle } from "./node-lifecycle.js";
 import type { NodeLossOptions } from "./node-loss-plan.js";
@@ -50,7 +51,10 @@ export class Controller {
   private readonly workers: number;
   private runner?: Reconciler<string>;
 
-  constructor(store: Store, options: ControllerOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    options: ControllerOptions = {},
+  ) {
     const candidate = options.candidate ?? defaultCandidate();
     this.clock = options.clock ?? systemClock;
     this.workers = options.workers ?? 4;
@@ -170,6 +174,13 @@ export class Controller {
     this.runner.start();
     this.enqueueAll();
     this.nodeLifecycle.start();
+    const lease = this.leader.lease;
+    if (lease) {
+      // Writes to a pod lacking its assignment fail (and are retried) until this is done.
+      backfillAssignments(this.store, this.pods.entries(), lease, this.log).catch((err: unknown) =>
+        this.log.warn({ err }, "creating missing assignments failed; the next election tries again"),
+      );
+    }
     this.log.info({ deployments: this.deployments.size, pods: this.pods.size }, "leading: reconciling");
   }
 
