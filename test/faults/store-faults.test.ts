@@ -7,8 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pod } from "../../src/core/types.js";
 import { eventually, runCli } from "../support/cluster.js";
 import { DEMO_IMAGE, ensureTestImages } from "../support/images.js";
+import { DistributedRun } from "../support/processes.js";
 import type { ZooKeeperMember } from "../support/zookeeper-server.js";
-import { EnsembleRun } from "./support-ensemble-run.js";
 import { http, reliability, seconds, withOneRetry } from "./support-store-faults.js";
 
 const NAME = "web";
@@ -18,7 +18,7 @@ const QUORUM_LOSS_MS = 30_000;
 const RECOVERY_BOUND_MS = 10_000;
 const COMMAND = "npm run build && node --test dist/test/faults/store-faults.test.js";
 
-let run: EnsembleRun;
+let run: DistributedRun;
 
 async function modeOf(member: ZooKeeperMember): Promise<string> {
   const reply = await member.fourLetterWord("srvr").catch(() => "");
@@ -28,7 +28,7 @@ async function modeOf(member: ZooKeeperMember): Promise<string> {
 /** `replicas` pods of NAME running, each with exactly one running container of its id. */
 async function converged(replicas: number): Promise<{ pods: Pod[]; containerIds: string[] }> {
   const [pods, containers] = await Promise.all([
-    run.pods(NAME),
+    run.api<Pod[]>(`/pods?deployment=${NAME}`),
     run.containers({ "orchestra.deployment": NAME }),
   ]);
   const seen = containers.map((c) => `${c.name}(${c.state})`).join(", ");
@@ -53,9 +53,9 @@ function probeWrite(counter: number) {
 describe("scenario 6: ZooKeeper member loss and quorum loss", () => {
   before(async () => {
     await ensureTestImages();
-    run = new EnsembleRun(SESSION_TIMEOUT_MS);
-    await run.startEnsemble();
-    await run.startComponents();
+    run = new DistributedRun({ nodes: ["a"], sessionTimeoutMs: SESSION_TIMEOUT_MS });
+    await run.startZooKeeperEnsemble(3);
+    await run.startCluster({ controllers: 1, schedulers: 1 });
   });
 
   after(async () => {
@@ -222,6 +222,6 @@ describe("scenario 6: ZooKeeper member loss and quorum loss", () => {
 
   test("leaves no process, container, network or ZooKeeper behind", async () => {
     await run.cleanup();
-    assert.deepEqual(await run.leftovers(), { processes: [], containers: 0, networks: 0, zookeeper: 0 });
+    assert.deepEqual(await run.leftovers(), { processes: [], containers: [], networks: 0, zookeeper: false });
   });
 });

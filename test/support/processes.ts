@@ -6,7 +6,12 @@ import Docker from "dockerode";
 import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
 import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
 import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
-import { startZooKeeper, type ZooKeeperServer } from "./zookeeper-server.js";
+import {
+  startZooKeeper,
+  startZooKeeperEnsemble,
+  type ZooKeeperEnsemble,
+  type ZooKeeperServer,
+} from "./zookeeper-server.js";
 
 /** One pino line of a process's stderr. */
 export interface LogLine {
@@ -52,6 +57,8 @@ export class DistributedRun {
   /** The API of the latest API server started. */
   server = "";
   private zookeeperServer?: ZooKeeperServer;
+  /** Set instead of the single server by startZooKeeperEnsemble(). */
+  ensemble?: ZooKeeperEnsemble;
   private readonly clients: ZooKeeperStore[] = [];
   private readonly sessionTimeoutMs: number;
 
@@ -69,11 +76,22 @@ export class DistributedRun {
 
   /** `zk://127.0.0.1:PORT/orchestra`. */
   get storeUrl(): string {
-    return `zk://${this.zookeeper.connectString}/orchestra`;
+    return `zk://${this.connectString}/orchestra`;
+  }
+
+  /** The single server's or the ensemble's. */
+  private get connectString(): string {
+    return this.ensemble?.connectString ?? this.zookeeper.connectString;
   }
 
   async startZooKeeper(): Promise<void> {
     this.zookeeperServer = await startZooKeeper();
+  }
+
+  /** An ensemble of `size` servers instead of the single one. */
+  async startZooKeeperEnsemble(size = 3): Promise<ZooKeeperEnsemble> {
+    this.ensemble = await startZooKeeperEnsemble(size);
+    return this.ensemble;
   }
 
   /** `orchestra run api` on a free loopback port; `server` points at it. */
@@ -132,7 +150,7 @@ export class DistributedRun {
   /** A Store client of the test's own on the run's ZooKeeper (closed by cleanup()), to read what the components wrote. */
   async storeClient(): Promise<ZooKeeperStore> {
     const client = await openZooKeeperStore({
-      connectString: this.zookeeper.connectString,
+      connectString: this.connectString,
       root: "/orchestra",
       sessionTimeoutMs: this.sessionTimeoutMs,
     });
@@ -190,7 +208,8 @@ export class DistributedRun {
       processes: this.processes.filter((p) => p.running).map((p) => p.pid),
       containers: (await this.containers()).map((c) => c.name),
       networks: await this.networkCount(),
-      zookeeper: this.zookeeperServer?.running ?? false,
+      zookeeper:
+        (this.zookeeperServer?.running ?? false) || (this.ensemble?.members.some((m) => m.running) ?? false),
     };
   }
 
@@ -202,7 +221,9 @@ export class DistributedRun {
     for (const client of this.clients.splice(0)) {
       await client.close().catch((error: Error) => problems.push(`store client: ${error.message}`));
     }
-    await this.zookeeperServer?.stop().catch((error: Error) => problems.push(`ZooKeeper: ${error.message}`));
+    for (const zookeeper of [this.zookeeperServer, this.ensemble]) {
+      await zookeeper?.stop().catch((error: Error) => problems.push(`ZooKeeper: ${error.message}`));
+    }
     const leftovers = await this.containers().catch(() => []);
     problems.push(...(await removeDockerLeftovers(this.docker, leftovers, this.network)));
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
