@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { FencedError } from "../core/errors.js";
 import type { Deployment, Pod } from "../core/types.js";
 import { Informer } from "../machinery/informer.js";
-import { eventually } from "../store/contract-support.js";
+import { eventually, leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import { savePod } from "../store/pod-test-support.js";
@@ -20,7 +20,7 @@ describe("DeploymentReconciler on the embedded store", () => {
   let store: Store;
   let deployments: Informer<Deployment>;
   let pods: Informer<Pod>;
-  let lease: Lease | undefined;
+  let lease: () => Lease | undefined;
   let candidacy: Candidacy;
   let reconciler: DeploymentReconciler;
 
@@ -30,16 +30,8 @@ describe("DeploymentReconciler on the embedded store", () => {
     store = backend.connect();
     deployments = new Informer<Deployment>(store, keys.deployments, { resyncMs: 0 });
     pods = new Informer<Pod>(store, keys.pods, { resyncMs: 0, index: podsByDeployment });
-    candidacy = await store.campaign(keys.elections.controller, "test", {
-      elected: (granted) => {
-        lease = granted;
-      },
-      deposed: () => {
-        lease = undefined;
-      },
-    });
-    await eventually(() => assert.ok(lease));
-    reconciler = new DeploymentReconciler({ store, deployments, pods, lease: () => lease });
+    ({ lease, candidacy } = await leadAsTest(store, keys.elections.controller));
+    reconciler = new DeploymentReconciler({ store, deployments, pods, lease });
   });
 
   afterEach(() => {
@@ -169,9 +161,9 @@ describe("DeploymentReconciler on the embedded store", () => {
   test("a deposed leader's writes are fenced and change nothing; without a lease nothing is written", async () => {
     const web = deployment({ name: "web", replicas: 2 });
     await seed({ deployments: [web] });
-    const stale = lease as Lease;
+    const stale = lease() as Lease;
     await candidacy.resign();
-    assert.equal(lease, undefined);
+    assert.equal(lease(), undefined);
     assert.deepEqual(await reconciler.reconcile("web"), { created: 0, deleted: 0 });
     const fenced = new DeploymentReconciler({ store, deployments, pods, lease: () => stale });
     await assert.rejects(fenced.reconcile("web"), FencedError);

@@ -7,7 +7,7 @@ import { ManualClock } from "../core/clock.js";
 import type { Deployment, Pod, Revision, RolloutStatus } from "../core/types.js";
 import type { EventInput } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
-import { eventually } from "../store/contract-support.js";
+import { eventually, leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import { savePod } from "../store/pod-test-support.js";
@@ -23,7 +23,7 @@ describe("rollouts: history, status and automatic rollback on the embedded store
   let store: Store;
   let deployments: Informer<Deployment>;
   let pods: Informer<Pod>;
-  let lease: Lease | undefined;
+  let lease: () => Lease | undefined;
   let clock: ManualClock;
   let events: EventInput[];
   let requeues: number[];
@@ -37,15 +37,7 @@ describe("rollouts: history, status and automatic rollback on the embedded store
     store = backend.connect();
     deployments = new Informer<Deployment>(store, keys.deployments, { resyncMs: 0 });
     pods = new Informer<Pod>(store, keys.pods, { resyncMs: 0, index: podsByDeployment });
-    await store.campaign(keys.elections.controller, "test", {
-      elected: (granted) => {
-        lease = granted;
-      },
-      deposed: () => {
-        lease = undefined;
-      },
-    });
-    await eventually(() => assert.ok(lease));
+    ({ lease } = await leadAsTest(store, keys.elections.controller));
     await Promise.all([deployments.start(), pods.start()]);
     clock = new ManualClock(T0);
     events = [];
@@ -61,7 +53,7 @@ describe("rollouts: history, status and automatic rollback on the embedded store
       store: counted,
       deployments,
       pods,
-      lease: () => lease,
+      lease,
       clock,
       events: { record: (event) => events.push(event) },
       requeueAfter: (_name, ms) => requeues.push(ms),
@@ -283,7 +275,7 @@ describe("rollouts: history, status and automatic rollback on the embedded store
       store: counted,
       deployments,
       pods,
-      lease: () => lease,
+      lease,
       clock,
       drainMs: 5_000,
       requeueAfter: (_name, ms) => requeues.push(ms),

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ConflictError, FencedError } from "../core/errors.js";
 import type { Pod } from "../core/types.js";
-import { eventually } from "../store/contract-support.js";
+import { leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import type { Candidacy, Lease, Store } from "../store/store.js";
@@ -28,22 +28,14 @@ describe("binding", () => {
   let dir: string;
   let backend: EmbeddedBackend;
   let store: Store;
-  let lease: Lease | undefined;
+  let lease: () => Lease | undefined;
   let candidacy: Candidacy;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestra-binding-"));
     backend = EmbeddedBackend.open(dir);
     store = backend.connect();
-    candidacy = await store.campaign(keys.elections.scheduler, "test", {
-      elected: (granted) => {
-        lease = granted;
-      },
-      deposed: () => {
-        lease = undefined;
-      },
-    });
-    await eventually(() => assert.ok(lease));
+    ({ lease, candidacy } = await leadAsTest(store, keys.elections.scheduler));
   });
 
   afterEach(() => {
@@ -80,7 +72,7 @@ describe("binding", () => {
 
   test("writes every pod at its version, in chunks", async () => {
     const writes = await seedPods(7);
-    const outcome = await commitPodWrites(store, lease as Lease, writes, { chunkSize: 3, concurrency: 2 });
+    const outcome = await commitPodWrites(store, lease() as Lease, writes, { chunkSize: 3, concurrency: 2 });
     assert.deepEqual([...outcome.written].sort(), writes.map((w) => w.id).sort());
     assert.deepEqual(outcome.failed, []);
     for (const entry of await store.list<Pod>(keys.pods)) {
@@ -97,11 +89,11 @@ describe("binding", () => {
   test("moving a pod to another node moves its assignment; unbinding removes it", async () => {
     const [write] = await seedPods(1);
     assert.ok(write);
-    await commitPodWrites(store, lease as Lease, [write]);
+    await commitPodWrites(store, lease() as Lease, [write]);
     const bound = await store.get<Pod>(keys.pod(write.id));
     assert.ok(bound);
     const { node: _from, ...unbound } = bound.value;
-    const outcome = await commitPodWrites(store, lease as Lease, [
+    const outcome = await commitPodWrites(store, lease() as Lease, [
       { id: write.id, version: bound.version, previousNode: "n2", value: unbound },
     ]);
     assert.deepEqual(outcome.written, [write.id]);
@@ -113,7 +105,7 @@ describe("binding", () => {
     const writes = await seedPods(4);
     await store.set(keys.pod("p000000002"), { ...pod("p000000002"), template: { image: "changed" } });
     await store.delete(keys.pod("p000000003"));
-    const outcome = await commitPodWrites(store, lease as Lease, writes, { chunkSize: 10 });
+    const outcome = await commitPodWrites(store, lease() as Lease, writes, { chunkSize: 10 });
     assert.deepEqual([...outcome.written].sort(), ["p000000000", "p000000001"]);
     assert.deepEqual(
       outcome.failed.map((f) => f.id),
@@ -128,7 +120,7 @@ describe("binding", () => {
 
   test("a lost lease rejects with FencedError and writes nothing", async () => {
     const writes = await seedPods(3);
-    const stale = lease as Lease;
+    const stale = lease() as Lease;
     await candidacy.resign();
     await assert.rejects(commitPodWrites(store, stale, writes, { chunkSize: 1 }), FencedError);
     for (const entry of await store.list<Pod>(keys.pods)) assert.equal(entry.value.node, undefined);

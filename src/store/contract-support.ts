@@ -1,5 +1,6 @@
 // Test support shared by contract suites and other tests: wait for a condition with a deadline instead of sleeping.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Candidacy, Lease, Store } from "./store.js";
 
 /**
  * Calls `check` until it returns without throwing (assertion style), then returns its result.
@@ -24,6 +25,29 @@ export async function eventually<T>(
     }
     await sleep(intervalMs);
   }
+}
+
+/**
+ * Campaigns as "test" in `election` and waits until elected. `lease()` is the lease while leading, undefined once
+ * deposed; resign with `candidacy`.
+ */
+export async function leadAsTest(
+  store: Store,
+  election: string,
+): Promise<{ lease: () => Lease | undefined; candidacy: Candidacy }> {
+  let current: Lease | undefined;
+  const candidacy = await store.campaign(election, "test", {
+    elected: (granted) => {
+      current = granted;
+    },
+    deposed: () => {
+      current = undefined;
+    },
+  });
+  await eventually(() => {
+    if (!current) throw new Error(`not elected in ${election}`);
+  });
+  return { lease: () => current, candidacy };
 }
 
 /** How long a contract test waits for a watch event or a leadership change to arrive. */
