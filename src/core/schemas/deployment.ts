@@ -203,6 +203,9 @@ export const DeploymentWithStatus = closed(
 
 export const DeploymentNameParams = closed({ name: DeploymentName });
 
+export const IF_MATCH_MESSAGE =
+  'must be a generation number (e.g. 3 or "3"), 0 for "must not exist", or * for "must exist"';
+
 /** The If-Match precondition of PUT and DELETE, in terms of a deployment's generation. */
 export const IfMatchHeaders = Type.Object({
   "if-match": Type.Optional(
@@ -210,8 +213,7 @@ export const IfMatchHeaders = Type.Object({
       pattern: '^\\s*(\\*|[0-9]{1,15}|"[0-9]{1,15}")\\s*$',
       description:
         'Precondition on the generation: `3` (or `"3"`) the deployment must be at generation 3; `*` it must exist; `0` it must not exist. 409 otherwise.',
-      errorMessage:
-        'must be a generation number (e.g. 3 or "3"), 0 for "must not exist", or * for "must exist"',
+      errorMessage: IF_MATCH_MESSAGE,
     }),
   ),
 });
