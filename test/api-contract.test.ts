@@ -41,7 +41,8 @@ const everyField: DeploymentSpec = {
   env: { GREETING: "hello", EMPTY: "" },
   ports: [
     { name: "http", containerPort: 8080, protocol: "tcp" },
-    { containerPort: 53, protocol: "udp" },
+    { name: "dns", containerPort: 53, protocol: "udp" },
+    { containerPort: 9090, protocol: "tcp" },
   ],
   labels: { tier: "frontend", "example.com/team": "a" },
   resources: { cpu: 250, memory: 64 * 2 ** 20 },
@@ -55,9 +56,9 @@ const everyField: DeploymentSpec = {
   placement: {
     strategy: "binpack",
     constraints: [
-      { label: "zone", operator: "==", value: "east" },
-      { label: "disk", operator: "in", values: ["ssd", "nvme"] },
-      { label: "gpu", operator: "notexists" },
+      { label: "region", operator: "!=", value: "west" },
+      { label: "arch", operator: "notin", values: ["arm64"] },
+      { label: "spot", operator: "exists" },
     ],
   },
   restartPolicy: { backoffInitialSeconds: 1, backoffMaxSeconds: 300, resetAfterSeconds: 600, limit: 5 },
@@ -113,17 +114,18 @@ const node: NodeInfo = {
   stoppingAt: at,
 };
 
+/** Half-way through: one new pod available, an old one still serving. */
 const rollout: RolloutStatus = {
-  revision: 1,
+  revision: 3,
   hash,
   observedGeneration: 1,
-  state: "complete",
-  message: "revision 1 rolled out",
+  state: "progressing",
+  message: "1 of 2 new pods available",
   replicas: 2,
-  updatedReplicas: 2,
+  updatedReplicas: 1,
   readyReplicas: 2,
-  availableReplicas: 2,
-  totalReplicas: 2,
+  availableReplicas: 1,
+  totalReplicas: 3,
   startedAt: at,
   updatedAt: at,
   progressAt: at,
@@ -281,8 +283,8 @@ describe("the API contract", () => {
     assert.deepEqual((await call("GET", "/events?name=full")).body, [event]);
     const withRollout = (await call("GET", "/deployments/full")).body;
     assert.deepEqual(withRollout.status.rollout, {
-      revision: 1,
-      state: "complete",
+      revision: 3,
+      state: "progressing",
       message: rollout.message,
     });
   });

@@ -14,6 +14,7 @@ import { keys } from "../src/store/keys.js";
 import { savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
 import { assertAnswerMatchesContract } from "./support/api-contract.js";
+import { unreachableStore } from "./support/unreachable-store.js";
 
 interface Reply {
   status: number;
@@ -663,20 +664,7 @@ function brokenStore(mode: "down" | "hung"): Store {
     mode === "down"
       ? Promise.reject(new UnavailableError("connection to the store lost"))
       : new Promise<never>(() => {});
-  return {
-    sessionState: "disconnected",
-    get: fail,
-    list: fail,
-    create: fail,
-    set: fail,
-    delete: fail,
-    transaction: fail,
-    watch: fail,
-    campaign: fail,
-    leader: fail,
-    onSession: () => () => {},
-    close: async () => {},
-  };
+  return unreachableStore(fail, "disconnected");
 }
 
 describe("API on an unreachable store", () => {

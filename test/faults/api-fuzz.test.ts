@@ -33,14 +33,9 @@ interface Answer {
  * Sends exactly `path` (no normalisation of `..` or percent-escapes, unlike fetch) and reads the answer,
  * which must match what /openapi.json says of the route and status.
  */
-async function send(
-  url: string,
-  method: string,
-  path: string,
-  body?: string | Buffer,
-  contentType?: string,
-): Promise<Answer> {
-  const answer = await exchange(url, method, path, body, contentType);
+const send = async (...request: Parameters<typeof exchange>): Promise<Answer> => {
+  const answer = await exchange(...request);
+  const [, method, path] = request;
   let parsed: unknown;
   try {
     parsed = JSON.parse(answer.body);
@@ -49,7 +44,7 @@ async function send(
   }
   await assertAnswerMatchesContract(method, path, answer.status, parsed);
   return answer;
-}
+};
 
 function exchange(
   url: string,

@@ -5,38 +5,20 @@ import assert from "node:assert/strict";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { buildApiServer } from "../../src/api/server.js";
-import type { Store } from "../../src/store/store.js";
+import { unreachableStore } from "./unreachable-store.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is read as plain JSON.
 type Json = Record<string, any>;
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-/** A store that never answers: building the server and its document needs none. */
-function silentStore(): Store {
-  const never = () => new Promise<never>(() => {});
-  return {
-    sessionState: "connected",
-    get: never,
-    list: never,
-    create: never,
-    set: never,
-    delete: never,
-    transaction: never,
-    watch: never,
-    campaign: never,
-    leader: never,
-    onSession: () => () => {},
-    close: async () => {},
-  };
-}
-
 let built: Promise<Json> | undefined;
 
 /** The OpenAPI document, as the API server generates it (and serves at /openapi.json). */
 export function apiDocument(): Promise<Json> {
   built ??= (async () => {
-    const app = buildApiServer({ store: silentStore() });
+    // Building the server and its document needs no store: give it one that never answers.
+    const app = buildApiServer({ store: unreachableStore(() => new Promise<never>(() => {}), "connected") });
     try {
       await app.ready();
       return structuredClone(app.swagger()) as Json;

@@ -98,24 +98,16 @@ export const Labels = checked(
   checkLabelKeys,
 );
 
+/** A positive integer, as large as JSON numbers stay exact. */
+const positive = (description: string, errorMessage: string) =>
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description, errorMessage });
+
 export const Resources = closed(
   {
     cpu: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: Number.MAX_SAFE_INTEGER,
-        description: "Millicores: 1000 is one core.",
-        errorMessage: "must be a positive integer of millicores (1000 = one core)",
-      }),
+      positive("Millicores: 1000 is one core.", "must be a positive integer of millicores (1000 = one core)"),
     ),
-    memory: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: Number.MAX_SAFE_INTEGER,
-        description: "Bytes.",
-        errorMessage: "must be a positive integer of bytes",
-      }),
-    ),
+    memory: Type.Optional(positive("Bytes.", "must be a positive integer of bytes")),
   },
   {
     title: "Resources",
