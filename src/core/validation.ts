@@ -7,7 +7,6 @@ import {
   DeploymentName,
   DeploymentSpec as DeploymentSpecSchema,
   ImageReference,
-  Labels,
 } from "./schemas/deployment.js";
 import type { DeploymentSpec } from "./types.js";
 
@@ -47,8 +46,4 @@ export function validateImage(value: unknown, field = "image"): string {
 /** A deployment's replicas, e.g. from `orchestra scale`: an integer from 0 to MAX_REPLICAS. */
 export function validateReplicas(value: unknown): number {
   return checkValue(DeploymentSpecSchema.properties.replicas, value, "replicas");
-}
-
-export function validateLabels(value: unknown): Record<string, string> {
-  return checkValue(Labels, value, "labels");
 }

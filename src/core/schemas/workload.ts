@@ -74,7 +74,7 @@ export const HealthCheck = closed(
   },
 );
 
-export const OPERATORS = ["==", "!=", "in", "notin", "exists", "notexists"] as const;
+const OPERATORS = ["==", "!=", "in", "notin", "exists", "notexists"] as const;
 
 export const Constraint = checked(
   closed(
