@@ -21,3 +21,20 @@ export function isStatus(err: unknown, ...statuses: number[]): boolean {
   const status = dockerStatus(err);
   return status !== undefined && statuses.includes(status);
 }
+
+/** Failures that may pass by themselves: time-outs, overload, dropped connections, a registry's 5xx. */
+const TRANSIENT =
+  /time-?out|timed out|deadline exceeded|temporar|try again|too many requests|connection reset|broken pipe|\bEOF\b|\b5\d\d\b|unavailable|bad gateway/i;
+/** Pull answers that will not change soon: no such image or name, access denied, registry unresolvable or refusing. */
+const PULL_REFUSED =
+  /not found|manifest unknown|name unknown|no such host|denied|unauthorized|invalid reference|does not exist|connection refused/i;
+
+/** Whether a failed pull's message says it will fail again (see PULL_REFUSED), rather than that it may pass. */
+export function isDefinitivePullFailure(message: string): boolean {
+  return PULL_REFUSED.test(message) && !TRANSIENT.test(message);
+}
+
+/** Whether the engine answered a refusal (a status and a message that is not a transient cause). */
+export function isEngineRefusal(err: unknown): boolean {
+  return dockerStatus(err) !== undefined && !TRANSIENT.test(dockerMessage(err));
+}

@@ -16,7 +16,7 @@ import type {
   RuntimeEvent,
   RuntimeInfo,
 } from "../runtime.js";
-import { dockerMessage, isStatus } from "./docker-errors.js";
+import { dockerMessage, isDefinitivePullFailure, isEngineRefusal, isStatus } from "./docker-errors.js";
 import { followDockerEvents } from "./docker-events.js";
 import { execInContainer } from "./docker-exec.js";
 import { type DockerConnection, formatDockerHost, parseDockerHost } from "./docker-host.js";
@@ -103,10 +103,16 @@ export class DockerRuntime implements ContainerRuntime {
       await container.start();
     } catch (err) {
       await this.remove(container.id);
-      throw new ContainerStartError(spec.name, dockerMessage(err));
+      throw new ContainerStartError(spec.name, dockerMessage(err), "start", isEngineRefusal(err));
     }
     const info = await this.inspect(container.id);
-    if (!info) throw new ContainerStartError(spec.name, "the container vanished right after it started");
+    if (!info)
+      throw new ContainerStartError(
+        spec.name,
+        "the container vanished right after it started",
+        "start",
+        false,
+      );
     this.log.debug({ container: spec.name, id: info.id, ip: info.ip }, "started container");
     return info;
   }
@@ -208,7 +214,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       if (isStatus(err, 409)) throw new ContainerExistsError(spec.name);
       if (!isStatus(err, 404) || !/no such image/i.test(dockerMessage(err))) {
-        throw new ContainerStartError(spec.name, dockerMessage(err));
+        throw new ContainerStartError(spec.name, dockerMessage(err), "create", isEngineRefusal(err));
       }
     }
     // Like `docker run`: a missing image is pulled, then the create is tried once more.
@@ -216,7 +222,7 @@ export class DockerRuntime implements ContainerRuntime {
     try {
       return await this.docker.createContainer({ ...body });
     } catch (err) {
-      throw new ContainerStartError(spec.name, dockerMessage(err));
+      throw new ContainerStartError(spec.name, dockerMessage(err), "create", isEngineRefusal(err));
     }
   }
 
@@ -238,7 +244,8 @@ export class DockerRuntime implements ContainerRuntime {
         this.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve()));
       });
     } catch (err) {
-      throw new ImageNotFoundError(image, dockerMessage(err));
+      const message = dockerMessage(err);
+      throw new ImageNotFoundError(image, message, isDefinitivePullFailure(message));
     }
     // A pull can "succeed" yet leave nothing under this reference (e.g. a digest of another platform).
     if (!(await this.hasImage(image)))
