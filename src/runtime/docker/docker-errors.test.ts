@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { isDefinitivePullFailure, isEngineRefusal } from "./docker-errors.js";
+import { dockerMessage, isDefinitivePullFailure, isEngineRefusal } from "./docker-errors.js";
 
 /** An error as dockerode reports an engine's answer. */
 function engineError(statusCode: number, message: string): Error {
@@ -41,5 +41,14 @@ describe("docker error classification", () => {
     assert.equal(isEngineRefusal(engineError(500, "Minimum memory limit allowed is 6MB")), true);
     assert.equal(isEngineRefusal(engineError(500, "context deadline exceeded")), false);
     assert.equal(isEngineRefusal(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })), false);
+  });
+
+  test("the modem's prefix is dropped: a pull refused with HTTP 500 is still classified by its message", () => {
+    const refused = new Error(
+      '(HTTP code 500) server error - Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host ',
+    );
+    const message = dockerMessage(refused);
+    assert.match(message, /^Get "https:/);
+    assert.equal(isDefinitivePullFailure(message), true);
   });
 });

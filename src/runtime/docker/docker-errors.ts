@@ -13,7 +13,8 @@ export function dockerMessage(err: unknown): string {
     return (json as { message: string }).message.trim();
   }
   if (typeof json === "string" && json.trim() !== "") return json.trim();
-  return err instanceof Error ? err.message : String(err);
+  // The modem's own prefix, e.g. `(HTTP code 500) server error - `, says nothing the status does not.
+  return (err instanceof Error ? err.message : String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
 }
 
 /** True for a status the caller treats as "already so" (missing container, already stopped, ...). */
@@ -24,7 +25,7 @@ export function isStatus(err: unknown, ...statuses: number[]): boolean {
 
 /** Failures that may pass by themselves: time-outs, overload, dropped connections, a registry's 5xx. */
 const TRANSIENT =
-  /time-?out|timed out|deadline exceeded|temporar|try again|too many requests|connection reset|broken pipe|\bEOF\b|\b5\d\d\b|unavailable|bad gateway/i;
+  /time-?out|timed out|deadline exceeded|temporar|try again|too many requests|connection reset|broken pipe|\bEOF\b|status:? 5\d\d|\b50[0-4] [A-Z]|unavailable|bad gateway/i;
 /** Pull answers that will not change soon: no such image or name, access denied, registry unresolvable or refusing. */
 const PULL_REFUSED =
   /not found|manifest unknown|name unknown|no such host|denied|unauthorized|invalid reference|does not exist|connection refused/i;
