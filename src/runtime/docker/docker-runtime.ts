@@ -49,6 +49,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly subscriptions = new Set<EventSubscription>();
   /** One pull per image at a time, however many pods want it. */
   private readonly pulls = new Map<string, Promise<void>>();
+  /** Images seen on the engine (by the reference pods use): not inspected again before each start. */
+  private readonly presentImages = new Set<string>();
   /** Containers left aside after a refused removal, by id: when the engine last refused (ms since the epoch). */
   private readonly refusedAt = new Map<string, number>();
   private readonly staleRetryMs: number;
@@ -79,6 +81,9 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async ensureImage(image: string): Promise<void> {
+    // Once seen here, an image is taken as present without asking again: a create that finds it gone after all
+    // forgets it and pulls (see create), as `docker run` does.
+    if (this.presentImages.has(image)) return;
     if (await this.hasImage(image)) return;
     let pull = this.pulls.get(image);
     if (!pull) {
@@ -89,12 +94,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: ContainerSpec): Promise<ContainerInfo> {
-    await this.freeName(spec.name);
     let container: Docker.Container;
     try {
       container = await this.create(spec);
     } catch (err) {
-      // A leftover took the name between the check and the create (the engine restoring one, say): once more.
+      // A leftover holds the name (a crashed container, one the engine restored): free it and create once more.
+      // Asking first would cost every start a call for the rare case.
       if (!(err instanceof ContainerExistsError)) throw err;
       await this.freeName(spec.name);
       container = await this.create(spec);
@@ -218,6 +223,7 @@ export class DockerRuntime implements ContainerRuntime {
       }
     }
     // Like `docker run`: a missing image is pulled, then the create is tried once more.
+    this.presentImages.delete(spec.image);
     await this.ensureImage(spec.image);
     try {
       return await this.docker.createContainer({ ...body });
@@ -229,6 +235,7 @@ export class DockerRuntime implements ContainerRuntime {
   private async hasImage(image: string): Promise<boolean> {
     try {
       await this.docker.getImage(image).inspect();
+      this.presentImages.add(image);
       return true;
     } catch (err) {
       if (isStatus(err, 404)) return false;
