@@ -162,8 +162,9 @@ export async function inSwarm<T>(
 }
 
 /**
- * `docker service create --replicas N` (call inside `inSwarm`). The image is given by its ID, so that Swarm's
- * agent skips the registry pull it otherwise tries before every task (there is no registry here).
+ * `docker service create --replicas N` (call inside `inSwarm`), with `--no-resolve-image` (no registry here).
+ * With `byId` the image is given by its ID, so that Swarm's agent also skips the registry pull it otherwise
+ * tries before every task.
  */
 export async function swarmService(
   docker: Docker,
@@ -172,8 +173,9 @@ export async function swarmService(
   n: number,
   tag: string,
   network: string,
+  byId: boolean,
 ): Promise<Timing> {
-  const imageId = (await docker.getImage(image).inspect()).Id;
+  const reference = byId ? (await docker.getImage(image).inspect()).Id : image;
   const labels = { "com.docker.swarm.service.name": tag };
   try {
     const t0 = Date.now();
@@ -189,7 +191,7 @@ export async function swarmService(
       String(n),
       "--network",
       network,
-      imageId,
+      reference,
     ]);
     const end = await watch.waitRunning(labels, n, t0, TIMEOUT_MS);
     return timing(watch, labels, t0, end);

@@ -3,6 +3,9 @@
 // `docker service create --replicas N` in Docker Swarm mode; optionally the Engine API called directly (api).
 // Rounds alternate the order of the contenders, and ratios are taken within a round, because the machine is
 // shared and noisy. Flags: --n 20,50,100  --rounds 2  --modes raw,orchestra,swarm[,api]  --stages
+// --before DIST (also runs the build in DIST, e.g. of an earlier commit, as contender "before": A/B in one run)
+// --swarm-image tag|id (how Swarm is given the image: by tag as typed, the default, or by ID, which skips the
+// registry pull Swarm's agent tries before every task)
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../test/support/images.js";
 import { engineApi, inSwarm, rawDockerRun, swarmService, type Timing } from "./docker-contenders.js";
@@ -14,9 +17,11 @@ const SIZES = (flag("n") ?? "20,50,100").split(",").map(Number);
 const ROUNDS = numberFlag("rounds", 2);
 const MODES = (flag("modes") ?? "raw,orchestra,swarm").split(",") as Mode[];
 const SHOW_STAGES = flag("stages") !== undefined;
+const BEFORE_DIST = flag("before");
+const SWARM_BY_ID = flag("swarm-image") === "id";
 const SETTLE_MS = 1000;
 
-type Mode = "raw" | "orchestra" | "swarm" | "api";
+type Mode = "raw" | "orchestra" | "swarm" | "api" | "before";
 const docker = new Docker();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,6 +41,7 @@ async function measure(
   round: number,
   watch: EngineWatch,
   orchestra: OrchestraUnderTest,
+  before: OrchestraUnderTest | undefined,
 ): Promise<Timing> {
   const tag = `bench-${process.pid}-${n}-${round}`;
   switch (mode) {
@@ -45,10 +51,13 @@ async function measure(
       return engineApi(docker, watch, DEMO_IMAGE, n, `${tag}-api`, BENCH_NETWORK);
     case "swarm":
       return inSwarm(docker, `${BENCH_NETWORK}-swarm`, (network) =>
-        swarmService(docker, watch, DEMO_IMAGE, n, tag, network),
+        swarmService(docker, watch, DEMO_IMAGE, n, tag, network, SWARM_BY_ID),
       );
     case "orchestra":
       return orchestra.deploy(watch, DEMO_IMAGE, DEMO_PORT, n, `bench-${n}-${round}`);
+    case "before":
+      if (!before) throw new Error("--before DIST is needed for the before contender");
+      return before.deploy(watch, DEMO_IMAGE, DEMO_PORT, n, `before-${n}-${round}`);
   }
 }
 
@@ -66,10 +75,13 @@ async function main(): Promise<void> {
   const watch = new EngineWatch(docker);
   await watch.start();
   const orchestra = new OrchestraUnderTest(docker);
+  const before = BEFORE_DIST ? new OrchestraUnderTest(docker, "before", BEFORE_DIST) : undefined;
+  const modes: Mode[] = before && !MODES.includes("before") ? [...MODES, "before"] : MODES;
   const results: RoundResult[] = [];
   const network = await docker.createNetwork({ Name: BENCH_NETWORK, Driver: "bridge" });
   try {
     await orchestra.start();
+    await before?.start();
     say(
       `orchestra up on ${orchestra.server} (pid ${orchestra.pid}); Docker ${(await docker.version()).Version}`,
     );
@@ -77,8 +89,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const n of SIZES) {
         const result: RoundResult = { round, n, times: {} };
-        for (const mode of rotated(MODES, turn++)) {
-          const timing = await measure(mode, n, round, watch, orchestra);
+        for (const mode of rotated(modes, turn++)) {
+          const timing = await measure(mode, n, round, watch, orchestra, before);
           result.times[mode] = timing;
           if (mode === "orchestra") result.orchestra = timing as OrchestraTiming;
           say(`round ${round}, N = ${n}, ${mode}: ${fmt(timing.seconds)} s`);
@@ -90,12 +102,16 @@ async function main(): Promise<void> {
   } finally {
     watch.stop();
     await orchestra.stop();
+    await before?.stop();
     await network.remove().catch((err: Error) => say(`warning: network ${BENCH_NETWORK}: ${err.message}`));
   }
   report(results);
 }
 
 function report(results: RoundResult[]): void {
+  const withBefore = results.some((r) => r.times.before);
+  const pods = (t: OrchestraTiming | undefined, q: number) =>
+    t ? fmt(percentile(t.startup, q) / 1000) : "-";
   say("");
   printTable(
     [
@@ -105,9 +121,11 @@ function report(results: RoundResult[]): void {
       "orchestra s",
       "swarm s",
       "api s",
+      ...(withBefore ? ["before s", "orchestra/before"] : []),
       "orchestra/raw",
       "swarm/orchestra",
       "orchestra HTTP s",
+      "orchestra CPU s",
       "pod start-up p50 s",
       "p99 s",
     ],
@@ -118,11 +136,13 @@ function report(results: RoundResult[]): void {
       secs(times.orchestra),
       secs(times.swarm),
       secs(times.api),
+      ...(withBefore ? [secs(times.before), ratio(times.orchestra, times.before)] : []),
       ratio(times.orchestra, times.raw),
       ratio(times.swarm, times.orchestra),
       orchestra ? fmt(orchestra.httpSeconds) : "-",
-      orchestra ? fmt(percentile(orchestra.startup, 0.5) / 1000) : "-",
-      orchestra ? fmt(percentile(orchestra.startup, 0.99) / 1000) : "-",
+      orchestra ? fmt(orchestra.cpuSeconds) : "-",
+      pods(orchestra, 0.5),
+      pods(orchestra, 0.99),
     ]),
   );
   say("");
@@ -130,7 +150,7 @@ function report(results: RoundResult[]): void {
   const span = (values: number[]) =>
     values.length === 0 ? "-" : `${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}`;
   printTable(
-    ["N", "orchestra/raw", "swarm/orchestra", "orchestra/api"],
+    ["N", "orchestra/raw", "swarm/orchestra", "orchestra/api", "orchestra/before"],
     SIZES.map((n) => {
       const rows = results.filter((r) => r.n === n);
       const ratios = (a: Mode, b: Mode) =>
@@ -144,6 +164,7 @@ function report(results: RoundResult[]): void {
         span(ratios("orchestra", "raw")),
         span(ratios("swarm", "orchestra")),
         span(ratios("orchestra", "api")),
+        span(ratios("orchestra", "before")),
       ];
     }),
   );

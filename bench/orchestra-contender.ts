@@ -3,7 +3,7 @@
 // until every pod answers HTTP; pod start-up (created → Running seen through the watch) and the stages in
 // between (controller creates, scheduler binds, engine creates and starts, Running seen) from the same run.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ import { percentile } from "./stats.js";
 import type { PodSighting } from "./watched-up.js";
 
 const CHILD = fileURLToPath(new URL("./watched-up.js", import.meta.url));
+const TICKS_PER_SECOND = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface OrchestraTiming extends Timing {
@@ -27,21 +28,43 @@ export interface OrchestraTiming extends Timing {
   startup: number[];
   /** Per stage, ms after the PUT: [first, median, last] over the pods. */
   stages: Record<string, [number, number, number]>;
+  /** CPU seconds the Orchestra process used from the PUT until N containers ran. */
+  cpuSeconds: number;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 export class OrchestraUnderTest {
-  readonly node = `bench-${process.pid}`;
-  readonly network = `orchestra-bench-${process.pid}`;
+  readonly node: string;
+  readonly network: string;
   private readonly dataDir = mkdtempSync(join(tmpdir(), "orchestra-bench-"));
   private child?: ChildProcess;
   private readonly sightings: PodSighting[] = [];
   private stderr = "";
   server = "";
 
-  constructor(private readonly docker: Docker) {}
+  /** `dist`: another build's output folder to run instead of this one (for A/B runs of two versions). */
+  constructor(
+    private readonly docker: Docker,
+    readonly label = "orchestra",
+    private readonly dist?: string,
+  ) {
+    this.node = `bench-${process.pid}-${label}`;
+    this.network = `orchestra-bench-${process.pid}-${label}`;
+  }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [CHILD, join(this.dataDir, "store"), this.node, this.network], {
+    const script = this.dist ? join(this.dist, "bench", "watched-up.js") : CHILD;
+    const child = spawn(process.execPath, [script, join(this.dataDir, "store"), this.node, this.network], {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ORCHESTRA_LOG_LEVEL: process.env.ORCHESTRA_LOG_LEVEL ?? "warn" },
     });
@@ -77,6 +100,7 @@ export class OrchestraUnderTest {
     name: string,
   ): Promise<OrchestraTiming> {
     const labels = { [LABEL_NODE]: this.node, [LABEL_DEPLOYMENT]: name };
+    const cpuBefore = cpuSecondsOf(this.pid);
     const t0 = Date.now();
     try {
       const response = await fetch(`${this.server}/deployments`, {
@@ -87,6 +111,7 @@ export class OrchestraUnderTest {
       if (response.status >= 300)
         throw new Error(`PUT /deployments: ${response.status} ${await response.text()}`);
       const end = await watch.waitRunning(labels, n, t0, TIMEOUT_MS);
+      const cpuSeconds = cpuSecondsOf(this.pid) - cpuBefore;
       // Running is reported a moment after the engine's start event; the addresses come with it.
       while (this.seen(name, "running").length < n) {
         if (Date.now() > t0 + TIMEOUT_MS) throw new Error(`pods never all seen Running: ${this.stderr}`);
@@ -105,6 +130,7 @@ export class OrchestraUnderTest {
         httpSeconds: (httpEnd - t0) / 1000,
         startup: this.seen(name, "running").map((s) => s.at - s.createdAt),
         stages: this.stages(watch, labels, name, t0),
+        cpuSeconds,
       };
     } finally {
       await fetch(`${this.server}/deployments/${name}`, { method: "DELETE" });
