@@ -4,7 +4,7 @@
 // Rounds alternate the order of the contenders, and ratios are taken within a round, because the machine is
 // shared and noisy. Flags: --n 20,50,100  --rounds 2  --modes raw,orchestra,swarm[,api]  --stages
 // --before DIST (also runs the build in DIST, e.g. of an earlier commit, as contender "before": A/B in one run)
-// --swarm-image tag|id (how Swarm is given the image: by tag as typed, the default, or by ID, which skips the
+// --cpu-prof DIR (Orchestra runs under node --cpu-prof; see bench/profile-top.ts) --swarm-image tag|id (how Swarm is given the image: by tag as typed, the default, or by ID, which skips the
 // registry pull Swarm's agent tries before every task)
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../test/support/images.js";
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   await ensureTestImages();
   const watch = new EngineWatch(docker);
   await watch.start();
-  const orchestra = new OrchestraUnderTest(docker);
+  const orchestra = new OrchestraUnderTest(docker, "orchestra", undefined, flag("cpu-prof"));
   const before = BEFORE_DIST ? new OrchestraUnderTest(docker, "before", BEFORE_DIST) : undefined;
   const modes: Mode[] = before && !MODES.includes("before") ? [...MODES, "before"] : MODES;
   const results: RoundResult[] = [];

@@ -52,11 +52,15 @@ export class OrchestraUnderTest {
   private stderr = "";
   server = "";
 
-  /** `dist`: another build's output folder to run instead of this one (for A/B runs of two versions). */
+  /**
+   * `dist`: another build's output folder to run instead of this one (for A/B runs of two versions).
+   * `cpuProfileDir`: run it under `node --cpu-prof`, the profile written there when it stops.
+   */
   constructor(
     private readonly docker: Docker,
     readonly label = "orchestra",
     private readonly dist?: string,
+    private readonly cpuProfileDir?: string,
   ) {
     this.node = `bench-${process.pid}-${label}`;
     this.network = `orchestra-bench-${process.pid}-${label}`;
@@ -64,7 +68,9 @@ export class OrchestraUnderTest {
 
   async start(): Promise<void> {
     const script = this.dist ? join(this.dist, "bench", "watched-up.js") : CHILD;
-    const child = spawn(process.execPath, [script, join(this.dataDir, "store"), this.node, this.network], {
+    const profile = this.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${this.cpuProfileDir}`] : [];
+    const args = [...profile, script, join(this.dataDir, "store"), this.node, this.network];
+    const child = spawn(process.execPath, args, {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ORCHESTRA_LOG_LEVEL: process.env.ORCHESTRA_LOG_LEVEL ?? "warn" },
     });
@@ -141,9 +147,12 @@ export class OrchestraUnderTest {
   async stop(): Promise<void> {
     const child = this.child;
     if (child && child.exitCode === null) {
+      // SIGTERM first: a CPU profile is written only on a clean exit.
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGKILL");
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       await exited;
+      clearTimeout(timer);
     }
     const leftovers = await nodeContainers(this.docker, this.node, this.network).catch(() => []);
     const problems = await removeDockerLeftovers(this.docker, leftovers, this.network);
