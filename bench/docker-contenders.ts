@@ -14,6 +14,16 @@ export const TIMEOUT_MS = 240_000;
 /** The label every container of a raw or api run carries, with the run's tag. */
 const BENCH_LABEL = "orchestra-bench";
 
+/** One run of a contender: N containers of `image` on `network`, named and labelled after `tag`. */
+export interface RunSpec {
+  docker: Docker;
+  watch: EngineWatch;
+  image: string;
+  n: number;
+  tag: string;
+  network: string;
+}
+
 export interface Timing {
   /** First command until N containers run, seconds. */
   seconds: number;
@@ -45,77 +55,65 @@ async function removeLabelled(
 }
 
 /**
- * N `docker run -d --network NETWORK IMAGE` processes at once. On a user-defined bridge as Orchestra's pods are
- * (the default bridge has no DNS of its own, and is not usable on every machine).
+ * Launches N containers at once with `launch(i, labels)` (each resolving once its container was asked to start)
+ * and times them until the engine runs N; a launch that fails fails the run. Removes them after.
  */
-export async function rawDockerRun(
-  docker: Docker,
-  watch: EngineWatch,
-  image: string,
-  n: number,
-  tag: string,
-  network: string,
+async function inParallel(
+  { docker, watch, n, tag }: RunSpec,
+  launch: (i: number, labels: Record<string, string>) => Promise<unknown>,
 ): Promise<Timing> {
   const labels = { [BENCH_LABEL]: tag };
-  let commands: Promise<unknown>[] = [];
+  let launches: Promise<unknown>[] = [];
   try {
     const t0 = Date.now();
-    commands = Array.from({ length: n }, (_, i) =>
-      run("docker", [
-        "run",
-        "-d",
-        "--name",
-        `${tag}-${i}`,
-        "--network",
-        network,
-        "--label",
-        `${BENCH_LABEL}=${tag}`,
-        image,
-      ]),
-    );
-    const failed = Promise.all(commands).then(
+    launches = Array.from({ length: n }, (_, i) => launch(i, labels));
+    const failed = Promise.all(launches).then(
       () => new Promise<never>(() => {}),
       (err: Error & { stderr?: string }) => {
-        throw new Error(`docker run failed: ${err.stderr?.trim() || err.message}`);
+        throw new Error(`starting a container failed: ${err.stderr?.trim() || err.message}`);
       },
     );
     const end = await Promise.race([watch.waitRunning(labels, n, t0, TIMEOUT_MS), failed]);
     return timing(watch, labels, t0, end);
   } finally {
-    await Promise.allSettled(commands);
+    await Promise.allSettled(launches);
     await removeLabelled(docker, watch, labels);
   }
 }
 
+/**
+ * N `docker run -d --network NETWORK IMAGE` processes at once. On a user-defined bridge as Orchestra's pods are
+ * (the default bridge has no DNS of its own, and is not usable on every machine).
+ */
+export function rawDockerRun(spec: RunSpec): Promise<Timing> {
+  const { image, tag, network } = spec;
+  return inParallel(spec, (i) =>
+    run("docker", [
+      "run",
+      "-d",
+      "--name",
+      `${tag}-${i}`,
+      "--network",
+      network,
+      "--label",
+      `${BENCH_LABEL}=${tag}`,
+      image,
+    ]),
+  );
+}
+
 /** N containers created and started through the Engine API in parallel, on `network`. */
-export async function engineApi(
-  docker: Docker,
-  watch: EngineWatch,
-  image: string,
-  n: number,
-  tag: string,
-  network: string,
-): Promise<Timing> {
-  const labels = { [BENCH_LABEL]: tag };
-  let calls: Promise<unknown>[] = [];
-  try {
-    const t0 = Date.now();
-    calls = Array.from({ length: n }, async (_, i) => {
-      const container = await docker.createContainer({
-        name: `${tag}-${i}`,
-        Image: image,
-        Labels: labels,
-        HostConfig: { NetworkMode: network },
-      });
-      await container.start();
+export function engineApi(spec: RunSpec): Promise<Timing> {
+  const { docker, image, tag, network } = spec;
+  return inParallel(spec, async (i, labels) => {
+    const container = await docker.createContainer({
+      name: `${tag}-${i}`,
+      Image: image,
+      Labels: labels,
+      HostConfig: { NetworkMode: network },
     });
-    await Promise.all(calls);
-    const end = await watch.waitRunning(labels, n, t0, TIMEOUT_MS);
-    return timing(watch, labels, t0, end);
-  } finally {
-    await Promise.allSettled(calls);
-    await removeLabelled(docker, watch, labels);
-  }
+    await container.start();
+  });
 }
 
 /** This machine's first non-loopback IPv4 address: where Swarm advertises itself. */
@@ -167,12 +165,7 @@ export async function inSwarm<T>(
  * tries before every task.
  */
 export async function swarmService(
-  docker: Docker,
-  watch: EngineWatch,
-  image: string,
-  n: number,
-  tag: string,
-  network: string,
+  { docker, watch, image, n, tag, network }: RunSpec,
   byId: boolean,
 ): Promise<Timing> {
   const reference = byId ? (await docker.getImage(image).inspect()).Id : image;

@@ -44,14 +44,15 @@ async function measure(
   before: OrchestraUnderTest | undefined,
 ): Promise<Timing> {
   const tag = `bench-${process.pid}-${n}-${round}`;
+  const spec = { docker, watch, image: DEMO_IMAGE, n, tag, network: BENCH_NETWORK };
   switch (mode) {
     case "raw":
-      return rawDockerRun(docker, watch, DEMO_IMAGE, n, tag, BENCH_NETWORK);
+      return rawDockerRun(spec);
     case "api":
-      return engineApi(docker, watch, DEMO_IMAGE, n, `${tag}-api`, BENCH_NETWORK);
+      return engineApi({ ...spec, tag: `${tag}-api` });
     case "swarm":
       return inSwarm(docker, `${BENCH_NETWORK}-swarm`, (network) =>
-        swarmService(docker, watch, DEMO_IMAGE, n, tag, network, SWARM_BY_ID),
+        swarmService({ ...spec, network }, SWARM_BY_ID),
       );
     case "orchestra":
       return orchestra.deploy(watch, DEMO_IMAGE, DEMO_PORT, n, `bench-${n}-${round}`);
