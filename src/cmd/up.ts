@@ -8,6 +8,7 @@ import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
 import { EventRecorder } from "../events/event-recorder.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import type { Store } from "../store/store.js";
 import { startApiServer } from "./api.js";
 import { type RunningDns, startDns } from "./dns.js";
 import { type Stoppable, stopAll } from "./lifecycle.js";
@@ -36,6 +37,8 @@ export interface UpOptions {
 export interface RunningCluster {
   apiUrl: string;
   nodeName: string;
+  /** The store every component shares (for in-process observers such as the benchmarks). */
+  store: Store;
   /** Where the cluster DNS serves, when it runs. */
   dns?: { address: string; port: number; domain: string };
   components: Stoppable[];
@@ -104,6 +107,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
     return {
       apiUrl: api.url,
       nodeName: worker.worker.name,
+      store: opened.store,
       dns: dns && { address: dns.address, port: dns.port, domain: dns.domain },
       components,
       stop,

@@ -4,10 +4,11 @@
 // only its node's assignments (assigned-pods.ts), so its cost does not grow with the cluster's pods.
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
+import { type StartStep, startFailureReason } from "../core/pod-reasons.js";
 import type { NodeInfo, Pod, PodStatus } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Reconciler } from "../machinery/reconciler.js";
-import { ImageNotFoundError } from "../runtime/errors.js";
+import { ContainerStartError, ImageNotFoundError } from "../runtime/errors.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import type { ContainerInfo, ContainerRuntime, EventSubscription, NetworkInfo } from "../runtime/runtime.js";
 import type { Store } from "../store/store.js";
@@ -62,6 +63,8 @@ export class Worker {
    * event for it comes: that event brings nothing new, so it queues no sync.
    */
   private readonly ownStarts = new Map<string, string | undefined>();
+  /** Per pod, the start step the engine refused for good and how many times in a row (see pod-reasons.ts). */
+  private readonly refusals = new Map<string, { step: StartStep; count: number }>();
   private registration?: NodeRegistration;
   private engineEvents?: EventSubscription;
   private networkInfo?: NetworkInfo;
@@ -320,10 +323,11 @@ export class Worker {
       await this.runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
+      const reason = this.startFailed(pod, "pull", err.definitive, err.message);
       await this.pods.writeStatus(podId, (status, current) => ({
         ...this.withReadiness(status, current, false),
         phase: "Pending",
-        reason: undefined,
+        reason,
         message: err.message,
       }));
       throw err; // retried with the queue's backoff: the image may be loaded later
@@ -343,15 +347,21 @@ export class Worker {
       if (this.ownStarts.has(podId)) this.ownStarts.set(podId, started.id);
     } catch (err) {
       this.ownStarts.delete(podId);
+      const message = err instanceof Error ? err.message : String(err);
+      const reason =
+        err instanceof ContainerStartError
+          ? this.startFailed(pod, err.step, err.definitive, message)
+          : undefined;
       await this.pods.writeStatus(podId, (status, current) => ({
         ...this.withReadiness(status, current, false),
         phase: "Failed",
-        reason: undefined,
+        reason,
         restarts: status.restarts + restarts,
-        message: err instanceof Error ? err.message : String(err),
+        message,
       }));
       throw err;
     }
+    this.refusals.delete(podId);
     const crashed = this.restartDue.get(podId);
     this.restartDue.delete(podId);
     this.log.info(
@@ -377,6 +387,20 @@ export class Worker {
     }));
     // The next sync finds it running and starts its health check (its own start event queues none).
     if (health) this.reconciler.enqueue(podId);
+  }
+
+  /**
+   * Counts a failed start `step` (refusals of the same step in a row) and returns the pod's reason for it; a
+   * Warning event when the reason changes.
+   */
+  private startFailed(pod: Pod, step: StartStep, definitive: boolean, message: string): string {
+    const previous = this.refusals.get(pod.id);
+    const count = definitive ? (previous?.step === step ? previous.count : 0) + 1 : 0;
+    if (count > 0) this.refusals.set(pod.id, { step, count });
+    else this.refusals.delete(pod.id);
+    const reason = startFailureReason(step, definitive, count);
+    if (reason !== pod.status.reason) this.record(pod, "Warning", reason, message);
+    return reason;
   }
 
   /** Past the restart limit: give the pod back to the scheduler, to be placed on another node. */
@@ -419,6 +443,7 @@ export class Worker {
     this.pods.forget(podId);
     this.ownStarts.delete(podId);
     this.restartDue.delete(podId);
+    this.refusals.delete(podId);
     this.crashes.forget(podId);
     this.health.stop(podId);
   }
