@@ -208,7 +208,7 @@ export class ZooKeeperStore implements Store {
     for (;;) {
       const client = await this.session.connectedClient(deadline);
       try {
-        const initial = await this.session.beforeDeadline(client, watch.start(client), deadline);
+        const initial = await this.session.beforeDeadline(watch.start(client), deadline);
         this.watches.add(watch as ChildrenWatch<unknown>);
         return {
           initial,
