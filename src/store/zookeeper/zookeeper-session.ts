@@ -9,11 +9,21 @@ import type { SessionState } from "../store.js";
 import * as zk from "./client-calls.js";
 import { assertPatchedClient } from "./patched-client.js";
 
+/** TLS to the servers' `secureClientPort`, in PEM. */
+export interface ZooKeeperTlsOptions {
+  /** The CA that signed the servers' certificates. */
+  ca: string | Buffer;
+  /** The client's certificate and key, for servers that ask for one (ZooKeeper's `ssl.clientAuth`: need by default). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
 export interface ZooKeeperSessionOptions {
   connectString: string;
   sessionTimeoutMs: number;
   /** How long a call may wait for a connection and then for its answer. */
   operationTimeoutMs: number;
+  tls?: ZooKeeperTlsOptions;
   clock: Clock;
   log: Logger;
 }
@@ -126,6 +136,7 @@ export class ZooKeeperSession {
       sessionTimeout: this.options.sessionTimeoutMs,
       spinDelay: this.spinDelayMs,
       retries: 0,
+      tls: this.options.tls,
     });
     client.on("frameError", (error) => {
       this.options.log.warn({ err: error }, "ZooKeeper sent a frame the client cannot decode; reconnecting");
