@@ -11,9 +11,9 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages, TEST_IMAGE } from "../../../test/support/images.js";
-import { runtimeContract } from "../contract.js";
 import { LABEL_MANAGED } from "../labels.js";
 import type { RuntimeEvent } from "../runtime.js";
+import { runtimeContract } from "../testing/contract.js";
 import { DockerRuntime } from "./docker-runtime.js";
 
 runtimeContract("docker", async () => {

@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { type FaultProxy, startFaultProxy } from "../../../test/support/fault-proxy.js";
 import { startZooKeeper, type ZooKeeperServer } from "../../../test/support/zookeeper-server.js";
-import { eventually } from "../contract-support.js";
 import type { SessionState } from "../store.js";
+import { eventually } from "../testing/contract-support.js";
 import { openZooKeeperStore, type ZooKeeperStore } from "./zookeeper-store.js";
 
 /** A frame of length 0: the client's decoder reads past its end ("offset: 4 is out of buffer range"). */

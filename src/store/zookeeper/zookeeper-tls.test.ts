@@ -6,8 +6,8 @@ import { after, before, test } from "node:test";
 import { makeTestCertificates, type TestCertificates } from "../../../test/support/test-certificates.js";
 import { startZooKeeper, type ZooKeeperServer } from "../../../test/support/zookeeper-server.js";
 import { UnavailableError } from "../../core/errors.js";
-import { eventually } from "../contract-support.js";
 import type { WatchEvent } from "../store.js";
+import { eventually } from "../testing/contract-support.js";
 import { openZooKeeperStore, type ZooKeeperStore } from "./zookeeper-store.js";
 
 let certificates: TestCertificates;

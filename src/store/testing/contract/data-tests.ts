@@ -1,10 +1,10 @@
 // Store contract, data part: create/get/list/set/delete, versions, and all-or-nothing transactions.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ConflictError, FencedError, NotFoundError } from "../../core/errors.js";
+import { ConflictError, FencedError, NotFoundError } from "../../../core/errors.js";
+import type { Store, TxOp } from "../../store.js";
 import type { ContractContext } from "../contract.js";
 import { errorNaming, TEST_TIMEOUT_MS } from "../contract-support.js";
-import type { Store, TxOp } from "../store.js";
 
 const it = (name: string, fn: () => Promise<void>) => test(name, { timeout: TEST_TIMEOUT_MS }, fn);
 

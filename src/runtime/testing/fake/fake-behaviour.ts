@@ -1,6 +1,6 @@
 // How a fake container behaves: scripted per image, per command or per call, so that simulations and
 // tests can make containers slow to start, crash, fail to start or answer exec in chosen ways.
-import type { ContainerSpec, ExecResult } from "../runtime.js";
+import type { ContainerSpec, ExecResult } from "../../runtime.js";
 
 export interface FakeBehaviour {
   /** Time start() takes (on the runtime's clock). */

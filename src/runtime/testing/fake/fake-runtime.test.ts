@@ -1,10 +1,10 @@
 // The fake runtime: the shared contract, then what simulations rely on (scripting, clock, shared engines).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ManualClock } from "../../core/clock.js";
+import { ManualClock } from "../../../core/clock.js";
+import { ContainerStartError, ExecTimeoutError, ImageNotFoundError } from "../../errors.js";
+import type { ContainerSpec, RuntimeEvent } from "../../runtime.js";
 import { CONTRACT_COMMANDS, runtimeContract } from "../contract.js";
-import { ContainerStartError, ExecTimeoutError, ImageNotFoundError } from "../errors.js";
-import type { ContainerSpec, RuntimeEvent } from "../runtime.js";
 import { FakeRuntime } from "./fake-runtime.js";
 
 const IMAGE = "orchestra/test-busybox:latest";

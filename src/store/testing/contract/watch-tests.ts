@@ -2,9 +2,9 @@
 // under bursts, nothing from other directories, and no delivery after stop().
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { WatchEvent } from "../../store.js";
 import type { ContractContext } from "../contract.js";
 import { EVENT_WAIT_MS, eventually, TEST_TIMEOUT_MS } from "../contract-support.js";
-import type { WatchEvent } from "../store.js";
 
 const it = (name: string, fn: () => Promise<void>) => test(name, { timeout: TEST_TIMEOUT_MS }, fn);
 

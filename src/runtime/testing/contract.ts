@@ -3,11 +3,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { ConflictError, NotFoundError } from "../core/errors.js";
-import { ContainerExistsError, ImageNotFoundError } from "./errors.js";
-import { subnetAddress, subnetContains } from "./ipv4.js";
-import { LABEL_MANAGED } from "./labels.js";
-import type { ContainerInfo, ContainerRuntime, ContainerSpec, RuntimeEvent } from "./runtime.js";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
+import { ContainerExistsError, ImageNotFoundError } from "../errors.js";
+import { subnetAddress, subnetContains } from "../ipv4.js";
+import { LABEL_MANAGED } from "../labels.js";
+import type { ContainerInfo, ContainerRuntime, ContainerSpec, RuntimeEvent } from "../runtime.js";
 
 export interface RuntimeHarness {
   runtime: ContainerRuntime;

@@ -1,6 +1,6 @@
 // Objects for the controller's tests: a stored deployment with its real revision hash, and pods of it.
-import { podTemplateOf, revisionHash } from "../core/revision.js";
-import type { Deployment, DeploymentSpec, Pod } from "../core/types.js";
+import { podTemplateOf, revisionHash } from "../../core/revision.js";
+import type { Deployment, DeploymentSpec, Pod } from "../../core/types.js";
 
 export function deployment(spec: Partial<DeploymentSpec> & { name: string }): Deployment {
   const full: DeploymentSpec = { image: "orchestra/hello", replicas: 3, ...spec };

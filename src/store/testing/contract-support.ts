@@ -1,6 +1,6 @@
 // Test support shared by contract suites and other tests: wait for a condition with a deadline instead of sleeping.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Candidacy, Lease, Store } from "./store.js";
+import type { Candidacy, Lease, Store } from "../store.js";
 
 /**
  * Calls `check` until it returns without throwing (assertion style), then returns its result.

@@ -1,15 +1,15 @@
 // ContainerRuntime in memory: many independent engines in one process, scripted behaviour, the same events
 // as Docker and deterministic IPs, so that simulations of hundreds of nodes run fast and repeatably.
 import { createHash } from "node:crypto";
-import { type Clock, systemClock } from "../../core/clock.js";
-import { ConflictError, NotFoundError } from "../../core/errors.js";
+import { type Clock, systemClock } from "../../../core/clock.js";
+import { ConflictError, NotFoundError } from "../../../core/errors.js";
 import {
   ContainerExistsError,
   ContainerStartError,
   ExecTimeoutError,
   ImageNotFoundError,
-} from "../errors.js";
-import { matchesLabels } from "../labels.js";
+} from "../../errors.js";
+import { matchesLabels } from "../../labels.js";
 import type {
   ContainerInfo,
   ContainerRuntime,
@@ -22,7 +22,7 @@ import type {
   RuntimeEvent,
   RuntimeEventType,
   RuntimeInfo,
-} from "../runtime.js";
+} from "../../runtime.js";
 import {
   behaviourFor,
   type FakeBehaviour,

@@ -2,10 +2,10 @@
 // through its own TCP proxy, so that expireSession() can cut that one client off past its session timeout.
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { startTcpProxy, type TcpProxy } from "../../../test/support/tcp-proxy.js";
-import type { StoreHarness } from "../contract.js";
-import type { Store } from "../store.js";
-import { openZooKeeperStore, type ZooKeeperStore, type ZooKeeperStoreOptions } from "./zookeeper-store.js";
+import { startTcpProxy, type TcpProxy } from "../../../../test/support/tcp-proxy.js";
+import type { Store } from "../../store.js";
+import type { StoreHarness } from "../../testing/contract.js";
+import { openZooKeeperStore, type ZooKeeperStore, type ZooKeeperStoreOptions } from "../zookeeper-store.js";
 
 /** The server the clients use: its client address, and a way to ask it which sessions it holds (`dump`). */
 export interface HarnessServer {

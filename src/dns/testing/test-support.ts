@@ -3,8 +3,8 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from "dns-packet";
-import type { Pod } from "../core/types.js";
-import { frame, LengthPrefixedReader } from "./tcp-framing.js";
+import type { Pod } from "../../core/types.js";
+import { frame, LengthPrefixedReader } from "../tcp-framing.js";
 
 /** A query message (EDNS with a 1232-byte payload unless `edns: false`). */
 export function queryMessage(

@@ -1,10 +1,10 @@
 // The Store contract suite: every Store implementation runs these same tests against a real backend.
 // One harness (one backing store) per suite; each test works under its own key prefix and closes its clients.
 import { after, afterEach, before, beforeEach, describe } from "node:test";
+import type { Store } from "../store.js";
 import { dataTests } from "./contract/data-tests.js";
 import { sessionTests } from "./contract/session-tests.js";
 import { watchTests } from "./contract/watch-tests.js";
-import type { Store } from "./store.js";
 
 export interface StoreHarness {
   /** A new client, with its own session, on the shared backing store. */

@@ -1,7 +1,7 @@
 // Test fixture for embedded-store.test.ts: a separate process that uses a data directory, so the tests can
 // kill -9 it. `burst DIR COUNT` prints each key once its write is acknowledged; `hold DIR` keeps the directory
 // open with an ephemeral and a persistent key and prints "ready". Either exits when its stdin closes.
-import { EmbeddedBackend } from "./embedded-backend.js";
+import { EmbeddedBackend } from "../embedded-backend.js";
 
 const [mode, dir, countText] = process.argv.slice(2);
 if (!dir || (mode !== "burst" && mode !== "hold")) {

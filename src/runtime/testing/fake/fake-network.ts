@@ -1,7 +1,7 @@
 // A fake engine's bridge network: hands out the lowest free address, so the same starts in the same order
 // get the same IPs, and takes addresses back when containers stop, as Docker does.
-import { ipToNumber, numberToIp, parseSubnet, subnetAddress } from "../ipv4.js";
-import type { NetworkInfo } from "../runtime.js";
+import { ipToNumber, numberToIp, parseSubnet, subnetAddress } from "../../ipv4.js";
+import type { NetworkInfo } from "../../runtime.js";
 
 export class FakeNetwork {
   readonly info: NetworkInfo;

@@ -2,10 +2,10 @@
 // from an expiry by itself, exactly one candidate leads, leadership passes on, and a deposed leader is fenced.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { FencedError } from "../../core/errors.js";
+import { FencedError } from "../../../core/errors.js";
+import type { CampaignHandlers, Lease, SessionState, Store, WatchEvent } from "../../store.js";
 import type { ContractContext } from "../contract.js";
 import { EVENT_WAIT_MS, eventually, SESSION_WAIT_MS, TEST_TIMEOUT_MS } from "../contract-support.js";
-import type { CampaignHandlers, Lease, SessionState, Store, WatchEvent } from "../store.js";
 
 const it = (name: string, fn: () => Promise<void>) => test(name, { timeout: TEST_TIMEOUT_MS }, fn);
 

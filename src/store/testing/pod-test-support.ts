@@ -1,9 +1,9 @@
 // For tests that stand in for the scheduler or a worker: write a pod as it is, the way they would (its
 // assignment created, moved or removed with it).
-import type { Pod } from "../core/types.js";
-import { keys } from "./keys.js";
-import { podCreateOps, podDeleteOps, podWriteOps } from "./pod-ops.js";
-import type { Store } from "./store.js";
+import type { Pod } from "../../core/types.js";
+import { keys } from "../keys.js";
+import { podCreateOps, podDeleteOps, podWriteOps } from "../pod-ops.js";
+import type { Store } from "../store.js";
 
 /** Creates or replaces `pod` (whatever its current version). */
 export async function savePod(store: Store, pod: Pod): Promise<void> {
