@@ -1,6 +1,39 @@
-// Helpers for the tests of the patched ZooKeeper client (patches/node-zookeeper-client+1.1.3.patch): clients
-// that are always closed, and waits that fail with a message instead of hanging.
+// Helpers for the tests of the patched ZooKeeper client (patches/node-zookeeper-client+1.1.3.patch): a real
+// server with fault proxies in front of it, clients that are always closed, and waits that fail with a message
+// instead of hanging.
+import { after, afterEach, before } from "node:test";
 import { type Client, createClient, type Option } from "node-zookeeper-client";
+import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
+import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper-server.js";
+
+/**
+ * Registers hooks that start one ZooKeeper server for the tests around them, close every client and proxy after
+ * each test, and stop the server after the last.
+ */
+export function useZooKeeper(): { server(): ZooKeeperServer; proxy(): Promise<FaultProxy> } {
+  let server: ZooKeeperServer | undefined;
+  const proxies: FaultProxy[] = [];
+  before(async () => {
+    server = await startZooKeeper();
+  });
+  afterEach(async () => {
+    closeClients();
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+  });
+  after(() => server?.stop());
+  const started = () => {
+    if (!server) throw new Error("the ZooKeeper server is not started yet");
+    return server;
+  };
+  return {
+    server: started,
+    async proxy() {
+      const proxy = await startFaultProxy(started());
+      proxies.push(proxy);
+      return proxy;
+    },
+  };
+}
 
 /** Every client made by `newClient`, closed by `closeClients`. */
 const clients = new Set<Client>();

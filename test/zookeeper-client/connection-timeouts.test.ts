@@ -2,30 +2,14 @@
 // silent: the connect timeout covers the session handshake, a connection that goes quiet is dropped after two
 // thirds of the session timeout (as the Java client does), and close() while disconnected ends at once.
 import assert from "node:assert/strict";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Exception } from "node-zookeeper-client";
 import * as zk from "../../src/store/zookeeper/client-calls.js";
-import { type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
-import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper-server.js";
-import { closeClients, connectedClient, newClient, nextEvent, sessionOf } from "./client-support.js";
+import { connectedClient, newClient, nextEvent, sessionOf, useZooKeeper } from "./client-support.js";
 
 describe("ZooKeeper client: timeouts", () => {
-  let server: ZooKeeperServer;
-  const proxies: FaultProxy[] = [];
-  const proxy = async () => {
-    const started = await startFaultProxy(server);
-    proxies.push(started);
-    return started;
-  };
-  before(async () => {
-    server = await startZooKeeper();
-  });
-  afterEach(async () => {
-    closeClients();
-    await Promise.all(proxies.splice(0).map((p) => p.close()));
-  });
-  after(() => server?.stop());
+  const { proxy } = useZooKeeper();
 
   test("a server that accepts and never answers the handshake is left after the connect timeout", async () => {
     const through = await proxy();

@@ -4,12 +4,11 @@
 // the process (alexguan/node-zookeeper-client#39).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, afterEach, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { CreateMode, Exception } from "node-zookeeper-client";
 import * as zk from "../../src/store/zookeeper/client-calls.js";
-import { type Chunking, type FaultProxy, startFaultProxy } from "../support/fault-proxy.js";
-import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper-server.js";
-import { closeClients, connectedClient, newClient, nextEvent, sessionOf } from "./client-support.js";
+import type { Chunking } from "../support/fault-proxy.js";
+import { connectedClient, newClient, nextEvent, sessionOf, useZooKeeper } from "./client-support.js";
 
 /** A frame of length 0: too short for any reply ("offset: 4 is out of buffer range" in the original). */
 const EMPTY_FRAME = Buffer.alloc(4);
@@ -23,28 +22,14 @@ function catchUncaught(): { errors: Error[]; stop(): void } {
 }
 
 describe("ZooKeeper client: frames", () => {
-  let server: ZooKeeperServer;
-  const proxies: FaultProxy[] = [];
-  const proxy = async () => {
-    const started = await startFaultProxy(server);
-    proxies.push(started);
-    return started;
-  };
-  before(async () => {
-    server = await startZooKeeper();
-  });
-  afterEach(async () => {
-    closeClients();
-    await Promise.all(proxies.splice(0).map((p) => p.close()));
-  });
-  after(() => server?.stop());
+  const { server, proxy } = useZooKeeper();
 
   const chunkings: Chunking[] = ["bytes", "coalesced"];
   for (const chunking of chunkings) {
     test(`decodes every reply when the server's bytes arrive ${chunking === "bytes" ? "one at a time" : "many replies to a chunk"}`, async () => {
       const through = await proxy();
       const root = `/frames-${randomUUID().slice(0, 8)}`;
-      const writer = await connectedClient(server.connectString);
+      const writer = await connectedClient(server().connectString);
       await zk.create(writer, root, Buffer.from("root"), CreateMode.PERSISTENT);
       const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
       await Promise.all(

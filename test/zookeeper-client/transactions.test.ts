@@ -2,23 +2,15 @@
 // checked (the original sent -1, "any version", for 0: alexguan/node-zookeeper-client#67).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { CreateMode, Exception } from "node-zookeeper-client";
 import * as zk from "../../src/store/zookeeper/client-calls.js";
-import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper-server.js";
-import { closeClients, connectedClient } from "./client-support.js";
+import { connectedClient, useZooKeeper } from "./client-support.js";
 
-let server: ZooKeeperServer;
-before(async () => {
-  server = await startZooKeeper();
-});
-after(async () => {
-  closeClients();
-  await server?.stop();
-});
+const { server } = useZooKeeper();
 
 test("check, setData and remove in a transaction compare version 0 like any other", async () => {
-  const client = await connectedClient(server.connectString);
+  const client = await connectedClient(server().connectString);
   const path = `/tx-${randomUUID().slice(0, 8)}`;
   await zk.create(client, path, Buffer.from("a"), CreateMode.PERSISTENT);
   await zk.setData(client, path, Buffer.from("b"), 0);

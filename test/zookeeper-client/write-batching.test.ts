@@ -4,26 +4,18 @@
 import assert from "node:assert/strict";
 import diagnostics from "node:diagnostics_channel";
 import type { Socket } from "node:net";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import * as zk from "../../src/store/zookeeper/client-calls.js";
-import { startZooKeeper, type ZooKeeperServer } from "../support/zookeeper-server.js";
-import { closeClients, newClient, nextEvent } from "./client-support.js";
+import { newClient, nextEvent, useZooKeeper } from "./client-support.js";
 
-let server: ZooKeeperServer;
-before(async () => {
-  server = await startZooKeeper();
-});
-after(async () => {
-  closeClients();
-  await server?.stop();
-});
+const { server } = useZooKeeper();
 
 test("the requests of one turn are held and leave together at the end of the turn, all answered", async () => {
   const sockets: Socket[] = [];
   const keep = (message: unknown) => sockets.push((message as { socket: Socket }).socket);
   diagnostics.subscribe("net.client.socket", keep);
-  const client = newClient(server.connectString);
+  const client = newClient(server().connectString);
   try {
     const connected = nextEvent(client, "connected", 10_000);
     client.connect();
