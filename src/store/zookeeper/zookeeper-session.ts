@@ -13,7 +13,7 @@ import { assertPatchedClient } from "./patched-client.js";
 export interface ZooKeeperTlsOptions {
   /** The CA that signed the servers' certificates. */
   ca: string | Buffer;
-  /** The client's certificate and key, for servers that ask for one (ZooKeeper's `ssl.clientAuth`: need by default). */
+  /** The client's certificate and key, for servers that ask for one (`ssl.clientAuth`, `need` by default). */
   cert?: string | Buffer;
   key?: string | Buffer;
 }
