@@ -24,10 +24,10 @@ import type {
   Revision,
   RolloutStatus,
 } from "../src/core/types.js";
-import { EmbeddedBackend } from "../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
-import { savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
+import { savePod } from "../src/store/testing/pod-test-support.js";
 import { apiDocument, assertAnswerMatchesContract, clientAjv, validatorAt } from "./support/api-contract.js";
 
 const at = "2025-01-02T03:04:05.000Z";

@@ -9,10 +9,10 @@ import { after, before, describe, test } from "node:test";
 import { isLoopback, type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { UnavailableError } from "../src/core/errors.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
-import { EmbeddedBackend } from "../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
-import { savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
+import { savePod } from "../src/store/testing/pod-test-support.js";
 import { assertAnswerMatchesContract } from "./support/api-contract.js";
 import { unreachableStore } from "./support/unreachable-store.js";
 

@@ -5,14 +5,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { NodeInfo, Pod } from "../core/types.js";
 import type { EventInput, EventSink } from "../events/event-recorder.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
-import { savePod } from "../store/pod-test-support.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
+import { savePod } from "../store/testing/pod-test-support.js";
 import { Controller } from "./controller.js";
 import { unboundPod } from "./node-lifecycle.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 const web = deployment({ name: "web", replicas: 2 });
 

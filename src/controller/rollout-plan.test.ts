@@ -4,7 +4,7 @@ import fc from "fast-check";
 import type { Deployment, Pod, RolloutStrategy } from "../core/types.js";
 import { newPod } from "./pod-factory.js";
 import { budgetOf, failingPodReason, isComplete, planRollout, type RolloutPlan } from "./rollout-plan.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 const T0 = Date.parse("2024-01-01T00:00:00.000Z");
 

@@ -5,7 +5,7 @@ import { keys } from "../store/keys.js";
 import type { TxOp } from "../store/store.js";
 import type { RolloutCounts } from "./rollout-plan.js";
 import { planRolloutStep, type RolloutStepInput, type Versioned } from "./rollout-progress.js";
-import { deployment } from "./test-fixtures.js";
+import { deployment } from "./testing/test-fixtures.js";
 
 const T0 = Date.parse("2024-06-01T12:00:00.000Z");
 const v1 = deployment({ name: "web", replicas: 2, image: "orchestra/hello:1" });

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ManualClock } from "../core/clock.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store, WatchEvent } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { Informer } from "./informer.js";
 
 interface Item {

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ConflictError, FencedError } from "../core/errors.js";
 import type { Pod } from "../core/types.js";
-import { leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import type { Candidacy, Lease, Store } from "../store/store.js";
+import { leadAsTest } from "../store/testing/contract-support.js";
 import { boundPod, commitPodWrites, type PodWrite, unschedulablePod } from "./binding.js";
 
 function pod(id: string, message?: string): Pod {

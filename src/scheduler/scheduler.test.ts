@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { NodeConfig } from "../core/node-config.js";
 import type { NodeInfo, Pod, Resources } from "../core/types.js";
 import type { EventInput } from "../events/event-recorder.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { Scheduler } from "./scheduler.js";
 
 const GiB = 1024 ** 3;

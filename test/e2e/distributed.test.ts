@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import type { Deployment, NodeInfo, Pod } from "../../src/core/types.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { eventually, httpGet, type ObservedContainer, type OrchestraProcess } from "../support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../support/images.js";
 import { DistributedRun, logLines, logMessages } from "../support/processes.js";

@@ -10,12 +10,13 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RunningApiServer, startApiServer } from "../../src/cmd/api.js";
-import { deployment, podOf } from "../../src/controller/test-fixtures.js";
+import { deployment, podOf } from "../../src/controller/testing/test-fixtures.js";
 import type { NodeInfo } from "../../src/core/types.js";
-import { EmbeddedBackend, type EmbeddedStore } from "../../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../../src/store/embedded/embedded-backend.js";
+import type { EmbeddedStore } from "../../src/store/embedded/embedded-store.js";
 import { keys } from "../../src/store/keys.js";
-import { savePod } from "../../src/store/pod-test-support.js";
 import type { Store } from "../../src/store/store.js";
+import { savePod } from "../../src/store/testing/pod-test-support.js";
 import { assertAnswerMatchesContract } from "../support/api-contract.js";
 import { reliability } from "./support-store-faults.js";
 

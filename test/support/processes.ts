@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
-import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
 import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
 import {

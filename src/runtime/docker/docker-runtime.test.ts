@@ -11,10 +11,10 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages, TEST_IMAGE } from "../../../test/support/images.js";
-import { runtimeContract } from "../contract.js";
 import { ContainerStartError, ImageNotFoundError } from "../errors.js";
 import { LABEL_MANAGED } from "../labels.js";
 import type { RuntimeEvent } from "../runtime.js";
+import { runtimeContract } from "../testing/contract.js";
 import { DockerRuntime } from "./docker-runtime.js";
 
 runtimeContract("docker", async () => {
