@@ -59,7 +59,7 @@ export class DeploymentReconciler {
     this.log = options.logger ?? makeLogger("controller");
     this.expectations = options.expectations ?? new Expectations(this.clock);
     this.rollouts = new RolloutReconciler(options.store, this.log, options.events ?? noEvents);
-    this.drain = new PodDrain(options.store, options.drainMs ?? 0);
+    this.drain = new PodDrain(options.store, options.drainMs ?? 0, this.clock);
   }
 
   async reconcile(name: string): Promise<ReconcileOutcome> {

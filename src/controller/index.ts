@@ -8,7 +8,7 @@ export {
   type ReconcileOutcome,
 } from "./deployment-reconciler.js";
 export { Expectations } from "./expectations.js";
-export { NodeLifecycle, type NodeLifecycleOptions, unboundPod } from "./node-lifecycle.js";
+export { NodeLifecycle, type NodeLifecycleOptions } from "./node-lifecycle.js";
 export {
   DEFAULT_NODE_LOSS,
   decideNodeLoss,

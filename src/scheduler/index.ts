@@ -1,12 +1,5 @@
 // The scheduler: a pure decision (schedule + pipeline of filters and scorers) and the Scheduler component.
-export {
-  boundPod,
-  type CommitOptions,
-  commitPodWrites,
-  type PodWrite,
-  type PodWriteOutcome,
-  unschedulablePod,
-} from "./binding.js";
+export { type CommitOptions, commitPodWrites, type PodWrite, type PodWriteOutcome } from "./binding.js";
 export { avoidNodes } from "./filters/avoid-nodes.js";
 export { constraintsMatch, satisfies } from "./filters/constraints-match.js";
 export { nodeReady } from "./filters/node-ready.js";

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { FencedError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import { effectiveNode, type NodeConfig } from "../core/node-config.js";
+import { bind, markUnschedulable } from "../core/pod-transitions.js";
 import type { NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
@@ -13,7 +14,7 @@ import { LeaderLoop } from "../machinery/leader-loop.js";
 import { WorkQueue } from "../machinery/work-queue.js";
 import { keys } from "../store/keys.js";
 import type { Entry, Lease, Store } from "../store/store.js";
-import { boundPod, commitPodWrites, type PodWrite, unschedulablePod } from "./binding.js";
+import { commitPodWrites, type PodWrite } from "./binding.js";
 import type { Pipeline } from "./framework.js";
 import { defaultPipeline } from "./pipeline.js";
 import { type ScheduleResult, schedule } from "./schedule.js";
@@ -254,7 +255,7 @@ export class Scheduler {
         id: podId,
         version: entry.version,
         previousNode: entry.value.node,
-        value: boundPod(entry.value, node, now),
+        value: bind(entry.value, node, now),
       });
     }
     for (const { podId, message } of result.unschedulable) {
@@ -265,7 +266,7 @@ export class Scheduler {
         id: podId,
         version: entry.version,
         previousNode: entry.value.node,
-        value: unschedulablePod(entry.value, message, now),
+        value: markUnschedulable(entry.value, message, now),
       });
     }
     let outcome: Awaited<ReturnType<typeof commitPodWrites>>;

@@ -4,6 +4,13 @@
 // only its node's assignments (assigned-pods.ts), so its cost does not grow with the cluster's pods.
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
+import {
+  containerRunning,
+  containerStarted,
+  crashLoopBackOff,
+  imageMissing,
+  startFailed,
+} from "../core/pod-transitions.js";
 import type { NodeInfo, Pod, PodStatus } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Reconciler } from "../machinery/reconciler.js";
@@ -16,7 +23,6 @@ import { containerSpecFor } from "./container-spec.js";
 import { backoffOptionsOf, CrashBackoff, type CrashBackoffOptions } from "./crash-backoff.js";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { NodeRegistration } from "./node-registration.js";
-import { withReadiness } from "./pod-readiness.js";
 import { reschedulePod } from "./pod-rescheduler.js";
 
 export interface WorkerOptions {
@@ -255,15 +261,9 @@ export class Worker {
     } else {
       this.health.stop(pod.id);
     }
-    await this.pods.writeStatus(pod.id, (status, current) => ({
-      ...this.withReadiness({ ...status, health }, current, true),
-      phase: "Running",
-      message: undefined,
-      reason: undefined,
-      containerId: container.id,
-      ip: container.ip,
-      startedAt: container.startedAt ?? status.startedAt,
-    }));
+    await this.pods.writeStatus(pod.id, (status, current) =>
+      containerRunning(status, current, container, { health, now: this.now() }),
+    );
     return health === "unhealthy";
   }
 
@@ -299,15 +299,10 @@ export class Worker {
     const due = this.restartDue.get(podId);
     const wait = (due?.at ?? 0) - this.clock.now();
     if (wait > 0) {
-      await this.pods.writeStatus(podId, (status, current) => ({
-        ...this.withReadiness(status, current, false),
-        phase: "Failed",
-        reason: "CrashLoopBackOff",
-        restarts: status.restarts + restarts,
-        containerId: undefined,
-        ip: undefined,
-        message: `back-off ${seconds(wait)}s restarting failed container${due?.exit ?? ""}`,
-      }));
+      const message = `back-off ${seconds(wait)}s restarting failed container${due?.exit ?? ""}`;
+      await this.pods.writeStatus(podId, (status, current) =>
+        crashLoopBackOff(status, current, { restarts, message }, this.now()),
+      );
       this.reconciler.queue.addAfter(podId, wait);
       return;
     }
@@ -320,12 +315,9 @@ export class Worker {
       await this.runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
-      await this.pods.writeStatus(podId, (status, current) => ({
-        ...this.withReadiness(status, current, false),
-        phase: "Pending",
-        reason: undefined,
-        message: err.message,
-      }));
+      await this.pods.writeStatus(podId, (status, current) =>
+        imageMissing(status, current, err.message, this.now()),
+      );
       throw err; // retried with the queue's backoff: the image may be loaded later
     }
     const network = this.networkInfo?.name ?? this.options.network.name;
@@ -343,13 +335,10 @@ export class Worker {
       if (this.ownStarts.has(podId)) this.ownStarts.set(podId, started.id);
     } catch (err) {
       this.ownStarts.delete(podId);
-      await this.pods.writeStatus(podId, (status, current) => ({
-        ...this.withReadiness(status, current, false),
-        phase: "Failed",
-        reason: undefined,
-        restarts: status.restarts + restarts,
-        message: err instanceof Error ? err.message : String(err),
-      }));
+      const message = err instanceof Error ? err.message : String(err);
+      await this.pods.writeStatus(podId, (status, current) =>
+        startFailed(status, current, restarts, message, this.now()),
+      );
       throw err;
     }
     const crashed = this.restartDue.get(podId);
@@ -364,39 +353,25 @@ export class Worker {
       this.record(pod, "Normal", "Started", `container started on ${this.name}`);
     }
     // A new container has proven nothing yet: its health check starts over.
-    const health = pod.template.healthCheck ? "starting" : undefined;
-    await this.pods.writeStatus(podId, (status, current) => ({
-      ...this.withReadiness({ ...status, health }, current, true),
-      phase: "Running",
-      message: undefined,
-      reason: undefined,
-      containerId: started.id,
-      ip: started.ip,
-      startedAt: started.startedAt ?? new Date(this.clock.now()).toISOString(),
-      restarts: status.restarts + restarts,
-    }));
+    await this.pods.writeStatus(podId, (status, current) =>
+      containerStarted(status, current, started, { restarts, now: this.now() }),
+    );
     // The next sync finds it running and starts its health check (its own start event queues none).
-    if (health) this.reconciler.enqueue(podId);
+    if (pod.template.healthCheck) this.reconciler.enqueue(podId);
   }
 
   /** Past the restart limit: give the pod back to the scheduler, to be placed on another node. */
   private async moveAway(pod: Pod, crashes: number, exit: string): Promise<void> {
     const message = `crashed ${crashes} times in a row on ${this.name}${exit}; rescheduling`;
-    const moved = await reschedulePod(
-      this.store,
-      pod.id,
-      this.name,
-      message,
-      () => new Date(this.clock.now()),
-    );
+    const moved = await reschedulePod(this.store, pod.id, this.name, message, this.clock);
     this.forget(pod.id);
     if (!moved) return;
     this.log.warn({ pod: pod.name, crashes }, "restart limit reached; pod rescheduled");
     this.record(pod, "Warning", "Rescheduled", message);
   }
 
-  private withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
-    return withReadiness(status, pod, running, new Date(this.clock.now()));
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   private record(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
