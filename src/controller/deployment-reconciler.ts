@@ -39,8 +39,8 @@ export interface DeploymentReconcilerOptions {
   drainMs?: number;
 }
 
-/** The index function the pod informer needs. */
-export const podsByDeployment = (pod: Pod): string => pod.deployment;
+/** The index function the pod informer needs (one definition for every pods informer). */
+export { podsByDeployment } from "../machinery/shared-informers.js";
 
 export interface ReconcileOutcome {
   created: number;
