@@ -92,20 +92,12 @@ describe("pod transitions of the control plane", () => {
   });
 
   test("markTerminating: terminating since now, not ready, the container left as it is", () => {
-    const marked = markTerminating(running(), T1);
+    const before = running();
+    const marked = markTerminating(before, T1);
     assert.equal(marked.terminatingSince, T1);
     assert.equal(marked.node, "n1");
-    assert.deepEqual(marked.status, {
-      phase: "Running",
-      ready: false,
-      health: "healthy",
-      containerId: "c1",
-      ip: "10.0.0.2",
-      startedAt: T0,
-      reason: "z",
-      restarts: 3,
-      message: "terminating",
-    });
+    const { readySince: _gone, ...kept } = before.status;
+    assert.deepEqual(marked.status, { ...kept, ready: false, message: "terminating" });
   });
 });
 
