@@ -28,6 +28,10 @@ const clock: Clock = {
 
 /** A store where every write loses its race (another API server always writes first). */
 function contestedStore(): ApiStore & { reads: number; writes: number } {
+  const lose = async (): Promise<never> => {
+    store.writes++;
+    throw new ConflictError("/deployments/web is at another version");
+  };
   const store = {
     reads: 0,
     writes: 0,
@@ -36,18 +40,11 @@ function contestedStore(): ApiStore & { reads: number; writes: number } {
       store.reads++;
       return { key, value: stored as T, version: store.reads };
     },
-    async transaction(): Promise<void> {
-      store.writes++;
-      throw new ConflictError("/deployments/web is at another version");
-    },
     list: async () => [],
-    create: async () => {
-      throw new Error("unused");
-    },
-    set: async () => {
-      throw new Error("unused");
-    },
-    delete: async () => undefined,
+    create: lose,
+    set: lose,
+    delete: lose,
+    transaction: lose,
   };
   return store;
 }

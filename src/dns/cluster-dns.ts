@@ -47,6 +47,7 @@ export class ClusterDns {
   readonly zone: ZoneIdentity;
   private readonly records = new ClusterRecords();
   private readonly informers: InformerLifecycle;
+  private readonly removeHandlers: (() => void)[];
   private readonly server: DnsServer;
   private readonly log: Logger;
   private serial = new ZoneSerial();
@@ -68,15 +69,18 @@ export class ClusterDns {
       logger: this.log,
     });
     this.informers = lifecycle;
-    informers.pods().addHandlers({
-      onAdd: (id, pod) => this.changed(this.records.setPod(id, pod)),
-      onUpdate: (id, _old, pod) => this.changed(this.records.setPod(id, pod)),
-      onDelete: (id) => this.changed(this.records.setPod(id, undefined)),
-    });
-    informers.deployments().addHandlers({
-      onAdd: (name) => this.changed(this.records.setDeployment(name, true)),
-      onDelete: (name) => this.changed(this.records.setDeployment(name, false)),
-    });
+    // Removed on stop: shared informers outlive this server.
+    this.removeHandlers = [
+      informers.pods().addHandlers({
+        onAdd: (id, pod) => this.changed(this.records.setPod(id, pod)),
+        onUpdate: (id, _old, pod) => this.changed(this.records.setPod(id, pod)),
+        onDelete: (id) => this.changed(this.records.setPod(id, undefined)),
+      }),
+      informers.deployments().addHandlers({
+        onAdd: (name) => this.changed(this.records.setDeployment(name, true)),
+        onDelete: (name) => this.changed(this.records.setDeployment(name, false)),
+      }),
+    ];
     this.server = new DnsServer({
       host: options.host,
       port: options.port,
@@ -149,6 +153,7 @@ export class ClusterDns {
     this.handler = undefined;
     this.forwarder?.close();
     await this.server.close();
+    for (const remove of this.removeHandlers) remove();
     this.informers.stop();
     await this.zoneFile?.stop();
   }

@@ -33,7 +33,7 @@ export interface CasResult<T> {
 }
 
 /** The store calls an update makes (the API's deadline-bounded store has them too). */
-export type CasStore = Pick<Store, "get" | "transaction">;
+export type CasStore = Pick<Store, "get" | "create" | "set" | "delete" | "transaction">;
 
 export interface CasOptions<T, C> extends Omit<ConflictRetryOptions, "isConflict"> {
   /** A leader's lease: the write is fenced by it, and a deposed leader's write fails with FencedError. */
@@ -56,7 +56,6 @@ export async function compareAndSet<T, C = undefined>(
   change: Change<T, C>,
   options: CasOptions<T, C> = {},
 ): Promise<CasResult<T>> {
-  const opsOf = options.ops ?? keyOps;
   let known = options.known;
   return retryOnConflict(
     async () => {
@@ -69,14 +68,12 @@ export async function compareAndSet<T, C = undefined>(
       if (decision === NO_CHANGE || (decision === DELETE && !before))
         return { before, after: before, written: false };
       try {
-        await store.transaction(opsOf(key, decision, before), options.lease);
+        const after = await write(store, key, decision, before, options);
+        return { before, after, written: true };
       } catch (error) {
         // Only the write's conflicts are races: one the change throws (say, a failed If-Match) is its answer.
         throw isStoreConflict(error) || error instanceof NotFoundError ? new LostRace(error) : error;
       }
-      const after =
-        decision === DELETE ? undefined : { key, value: decision, version: before ? before.version + 1 : 0 };
-      return { before, after, written: true };
     },
     {
       ...options,
@@ -87,6 +84,27 @@ export async function compareAndSet<T, C = undefined>(
       },
     },
   );
+}
+
+/** Writes `decision` over `before` at its version: a transaction when fenced or with ops of its own. */
+async function write<T, C>(
+  store: CasStore,
+  key: string,
+  decision: T | typeof DELETE,
+  before: Entry<T> | undefined,
+  options: CasOptions<T, C>,
+): Promise<Entry<T> | undefined> {
+  if (options.lease || options.ops) {
+    await store.transaction((options.ops ?? keyOps)(key, decision, before), options.lease);
+    return decision === DELETE
+      ? undefined
+      : { key, value: decision, version: before ? before.version + 1 : 0 };
+  }
+  if (decision === DELETE) {
+    await store.delete(key, before?.version);
+    return undefined;
+  }
+  return before ? store.set(key, decision, before.version) : store.create(key, decision);
 }
 
 /** A write that lost the race for the key: the update reads again. */
