@@ -97,12 +97,19 @@ describe("planPodSync", () => {
     const newest = container("c2", { startedAt: "2026-01-01T00:06:00.000Z", ip: "10.0.0.3" });
     const p = plan({
       containers: [container("c1"), newest, exited("c0", 1)],
-      restart: { backoff: { at: NOW + 5000, exit: "" } },
+      restart: {
+        crashes: { consecutive: 2, lastCrashAt: NOW - 5000 },
+        backoff: { at: NOW + 5000, exit: "" },
+      },
     });
     assert.deepEqual(removals(p.removeFirst), [["c1", "duplicate container"]]);
     assert.deepEqual(removals(p.removeLater), [["c0", "superseded container"]]);
     assert.equal(p.start, undefined);
-    assert.equal(p.restart?.backoff, undefined, "a running container ends the back-off");
+    assert.deepEqual(
+      p.restart,
+      { crashes: { consecutive: 2, lastCrashAt: NOW - 5000 } },
+      "a running container ends the back-off, not the crash record",
+    );
     const status = written(p.report);
     assert.deepEqual(
       [status?.phase, status?.ready, status?.containerId, status?.ip],

@@ -85,7 +85,9 @@ export function planPodSync(input: PodSyncInput): PodSyncPlan {
   plan.removeFirst = duplicates.map((container) => ({ container, reason: "duplicate container" }));
   if (!keep) return planRestart(plan, input, stopped, undefined);
 
-  plan.restart = { ...plan.restart, backoff: undefined };
+  // Running: no back-off to wait out; the crash record stays until it runs long enough (countCrash).
+  const crashes = plan.restart?.crashes;
+  plan.restart = crashes && { crashes };
   const health = healthOf(input, pod, keep);
   plan.health = health.watch ? { watch: health.watch } : "stop";
   plan.report = (status, current) =>
