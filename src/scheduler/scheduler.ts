@@ -283,16 +283,17 @@ export class Scheduler {
       for (const { podId } of result.bindings) this.assumed.delete(podId);
       throw err;
     }
-    const bindingIds = new Set(result.bindings.map((binding) => binding.podId));
+    // From the decision, not from `assumed`: the pod's watch event may have cleared that already.
+    const boundTo = new Map(result.bindings.map((binding) => [binding.podId, binding.node]));
     const messages = new Map(result.unschedulable.map(({ podId, message }) => [podId, message]));
     let bound = 0;
     for (const id of outcome.written) {
       queue.forget(id);
       const pod = (byId.get(id) as Readonly<Entry<Pod>>).value;
-      if (bindingIds.has(id)) {
+      const node = boundTo.get(id);
+      if (node !== undefined) {
         bound++;
         this.unschedulable.delete(id);
-        const node = this.assumed.get(id)?.node;
         this.log.debug({ pod: id, node }, "bound");
         this.recordEvent(pod, "Normal", "Scheduled", `assigned to node ${node}`);
       } else {
