@@ -13,6 +13,8 @@ import { EmbeddedBackend } from "../src/store/embedded/index.js";
 import { keys } from "../src/store/keys.js";
 import { savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
+import { assertAnswerMatchesContract } from "./support/api-contract.js";
+import { unreachableStore } from "./support/unreachable-store.js";
 
 interface Reply {
   status: number;
@@ -28,8 +30,17 @@ interface Call {
   contentType?: string | null;
 }
 
-/** One HTTP request with node:http, so that the path goes out exactly as written (fetch normalizes `..`). */
-function call(baseUrl: string, method: string, path: string, options: Call = {}): Promise<Reply> {
+/**
+ * One HTTP request with node:http, so that the path goes out exactly as written (fetch normalizes `..`).
+ * Every answer must match what /openapi.json says of the route and status.
+ */
+async function call(baseUrl: string, method: string, path: string, options: Call = {}): Promise<Reply> {
+  const reply = await send(baseUrl, method, path, options);
+  await assertAnswerMatchesContract(method, path, reply.status, reply.body);
+  return reply;
+}
+
+function send(baseUrl: string, method: string, path: string, options: Call): Promise<Reply> {
   const url = new URL(baseUrl);
   const payload =
     options.body === undefined
@@ -653,20 +664,7 @@ function brokenStore(mode: "down" | "hung"): Store {
     mode === "down"
       ? Promise.reject(new UnavailableError("connection to the store lost"))
       : new Promise<never>(() => {});
-  return {
-    sessionState: "disconnected",
-    get: fail,
-    list: fail,
-    create: fail,
-    set: fail,
-    delete: fail,
-    transaction: fail,
-    watch: fail,
-    campaign: fail,
-    leader: fail,
-    onSession: () => () => {},
-    close: async () => {},
-  };
+  return unreachableStore(fail, "disconnected");
 }
 
 describe("API on an unreachable store", () => {

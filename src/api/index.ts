@@ -4,14 +4,12 @@ export { type ApiStore, DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadlin
 export { type DeploymentWithStatus, deploymentStatus, withStatus } from "./deployment-status.js";
 export { type ApplyResult, applyDeployment, deleteDeployment, sameSpec } from "./deployment-writes.js";
 export {
-  type ErrorBody,
-  type ErrorKind,
   type HttpError,
   httpErrorOf,
   MalformedBodyError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
-export { openApiDocument } from "./openapi.js";
+export { finishDocument, swaggerOptions } from "./openapi.js";
 export { checkPrecondition, type Precondition, parseIfMatch } from "./precondition.js";
 export { type ApiServerOptions, buildApiServer, DEFAULT_BODY_LIMIT } from "./server.js";

@@ -2,18 +2,9 @@
 // what is computed from the pods bound to each node. A configured node, or one pods are bound to, whose worker
 // is gone is NotReady.
 import { applyLabels, effectiveNode, type NodeConfig } from "../core/node-config.js";
-import type { NodeInfo, Pod } from "../core/types.js";
+import type { NodeInfo, NodeView, Pod } from "../core/types.js";
 
-export interface NodeView extends NodeInfo {
-  /** Cordoned by a user (`orchestra cordon`). */
-  unschedulable: boolean;
-  /** The worker is registered: its session is live. */
-  ready: boolean;
-  /** Pods bound to the node. */
-  pods: number;
-  /** Sum of the cpu (millicores) and memory (bytes) requests of those pods. */
-  allocated: { cpu: number; memory: number };
-}
+export type { NodeView } from "../core/types.js";
 
 /** One view per registered or configured node or node with bound pods, sorted by name. */
 export function nodeViews(

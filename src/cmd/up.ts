@@ -9,6 +9,7 @@ import { EventRecorder } from "../events/event-recorder.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import type { Store } from "../store/store.js";
 import { startApiServer } from "./api.js";
 import { type RunningDns, startDns } from "./dns.js";
 import { type Stoppable, stopAll } from "./lifecycle.js";
@@ -37,6 +38,8 @@ export interface UpOptions {
 export interface RunningCluster {
   apiUrl: string;
   nodeName: string;
+  /** The store every component shares (for in-process observers such as the benchmarks). */
+  store: Store;
   /** Where the cluster DNS serves, when it runs. */
   dns?: { address: string; port: number; domain: string };
   components: Stoppable[];
@@ -116,6 +119,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
     return {
       apiUrl: api.url,
       nodeName: worker.worker.name,
+      store: opened.store,
       dns: dns && { address: dns.address, port: dns.port, domain: dns.domain },
       components,
       stop,

@@ -203,8 +203,8 @@ function defaultCandidate(): string {
   return `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
 }
 
-/** The part of a pod's state that a rollout decision reads. */
+/** The part of a pod's state that a rollout decision reads (the reason: a start refused for good fails it). */
 function rolloutRelevant(pod: Pod): string {
-  const { phase, ready, readySince, health, restarts } = pod.status;
-  return JSON.stringify([pod.hash, pod.node, phase, ready, readySince, health, restarts]);
+  const { phase, ready, readySince, health, restarts, reason } = pod.status;
+  return JSON.stringify([pod.hash, pod.node, phase, ready, readySince, health, restarts, reason]);
 }

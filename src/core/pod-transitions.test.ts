@@ -193,20 +193,37 @@ describe("pod status changes of the worker", () => {
     });
   });
 
-  test("imageMissing and startFailed say why no container runs", () => {
-    const missing = imageMissing({ phase: "Pending", restarts: 0 }, plain, 'image "x" not found', T1);
+  test("imageMissing and startFailed say why no container runs, and how sure that is", () => {
+    const missing = imageMissing(
+      { phase: "Pending", restarts: 0 },
+      plain,
+      { reason: "ErrImagePull", message: 'image "x" not found' },
+      T1,
+    );
     assert.deepEqual(missing, {
       phase: "Pending",
       ready: false,
       readySince: undefined,
-      reason: undefined,
+      reason: "ErrImagePull",
       restarts: 0,
       message: 'image "x" not found',
     });
-    const failed = startFailed({ phase: "Running", restarts: 1, reason: "r" }, plain, 1, "port taken", T1);
+    const failed = startFailed(
+      { phase: "Running", restarts: 1, reason: "r" },
+      plain,
+      { restarts: 1, reason: undefined, message: "port taken" },
+      T1,
+    );
     assert.deepEqual(
       [failed.phase, failed.restarts, failed.reason, failed.message],
       ["Failed", 2, undefined, "port taken"],
     );
+    const refused = startFailed(
+      plain.status,
+      plain,
+      { restarts: 0, reason: "RunContainerError", message: "m" },
+      T1,
+    );
+    assert.equal(refused.reason, "RunContainerError");
   });
 });

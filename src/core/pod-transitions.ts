@@ -115,23 +115,33 @@ export function crashLoopBackOff(
   };
 }
 
-/** The image is not on the node: Pending until it is loaded, `message` names it. */
-export function imageMissing(status: PodStatus, pod: Pod, message: string, now: string): PodStatus {
-  return { ...withReadiness(status, pod, false, now), phase: "Pending", reason: undefined, message };
+/**
+ * The image is not on the node and could not be pulled: Pending until it is, `reason` says how sure that is
+ * (core/pod-reasons.ts), `message` names the image.
+ */
+export function imageMissing(
+  status: PodStatus,
+  pod: Pod,
+  { reason, message }: { reason: string; message: string },
+  now: string,
+): PodStatus {
+  return { ...withReadiness(status, pod, false, now), phase: "Pending", reason, message };
 }
 
-/** The engine refused to start the container (`restarts` counts a crash before it, if any). */
+/**
+ * The engine refused to create or start the container (`reason`, when it says how sure that is), and
+ * `restarts` counts a crash before it, if any.
+ */
 export function startFailed(
   status: PodStatus,
   pod: Pod,
-  restarts: number,
-  message: string,
+  { restarts, reason, message }: { restarts: number; reason: string | undefined; message: string },
   now: string,
 ): PodStatus {
   return {
     ...withReadiness(status, pod, false, now),
     phase: "Failed",
-    reason: undefined,
+    reason,
     restarts: status.restarts + restarts,
     message,
   };

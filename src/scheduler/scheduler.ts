@@ -283,7 +283,8 @@ export class Scheduler {
       for (const { podId } of result.bindings) this.assumed.delete(podId);
       throw err;
     }
-    // From the decision, not from `assumed`: the pod's watch event may have cleared that already.
+    // The node of each binding from the plan itself: the watch may already have seen the binding and dropped the
+    // pod from `assumed` by the time the write resolves.
     const boundTo = new Map(result.bindings.map((binding) => [binding.podId, binding.node]));
     const messages = new Map(result.unschedulable.map(({ podId, message }) => [podId, message]));
     let bound = 0;

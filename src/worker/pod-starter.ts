@@ -1,13 +1,16 @@
 // Starting a pod's container on this node: the image must be there, the engine must accept the spec, and what
-// went wrong becomes the pod's status. It also remembers the containers it started, so that the engine's
-// `start` event for one of them (which brings nothing new) queues no sync.
+// went wrong becomes the pod's status, with a reason that says whether a retry may help (core/pod-reasons.ts).
+// It also remembers the containers it started, so that the engine's `start` event for one of them (which brings
+// nothing new) queues no sync.
 import type { Clock } from "../core/clock.js";
+import { type StartStep, startFailureReason } from "../core/pod-reasons.js";
 import { imageMissing, startFailed } from "../core/pod-transitions.js";
 import type { Pod } from "../core/types.js";
-import { ImageNotFoundError } from "../runtime/errors.js";
+import { ContainerStartError, ImageNotFoundError } from "../runtime/errors.js";
 import type { ContainerInfo, ContainerRuntime, RuntimeEvent } from "../runtime/runtime.js";
 import type { AssignedPods } from "./assigned-pods.js";
 import { containerSpecFor } from "./container-spec.js";
+import type { PlannedEvent } from "./pod-sync-plan.js";
 
 export interface PodStarterOptions {
   runtime: ContainerRuntime;
@@ -16,12 +19,34 @@ export interface PodStarterOptions {
   /** The network the pods run on (known once the worker has started). */
   network: () => string;
   dns?: { servers: string[]; search: string[] };
+  /** Records a Warning event when a failed start's reason changes. */
+  record: (pod: Pod, event: PlannedEvent) => void;
   clock: Clock;
+}
+
+/** The start step the engine last refused for good for a pod, and how many times in a row. */
+export interface Refusals {
+  step: StartStep;
+  count: number;
+}
+
+/** Counts a failed start `step` after `previous`: definitive refusals of one step in a row add up, others reset. */
+export function countRefusal(
+  previous: Refusals | undefined,
+  step: StartStep,
+  definitive: boolean,
+): { refusals: Refusals | undefined; reason: string } {
+  const count = definitive ? (previous?.step === step ? previous.count : 0) + 1 : 0;
+  return {
+    refusals: count > 0 ? { step, count } : undefined,
+    reason: startFailureReason(step, definitive, count),
+  };
 }
 
 export class PodStarter {
   /** Per pod, a container being started or started (its id once known), until the engine's `start` event. */
   private readonly ownStarts = new Map<string, string | undefined>();
+  private readonly refusals = new Map<string, Refusals>();
 
   constructor(private readonly options: PodStarterOptions) {}
 
@@ -36,8 +61,9 @@ export class PodStarter {
       await runtime.ensureImage(pod.template.image);
     } catch (err) {
       if (!(err instanceof ImageNotFoundError)) throw err;
+      const reason = this.refused(pod, "pull", err.definitive, err.message);
       await pods.writeStatus(pod.id, (status, current) =>
-        imageMissing(status, current, err.message, this.now()),
+        imageMissing(status, current, { reason, message: err.message }, this.now()),
       );
       throw err; // the image may be loaded later
     }
@@ -48,19 +74,23 @@ export class PodStarter {
       dnsSearch: this.options.dns?.search,
     });
     this.ownStarts.set(pod.id, undefined);
+    let started: ContainerInfo;
     try {
-      const started = await runtime.start(spec);
+      started = await runtime.start(spec);
       // Its event may have come already (then the entry is gone).
       if (this.ownStarts.has(pod.id)) this.ownStarts.set(pod.id, started.id);
-      return started;
     } catch (err) {
       this.ownStarts.delete(pod.id);
       const message = err instanceof Error ? err.message : String(err);
+      const reason =
+        err instanceof ContainerStartError ? this.refused(pod, err.step, err.definitive, message) : undefined;
       await pods.writeStatus(pod.id, (status, current) =>
-        startFailed(status, current, restarts, message, this.now()),
+        startFailed(status, current, { restarts, reason, message }, this.now()),
       );
       throw err;
     }
+    this.refusals.delete(pod.id);
+    return started;
   }
 
   /** Whether `event` is the engine's `start` of a container this starter started (it is then forgotten). */
@@ -74,6 +104,16 @@ export class PodStarter {
 
   forget(podId: string): void {
     this.ownStarts.delete(podId);
+    this.refusals.delete(podId);
+  }
+
+  /** Counts the refusal of `step` and returns the pod's reason for it; a Warning event when the reason changes. */
+  private refused(pod: Pod, step: StartStep, definitive: boolean, message: string): string {
+    const { refusals, reason } = countRefusal(this.refusals.get(pod.id), step, definitive);
+    if (refusals) this.refusals.set(pod.id, refusals);
+    else this.refusals.delete(pod.id);
+    if (reason !== pod.status.reason) this.options.record(pod, { type: "Warning", reason, message });
+    return reason;
   }
 
   private now(): string {

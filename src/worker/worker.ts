@@ -95,6 +95,7 @@ export class Worker {
       node: options.name,
       network: () => this.networkInfo?.name ?? options.network.name,
       dns: options.dns,
+      record: (pod, event) => this.record(pod, event),
       clock: this.clock,
     });
     this.reconciler = new Reconciler<string>({

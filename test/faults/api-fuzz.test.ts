@@ -16,6 +16,7 @@ import { EmbeddedBackend, type EmbeddedStore } from "../../src/store/embedded/in
 import { keys } from "../../src/store/keys.js";
 import { savePod } from "../../src/store/pod-test-support.js";
 import type { Store } from "../../src/store/store.js";
+import { assertAnswerMatchesContract } from "../support/api-contract.js";
 import { reliability } from "./support-store-faults.js";
 
 /** Runs per property: the whole file takes about a minute on the 2-core test machine. */
@@ -28,8 +29,24 @@ interface Answer {
   body: string;
 }
 
-/** Sends exactly `path` (no normalisation of `..` or percent-escapes, unlike fetch) and reads the answer. */
-function send(
+/**
+ * Sends exactly `path` (no normalisation of `..` or percent-escapes, unlike fetch) and reads the answer,
+ * which must match what /openapi.json says of the route and status.
+ */
+const send = async (...request: Parameters<typeof exchange>): Promise<Answer> => {
+  const answer = await exchange(...request);
+  const [, method, path] = request;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body);
+  } catch {
+    assert.fail(`${method} ${path.slice(0, 200)} answered ${answer.status} with a body that is not JSON`);
+  }
+  await assertAnswerMatchesContract(method, path, answer.status, parsed);
+  return answer;
+};
+
+function exchange(
   url: string,
   method: string,
   path: string,

@@ -1,56 +1,30 @@
 // Nodes: GET /nodes (registrations merged with user settings, with pods and allocation), cordon, uncordon
 // and labels (kept in /nodeconfig, so they survive worker restarts), and POST /pods/:id/eviction for drains.
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
+import Type from "typebox";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { NodeConfig } from "../../core/node-config.js";
-import type { Deployment, NodeInfo, Pod } from "../../core/types.js";
-import { validateLabels } from "../../core/validation.js";
+import {
+  CordonResult,
+  NodeLabelsPatch,
+  NodeNameParams,
+  NodeView as NodeViewSchema,
+} from "../../core/schemas/node.js";
+import { EvictionResult, PodIdParams } from "../../core/schemas/pod.js";
+import type { Deployment, NodeInfo, NodeView, Pod } from "../../core/types.js";
 import type { EventSink } from "../../events/event-recorder.js";
 import { compareAndSet, NO_CHANGE } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
 import { podDeleteOps } from "../../store/pod-ops.js";
 import { baseName } from "../../store/store.js";
+import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
 import { evictionDecision } from "../eviction.js";
-import { type NodeView, nodeViews } from "../node-view.js";
-import { validatorsFor } from "../validators.js";
+import { nodeViews } from "../node-view.js";
+import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
 
-const SEGMENT = /^[A-Za-z0-9._-]+$/;
+const NO_NODE = "No such node.";
 
-function segment(value: unknown, field: string): string {
-  if (typeof value !== "string" || !SEGMENT.test(value) || value === "." || value === "..") {
-    throw new ValidationError(field, "must be 1 or more of letters, digits, '.', '_' and '-'");
-  }
-  return value;
-}
-
-const byNodeName = validatorsFor({
-  params: (data) => ({ name: segment((data as { name?: unknown }).name, "name") }),
-});
-const byPodId = validatorsFor({ params: (data) => ({ id: segment((data as { id?: unknown }).id, "id") }) });
-const nameParams = { type: "object", properties: { name: { type: "string" } } } as const;
-const idParams = { type: "object", properties: { id: { type: "string" } } } as const;
-
-/** `{labels: {key: "value" | null}}`: null removes the label. */
-function labelChanges(body: unknown): Record<string, string | null> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ValidationError("body", "must be an object {labels: {key: value | null}}");
-  }
-  const { labels, ...rest } = body as Record<string, unknown>;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new ValidationError(unknown, "unknown field; expected only labels");
-  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) {
-    throw new ValidationError("labels", "must be an object mapping label keys to a string or null");
-  }
-  const entries = Object.entries(labels as Record<string, unknown>);
-  const set = validateLabels(Object.fromEntries(entries.filter(([, value]) => value !== null)));
-  const removed = validateLabels(
-    Object.fromEntries(entries.filter(([, value]) => value === null).map(([key]) => [key, ""])),
-  );
-  return { ...set, ...Object.fromEntries(Object.keys(removed).map((key) => [key, null])) };
-}
-
-export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventSink): void {
+export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): void {
   async function views(): Promise<NodeView[]> {
     const [registrations, configs, pods] = await Promise.all([
       store.list<NodeInfo>(keys.nodes),
@@ -85,13 +59,38 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
     return written;
   }
 
-  app.get("/nodes", async (): Promise<NodeView[]> => views());
+  app.get(
+    "/nodes",
+    {
+      schema: {
+        summary: "List nodes",
+        response: withErrors(
+          {
+            200: Type.Array(NodeViewSchema, {
+              description:
+                "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready.",
+            }),
+          },
+          STORE_ERRORS,
+        ),
+      },
+    },
+    async () => views(),
+  );
 
   const cordonRoute = (path: string, unschedulable: boolean) =>
-    app.put<{ Params: { name: string } }>(
+    app.put(
       path,
-      { schema: { params: nameParams }, validatorCompiler: byNodeName },
-      async (request): Promise<{ changed: boolean; node: NodeView }> => {
+      {
+        schema: {
+          summary: unschedulable
+            ? "Cordon a node: no new pods go there (kept across worker restarts)"
+            : "Uncordon a node",
+          params: NodeNameParams,
+          response: withErrors({ 200: CordonResult }, { ...STORE_ERRORS, ...BODY_ERRORS, 404: NO_NODE }),
+        },
+      },
+      async (request) => {
         const { name } = request.params;
         const changed = await updateConfig(name, ({ unschedulable: _old, ...rest }) =>
           unschedulable ? { ...rest, unschedulable: true } : rest,
@@ -110,29 +109,47 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
   cordonRoute("/nodes/:name/cordon", true);
   cordonRoute("/nodes/:name/uncordon", false);
 
-  app.patch<{ Params: { name: string }; Body: Record<string, string | null> }>(
+  app.patch(
     "/nodes/:name/labels",
     {
-      schema: { params: nameParams, body: { type: "object" } },
-      validatorCompiler: validatorsFor({
-        params: (data) => ({ name: segment((data as { name?: unknown }).name, "name") }),
-        body: labelChanges,
-      }),
+      schema: {
+        summary: "Set (string) or remove (null) node labels, on top of the worker's --label ones",
+        params: NodeNameParams,
+        body: NodeLabelsPatch,
+        response: withErrors(
+          { 200: described(NodeViewSchema, "The node with its labels.") },
+          { ...STORE_ERRORS, ...BODY_ERRORS, 404: NO_NODE },
+        ),
+      },
     },
-    async (request): Promise<NodeView> => {
+    async (request) => {
       const { name } = request.params;
       await updateConfig(name, (config) => {
-        const labels = { ...config.labels, ...request.body };
+        const labels = { ...config.labels, ...request.body.labels };
         return { ...config, labels };
       });
       return viewOf(name);
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/pods/:id/eviction",
-    { schema: { params: idParams }, validatorCompiler: byPodId },
-    async (request, reply: FastifyReply) => {
+    {
+      schema: {
+        summary: "Evict a pod (delete it; its deployment replaces it), as drains do",
+        params: PodIdParams,
+        response: withErrors(
+          { 200: EvictionResult },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            404: "No such pod.",
+            429: "Not now: the deployment would drop below replicas - maxUnavailable ready pods (a percentage rounded up, as for Kubernetes' disruption budgets). Retry after the Retry-After seconds.",
+          },
+        ),
+      },
+    },
+    async (request, reply) => {
       const { id } = request.params;
       const entry = await store.get<Pod>(keys.pod(id));
       if (!entry) throw new NotFoundError(`pod "${id}" not found`);
