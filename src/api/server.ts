@@ -11,6 +11,7 @@ import Fastify, {
 import { type Clock, systemClock } from "../core/clock.js";
 import { logger } from "../core/logger.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
+import { SharedInformers } from "../machinery/shared-informers.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
 import { bearerAuth } from "./auth.js";
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** Where the API's events (cordon, eviction) go. Default: recorded in the store, source "api". */
   events?: EventSink;
+  /** The process's informers, when it shares them between components. Default: the server's own. */
+  informers?: SharedInformers;
 }
 
 /** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
@@ -96,9 +99,13 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     }),
   );
 
-  const pods = new PodCache(options.store);
-  app.addHook("onReady", async () => pods.start());
-  app.addHook("onClose", async () => pods.stop());
+  const { informers, lifecycle } = SharedInformers.forComponent(options.store, options.informers, {
+    logger: logger("api"),
+  });
+  const pods = new PodCache(informers.pods());
+  // Not awaited: until the first listing is in, status counts are read from the store.
+  app.addHook("onReady", async () => void lifecycle.start());
+  app.addHook("onClose", async () => lifecycle.stop());
 
   const events = options.events ?? new EventRecorder(options.store, "api");
   app.register(async (api) => {

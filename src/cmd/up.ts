@@ -6,6 +6,7 @@ import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
 import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
 import { EventRecorder } from "../events/event-recorder.js";
+import { SharedInformers } from "../machinery/shared-informers.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
 import type { Store } from "../store/store.js";
@@ -45,21 +46,30 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-export async function up(options: UpOptions): Promise<RunningCluster> {
+/** `open` opens the store (a test may wrap it). */
+export async function up(options: UpOptions, open = openStore): Promise<RunningCluster> {
   const log = logger("up");
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const opened = await openStore(`embedded:${dataDir}`);
+  const opened = await open(`embedded:${dataDir}`);
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   const stop = () => stopAll(components, log);
   try {
+    // One watch and one cache per directory (/pods, /nodes, /deployments, /nodeconfig) for every component
+    // here, stopped once, after all of them.
+    const informers = new SharedInformers(opened.store, { logger: log });
+    components.push({ name: "informers", stop: () => informers.stop() });
     const controller = new Controller(opened.store, {
       events: new EventRecorder(opened.store, "controller"),
+      informers,
     });
     await controller.start();
     components.push({ name: "controller", stop: () => controller.stop() });
 
-    const scheduler = new Scheduler(opened.store, { events: new EventRecorder(opened.store, "scheduler") });
+    const scheduler = new Scheduler(opened.store, {
+      events: new EventRecorder(opened.store, "scheduler"),
+      informers,
+    });
     await scheduler.start();
     components.push({ name: "scheduler", stop: () => scheduler.stop() });
 
@@ -75,6 +85,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
         domain: options.domain,
         upstreams: options.upstreams,
         zoneFile: options.zoneFile,
+        informers,
       }).catch((err: Error) => {
         throw new Error(
           `cannot serve DNS on ${gateway}:${DNS_PORT} (${err.message}); --no-dns runs without it`,
@@ -102,6 +113,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
       host: options.apiHost,
       port: options.apiPort,
       token: options.token,
+      informers,
     });
     components.push({ name: "api", stop: () => api.close() });
     return {

@@ -225,4 +225,16 @@ describe("Informer", () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(informer.size, 1);
   });
+
+  test("handlers added once the cache is filled hear of every entry first, then of changes", async () => {
+    await store.set("/things/a", { color: "red" });
+    const informer = track(new Informer<Item>(store, "/things", { resyncMs: 0 }));
+    const early = recorder(informer);
+    await informer.start();
+    const late = recorder(informer);
+    assert.deepEqual(late, ["add a red"]);
+    await store.set("/things/b", { color: "blue" });
+    await eventually(() => assert.deepEqual(late, ["add a red", "add b blue"]));
+    assert.deepEqual(early, ["add a red", "add b blue"]);
+  });
 });

@@ -216,4 +216,30 @@ describe("Scheduler on the embedded store", () => {
       },
     ]);
   });
+
+  test("the Scheduled event names the node even when the binding's watch event comes before the reply", async () => {
+    await store.create(keys.node("n1"), node("n1"));
+    // As on ZooKeeper, where the writer may hear of its own change before its write is acknowledged.
+    const client = backend.connect();
+    const transaction = client.transaction.bind(client);
+    let scheduler: Scheduler | undefined;
+    client.transaction = async (ops, lease) => {
+      await transaction(ops, lease);
+      const bound =
+        ops
+          .find((op) => op.op === "set")
+          ?.key.split("/")
+          .at(-1) ?? "";
+      await eventually(() => assert.equal(scheduler?.pods.get(bound)?.node, "n1"));
+    };
+    const events = { record: (event: EventInput) => void recorded.push(event) };
+    scheduler = new Scheduler(client, { candidate: "s1", resyncMs: 0, events });
+    schedulers.push(scheduler);
+    await scheduler.start();
+    await eventually(() => assert.equal(scheduler?.leading, true));
+    const p = pod("web");
+    await store.create(keys.pod(p.id), p);
+    await eventually(() => assert.equal(recorded.length, 1));
+    assert.equal(recorded[0]?.message, "assigned to node n1");
+  });
 });

@@ -12,6 +12,7 @@ import {
 import { EvictionResult, PodIdParams } from "../../core/schemas/pod.js";
 import type { Deployment, NodeInfo, NodeView, Pod } from "../../core/types.js";
 import type { EventSink } from "../../events/event-recorder.js";
+import { compareAndSet, NO_CHANGE } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
 import { podDeleteOps } from "../../store/pod-ops.js";
 import { baseName } from "../../store/store.js";
@@ -21,7 +22,6 @@ import { evictionDecision } from "../eviction.js";
 import { nodeViews } from "../node-view.js";
 import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
 
-const CAS_ATTEMPTS = 5;
 const NO_NODE = "No such node.";
 
 export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): void {
@@ -46,22 +46,17 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
 
   /** Applies `change` to the node's config with compare-and-set, retried when another writer got there first. */
   async function updateConfig(name: string, change: (config: NodeConfig) => NodeConfig): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      const [registration, current] = await Promise.all([
-        store.get<NodeInfo>(keys.node(name)),
-        store.get<NodeConfig>(keys.nodeConfig(name)),
-      ]);
-      if (!registration && !current) throw new NotFoundError(`node "${name}" not found`);
-      const next = change(current?.value ?? {});
-      if (JSON.stringify(next) === JSON.stringify(current?.value ?? {})) return false;
-      try {
-        if (current) await store.set(keys.nodeConfig(name), next, current.version);
-        else await store.create(keys.nodeConfig(name), next);
-        return true;
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt + 1 >= CAS_ATTEMPTS) throw error;
-      }
-    }
+    const { written } = await compareAndSet<NodeConfig, NodeInfo | undefined>(
+      store,
+      keys.nodeConfig(name),
+      (current, registration) => {
+        if (!registration && !current) throw new NotFoundError(`node "${name}" not found`);
+        const next = change(current?.value ?? {});
+        return JSON.stringify(next) === JSON.stringify(current?.value ?? {}) ? NO_CHANGE : next;
+      },
+      { context: async () => (await store.get<NodeInfo>(keys.node(name)))?.value },
+    );
+    return written;
   }
 
   app.get(

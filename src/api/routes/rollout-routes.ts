@@ -9,14 +9,14 @@ import { DeploymentNameParams } from "../../core/schemas/deployment.js";
 import { Revision as RevisionSchema, RollbackRequest, RollbackResult } from "../../core/schemas/history.js";
 import { RolloutView } from "../../core/schemas/rollout.js";
 import type { Deployment, Revision, RolloutStatus } from "../../core/types.js";
+import { compareAndSet } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
+import { busy } from "../deployment-writes.js";
 import { BODY_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 
 export type { RollbackResult, RolloutView } from "../../core/types.js";
-
-const MAX_ATTEMPTS = 10;
 
 export function rolloutRoutes(app: ApiApp, store: ApiStore, clock: Clock): void {
   const deploymentOf = async (name: string) => {
@@ -111,33 +111,33 @@ export function rolloutRoutes(app: ApiApp, store: ApiStore, clock: Clock): void 
     async (request) => {
       const { name } = request.params;
       const wanted = request.body?.toRevision;
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const [entry, history] = await Promise.all([deploymentOf(name), historyOf(name)]);
-        const current = entry.value;
-        const target =
-          wanted === undefined
-            ? previousRevision(history, current.hash)
-            : history.find((revision) => revision.revision === wanted);
-        if (!target) {
-          if (wanted !== undefined) throw new NotFoundError(`deployment ${name} has no revision ${wanted}`);
-          throw new ConflictError(`deployment ${name} has no earlier revision to roll back to`);
-        }
-        if (target.hash === current.hash)
-          throw new ConflictError(
-            `deployment ${name} already runs the template of revision ${target.revision}`,
-          );
-        const next = deploymentAtRevision(current, target, new Date(clock.now()).toISOString());
-        try {
-          await store.set(keys.deployment(name), next, entry.version);
-        } catch (error) {
-          // Changed or deleted between our read and our write: decide again on what is there now.
-          if (error instanceof ConflictError || error instanceof NotFoundError) continue;
-          throw error;
-        }
-        request.log.info({ deployment: name, toRevision: target.revision, hash: next.hash }, "rollback");
-        return { deployment: next, toRevision: target.revision };
-      }
-      throw new ConflictError(`deployment ${name} is being changed by others at the same time; retry`);
+      let target: Revision | undefined;
+      const { after } = await compareAndSet<Deployment, Revision[]>(
+        store,
+        keys.deployment(name),
+        (entry, history) => {
+          if (!entry) throw new NotFoundError(`deployment ${name} not found`);
+          const current = entry.value;
+          target =
+            wanted === undefined
+              ? previousRevision(history, current.hash)
+              : history.find((revision) => revision.revision === wanted);
+          if (!target) {
+            if (wanted !== undefined) throw new NotFoundError(`deployment ${name} has no revision ${wanted}`);
+            throw new ConflictError(`deployment ${name} has no earlier revision to roll back to`);
+          }
+          if (target.hash === current.hash)
+            throw new ConflictError(
+              `deployment ${name} already runs the template of revision ${target.revision}`,
+            );
+          return deploymentAtRevision(current, target, new Date(clock.now()).toISOString());
+        },
+        { context: () => historyOf(name), clock, exhausted: () => busy(name) },
+      );
+      const next = after?.value as Deployment;
+      const toRevision = (target as Revision).revision;
+      request.log.info({ deployment: name, toRevision, hash: next.hash }, "rollback");
+      return { deployment: next, toRevision };
     },
   );
 }
