@@ -207,7 +207,11 @@ const nodeSchema = {
       type: "object",
       properties: { cpu: { type: "integer" }, memory: { type: "integer" } },
     },
-    podSubnet: { type: "string" },
+    podSubnet: {
+      type: "string",
+      description:
+        "The node's /24 of the cluster's pod CIDR: its pods' addresses, routed to it from every node.",
+    },
     schedulable: {
       type: "boolean",
       description: "False when the worker registered so or a user cordoned the node.",
@@ -399,6 +403,21 @@ export const openApiDocument = {
             arrayOf("Node"),
             "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready.",
           ),
+          ...common,
+        },
+      },
+    },
+    "/nodes/{name}": {
+      delete: {
+        summary: "Remove a node whose worker is gone: its settings, and its pod subnet for the next new node",
+        parameters: [nodeNameParam],
+        responses: {
+          "200": json(
+            { type: "object", properties: { name: { type: "string" }, podSubnet: { type: "string" } } },
+            "The node is gone; `podSubnet` is the subnet released, if it held one.",
+          ),
+          "404": error("No such node."),
+          "409": error("The node is registered: its worker still runs."),
           ...common,
         },
       },

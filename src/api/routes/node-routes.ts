@@ -1,14 +1,17 @@
 // Nodes: GET /nodes (registrations merged with user settings, with pods and allocation), cordon, uncordon
-// and labels (kept in /nodeconfig, so they survive worker restarts), and POST /pods/:id/eviction for drains.
+// and labels (kept in /nodeconfig, so they survive worker restarts), DELETE of a node whose worker is gone (its
+// settings and pod subnet go), and POST /pods/:id/eviction for drains.
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
 import type { NodeConfig } from "../../core/node-config.js";
 import type { Deployment, NodeInfo, Pod } from "../../core/types.js";
 import { validateLabels } from "../../core/validation.js";
 import type { EventSink } from "../../events/event-recorder.js";
+import type { NodeSubnet } from "../../network/records.js";
+import { subnetReleaseOps } from "../../network/subnet-allocator.js";
 import { keys } from "../../store/keys.js";
 import { podDeleteOps } from "../../store/pod-ops.js";
-import { baseName } from "../../store/store.js";
+import { baseName, type TxOp } from "../../store/store.js";
 import type { ApiStore } from "../deadline-store.js";
 import { evictionDecision } from "../eviction.js";
 import { type NodeView, nodeViews } from "../node-view.js";
@@ -52,15 +55,17 @@ function labelChanges(body: unknown): Record<string, string | null> {
 
 export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventSink): void {
   async function views(): Promise<NodeView[]> {
-    const [registrations, configs, pods] = await Promise.all([
+    const [registrations, configs, pods, subnets] = await Promise.all([
       store.list<NodeInfo>(keys.nodes),
       store.list<NodeConfig>(keys.nodeConfigs),
       store.list<Pod>(keys.pods),
+      store.list<NodeSubnet>(keys.nodeSubnets),
     ]);
     return nodeViews(
       registrations.map((entry) => entry.value),
       new Map(configs.map((entry) => [baseName(entry.key), entry.value])),
       pods.map((entry) => entry.value),
+      new Map(subnets.map((entry) => [baseName(entry.key), entry.value])),
     );
   }
 
@@ -114,6 +119,49 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
     );
   cordonRoute("/nodes/:name/cordon", true);
   cordonRoute("/nodes/:name/uncordon", false);
+
+  // An operator removes a node for good: its settings and its pod subnet (handed to the next new node). Only
+  // once its worker is gone, or the worker would keep using a subnet another node may get.
+  app.delete<{ Params: { name: string } }>(
+    "/nodes/:name",
+    { schema: { params: nameParams }, validatorCompiler: byNodeName },
+    async (request): Promise<{ name: string; podSubnet?: string }> => {
+      const { name } = request.params;
+      for (let attempt = 0; ; attempt++) {
+        const [registration, config] = await Promise.all([
+          store.get<NodeInfo>(keys.node(name)),
+          store.get<NodeConfig>(keys.nodeConfig(name)),
+        ]);
+        if (registration) {
+          throw new ConflictError(
+            `node "${name}" is registered: stop its worker first, then delete the node`,
+          );
+        }
+        const release = await subnetReleaseOps(store, name);
+        const ops: TxOp[] = [...release.ops];
+        if (config) ops.push({ op: "delete", key: keys.nodeConfig(name), version: config.version });
+        if (ops.length === 0) throw new NotFoundError(`node "${name}" not found`);
+        try {
+          await store.transaction(ops);
+        } catch (error) {
+          if (
+            !(error instanceof ConflictError || error instanceof NotFoundError) ||
+            attempt + 1 >= CAS_ATTEMPTS
+          ) {
+            throw error;
+          }
+          continue;
+        }
+        events.record({
+          type: "Normal",
+          reason: "Removed",
+          object: `node/${name}`,
+          message: release.subnet ? `removed; pod subnet ${release.subnet} released` : "removed",
+        });
+        return release.subnet ? { name, podSubnet: release.subnet } : { name };
+      }
+    },
+  );
 
   app.patch<{ Params: { name: string }; Body: Record<string, string | null> }>(
     "/nodes/:name/labels",
