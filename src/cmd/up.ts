@@ -6,13 +6,16 @@ import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
 import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
 import { EventRecorder } from "../events/event-recorder.js";
+import { HostKernel } from "../network/host-kernel.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import type { Store } from "../store/store.js";
+import { defaultNodeName } from "../worker/node-address.js";
 import { startApiServer } from "./api.js";
 import { type RunningDns, startDns } from "./dns.js";
 import { type Stoppable, stopAll } from "./lifecycle.js";
 import { openStore } from "./open-store.js";
-import { DEFAULT_NETWORK, startWorker } from "./worker.js";
+import { DEFAULT_NETWORK, ensurePodNetwork, startWorker } from "./worker.js";
 
 export interface UpOptions {
   dataDir: string;
@@ -22,7 +25,8 @@ export interface UpOptions {
   dockerHost?: string;
   nodeName?: string;
   network?: string;
-  subnet?: string;
+  /** The cluster's pod CIDR (default 10.42.0.0/16); the node gets the first /24 of it. */
+  podCidr?: string;
   stopGraceSeconds?: number;
   /** Cluster DNS on the pod network's gateway, port 53. Default on. */
   dns?: boolean;
@@ -41,6 +45,9 @@ export interface RunningCluster {
   components: Stoppable[];
   stop(): Promise<void>;
 }
+
+/** The all-in-one's node is this machine; pods are reached on their bridge addresses from here. */
+const UP_NODE_ADDRESS = "127.0.0.1";
 
 export async function up(options: UpOptions): Promise<RunningCluster> {
   const log = logger("up");
@@ -64,7 +71,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
     // must exist before DNS starts, and DNS before the worker starts containers pointed at it.
     let dns: RunningDns | undefined;
     if (options.dns !== false) {
-      const gateway = await podNetworkGateway(options);
+      const gateway = await podNetworkGateway(opened.store, options);
       dns = await startDns({
         store: opened.store,
         host: gateway,
@@ -86,11 +93,12 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
       name: options.nodeName,
       dockerHost: options.dockerHost,
       network: options.network,
-      subnet: options.subnet,
+      podCidr: options.podCidr,
+      // One machine: nothing to route, and Docker's own masquerade needs no privilege.
+      podNetwork: "local",
       stopGraceSeconds: options.stopGraceSeconds,
       dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
-      // The all-in-one's node is this machine; pods are reached on their bridge addresses from here.
-      address: "127.0.0.1",
+      address: UP_NODE_ADDRESS,
     });
     components.push({ name: "worker", stop: () => worker.stop() });
 
@@ -114,13 +122,19 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
   }
 }
 
-/** Creates the pod network when missing; its gateway is this machine's address on it. */
-async function podNetworkGateway(options: UpOptions): Promise<string> {
+/** Claims the node's subnet and creates its network when missing; the gateway is this machine's address on it. */
+async function podNetworkGateway(store: Store, options: UpOptions): Promise<string> {
   const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
   try {
-    const network = await runtime.ensureNetwork({
-      name: options.network ?? DEFAULT_NETWORK,
-      subnet: options.subnet,
+    const { network } = await ensurePodNetwork({
+      store,
+      runtime,
+      kernel: new HostKernel(),
+      node: options.nodeName ?? defaultNodeName(),
+      address: UP_NODE_ADDRESS,
+      network: options.network ?? DEFAULT_NETWORK,
+      podCidr: options.podCidr,
+      mode: "local",
     });
     return network.gateway;
   } finally {

@@ -186,7 +186,13 @@ describe("scenario 5: a worker's Docker engine stopped for 30 s", () => {
     await run.cleanup();
     await engine.remove();
     const left = await run.leftovers();
-    assert.deepEqual(left, { processes: [], containers: [], networks: 0, zookeeper: false });
+    assert.deepEqual(left, {
+      processes: [],
+      containers: [],
+      networks: 0,
+      firewallRules: [],
+      zookeeper: false,
+    });
     assert.equal(engine.running, false);
   });
 });

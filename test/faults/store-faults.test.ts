@@ -222,6 +222,12 @@ describe("scenario 6: ZooKeeper member loss and quorum loss", () => {
 
   test("leaves no process, container, network or ZooKeeper behind", async () => {
     await run.cleanup();
-    assert.deepEqual(await run.leftovers(), { processes: [], containers: [], networks: 0, zookeeper: false });
+    assert.deepEqual(await run.leftovers(), {
+      processes: [],
+      containers: [],
+      networks: 0,
+      firewallRules: [],
+      zookeeper: false,
+    });
   });
 });
