@@ -40,7 +40,7 @@ export const DEFAULT_NETWORK = "orchestra";
 
 export async function startWorker(
   options: WorkerProcessOptions,
-): Promise<{ worker: Worker; podSubnet: string; stop(): Promise<void> }> {
+): Promise<{ worker: Worker; stop(): Promise<void> }> {
   const mode = options.podNetwork ?? "routed";
   if (mode === "routed") {
     const refusal = dataPathRefusal();
@@ -53,7 +53,6 @@ export async function startWorker(
   const recorder = options.events ? undefined : new EventRecorder(options.store, `worker/${name}`);
   let dataPath: PodNetwork | undefined;
   let worker: Worker;
-  let podSubnet: string;
   try {
     const { allocation, network } = await ensurePodNetwork({
       store: options.store,
@@ -81,7 +80,6 @@ export async function startWorker(
       events: options.events ?? recorder,
     });
     await worker.start();
-    podSubnet = allocation.subnet;
   } catch (err) {
     await dataPath?.stop();
     await runtime.close();
@@ -90,7 +88,6 @@ export async function startWorker(
   const running = worker;
   return {
     worker: running,
-    podSubnet,
     async stop() {
       await running.stop();
       await dataPath?.stop();

@@ -9,7 +9,7 @@ import { subnetAddress, subnetContains } from "../../src/runtime/ipv4.js";
 import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
 import { eventually, httpGet, type ObservedContainer, type OrchestraProcess } from "../support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../support/images.js";
-import { DistributedRun, logLines, logMessages } from "../support/processes.js";
+import { DistributedRun, logLines, logMessages, NOTHING_LEFT } from "../support/processes.js";
 
 const NAME = "web";
 const STEP_TIMEOUT_MS = 90_000;
@@ -269,12 +269,6 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
     assert.equal(live.processes.length, 5, "API, the new leader, scheduler and 2 workers still run");
     assert.equal(live.containers.length, 6);
     await run.cleanup();
-    assert.deepEqual(await run.leftovers(), {
-      processes: [],
-      containers: [],
-      networks: 0,
-      firewallRules: [],
-      zookeeper: false,
-    });
+    assert.deepEqual(await run.leftovers(), NOTHING_LEFT);
   });
 });

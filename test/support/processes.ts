@@ -51,6 +51,15 @@ export interface DistributedRunOptions {
   sessionTimeoutMs: number;
 }
 
+/** What `leftovers()` says once `cleanup()` is done: nothing. */
+export const NOTHING_LEFT = {
+  processes: [],
+  containers: [],
+  networks: 0,
+  firewallRules: [],
+  zookeeper: false,
+};
+
 /** Everything one distributed test run starts, named uniquely so that it never touches anything else. */
 export class DistributedRun {
   readonly id: string;
