@@ -57,6 +57,11 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   const stop = () => stopAll(components, log);
   try {
+    // The node's subnet and network first: a pod CIDR that cannot be used stops `up` before anything runs.
+    // Containers resolve through the DNS server on the network's gateway, so the network must exist before
+    // DNS starts, and DNS before the worker starts containers pointed at it.
+    const gateway = await podNetworkGateway(opened.store, options);
+
     const controller = new Controller(opened.store, {
       events: new EventRecorder(opened.store, "controller"),
     });
@@ -67,11 +72,8 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
     await scheduler.start();
     components.push({ name: "scheduler", stop: () => scheduler.stop() });
 
-    // Containers resolve through the DNS server on their network's gateway: the network (and so that address)
-    // must exist before DNS starts, and DNS before the worker starts containers pointed at it.
     let dns: RunningDns | undefined;
     if (options.dns !== false) {
-      const gateway = await podNetworkGateway(opened.store, options);
       dns = await startDns({
         store: opened.store,
         host: gateway,

@@ -1,7 +1,7 @@
 // The lab's wiring: a bridge inside a namespace of its own (the hub), the root namespace's interface on it, and
 // each host's namespace with one interface on it. The hub keeps the bridge out of the root namespace, where the
 // machine's own firewall (Docker's FORWARD policy, with br_netfilter) would see, and drop, the hosts' traffic.
-import { hostAddress, labNames, rootAddress } from "./lab-plan.js";
+import { hostAddress, labNames, netnsPath, rootAddress } from "./lab-plan.js";
 import { ip, run } from "./lab-system.js";
 
 const PREFIX_LENGTH = 24;
@@ -12,6 +12,14 @@ export async function createLabBridge(name: string, subnet: string): Promise<voi
   await ip("netns", "add", names.hub);
   await ip("-n", names.hub, "link", "add", "br0", "type", "bridge");
   await ip("-n", names.hub, "link", "set", "br0", "up");
+  // A switch, not a firewall: frames crossing the hub's bridge skip netfilter (and its connection tracking),
+  // which br_netfilter, once loaded (Docker loads it), turns on in every new namespace.
+  await run("nsenter", [
+    `--net=${netnsPath(names.hub)}`,
+    "sh",
+    "-c",
+    'for f in /proc/sys/net/bridge/bridge-nf-call-*; do [ ! -e "$f" ] || echo 0 >"$f"; done',
+  ]);
   await ip("link", "add", names.rootLink, "type", "veth", "peer", "name", "root", "netns", names.hub);
   await ip("-n", names.hub, "link", "set", "root", "master", "br0", "up");
   await ip("addr", "add", `${rootAddress(subnet)}/${PREFIX_LENGTH}`, "dev", names.rootLink);
