@@ -7,7 +7,13 @@ import type { Deployment, NodeInfo, Pod } from "../../src/core/types.js";
 import { DockerRuntime } from "../../src/runtime/docker/docker-runtime.js";
 import { subnetAddress, subnetContains } from "../../src/runtime/ipv4.js";
 import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
-import { eventually, httpGet, type ObservedContainer, type OrchestraProcess } from "../support/cluster.js";
+import {
+  eventually,
+  httpGet,
+  type ObservedContainer,
+  type OrchestraProcess,
+  runCli,
+} from "../support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../support/images.js";
 import { DistributedRun, logLines, logMessages, NOTHING_LEFT } from "../support/processes.js";
 
@@ -259,6 +265,31 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
     assert.deepEqual(
       rows.slice(1).map((row) => row.slice(0, 3)),
       run.nodeNames.map((node) => [node, "Ready", "3"]),
+    );
+  });
+
+  test("a worker given another node's network is refused; the node it claimed a subnet for can be deleted", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const [nodeA] = run.nodeNames as [string];
+    const stranger = `${run.id}-c`;
+    const args = ["run", "worker", "--store", run.storeUrl, "--name", stranger, "--address", "127.0.0.1"];
+    const refused = await runCli([...args, "--network", run.networkOf(nodeA), "--pod-cidr", run.podCidr]);
+    const nodes = await run.api<NodeInfo[]>("/nodes");
+    const taken = nodes.find((node) => node.name === nodeA)?.podSubnet;
+    const claimed = nodes.find((node) => node.name === stranger)?.podSubnet;
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.split("\n").find((line) => line.startsWith("error: ")),
+      `error: network "${run.networkOf(nodeA)}" on the engine has subnet ${taken}, but node "${stranger}" holds ${claimed}: each node needs a network of its own (--network NAME); remove an old one with orchestra down --network ${run.networkOf(nodeA)}`,
+    );
+    assert.equal(
+      await run.cliOk(["delete", "node", stranger]),
+      `node/${stranger} deleted (pod subnet ${claimed} released)\n`,
+    );
+    assert.deepEqual(
+      (await run.api<NodeInfo[]>("/nodes")).map((node) => node.name),
+      run.nodeNames,
     );
   });
 
