@@ -1,177 +1,190 @@
-// Convergence on real Docker: N replicas of orchestra/hello through `orchestra up` until all run and answer HTTP,
-// against the same N containers created and started directly through the Engine API in parallel (the baseline).
-import { randomBytes } from "node:crypto";
+// Convergence on real Docker, side by side on one engine and one image (orchestra/hello): N containers running
+// from N `docker run -d` in parallel (raw), from one deploy of N replicas to a running `orchestra up`, and from
+// `docker service create --replicas N` in Docker Swarm mode; optionally the Engine API called directly (api).
+// Rounds alternate the order of the contenders, and ratios are taken within a round, because the machine is
+// shared and noisy. Flags: --n 20,50,100  --rounds 2  --modes raw,orchestra,swarm[,api]  --stages
+// --before DIST (also runs the build in DIST, e.g. of an earlier commit, as contender "before": A/B in one run)
+// --cpu-prof DIR (Orchestra runs under node --cpu-prof; see bench/profile-top.ts) --swarm-image tag|id (how Swarm is given the image: by tag as typed, the default, or by ID, which skips the
+// registry pull Swarm's agent tries before every task)
 import Docker from "dockerode";
-import type { Pod } from "../src/core/types.js";
-import { ClusterRun, httpGet } from "../test/support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../test/support/images.js";
-import { flag, fmt, percentile, printTable, say } from "./stats.js";
+import { engineApi, inSwarm, rawDockerRun, swarmService, type Timing } from "./docker-contenders.js";
+import { EngineWatch } from "./engine-watch.js";
+import { type OrchestraTiming, OrchestraUnderTest } from "./orchestra-contender.js";
+import { flag, fmt, numberFlag, percentile, printTable, say } from "./stats.js";
 
-const SIZES = (flag("n") ?? "20,50").split(",").map(Number);
-const TIMEOUT_MS = 180_000;
-const POLL_MS = 25;
+const SIZES = (flag("n") ?? "20,50,100").split(",").map(Number);
+const ROUNDS = numberFlag("rounds", 2);
+const MODES = (flag("modes") ?? "raw,orchestra,swarm").split(",") as Mode[];
+const SHOW_STAGES = flag("stages") !== undefined;
+const BEFORE_DIST = flag("before");
+const SWARM_BY_ID = flag("swarm-image") === "id";
+const SETTLE_MS = 1000;
+
+type Mode = "raw" | "orchestra" | "swarm" | "api" | "before";
 const docker = new Docker();
-
-interface Convergence {
-  seconds: number;
-  /** Pod created (its createdAt) until first seen Running in GET /pods, ms (orchestra only). */
-  startup: number[];
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resolves once every address answers HTTP 200 on the demo port. */
-async function allAnswer(ips: string[], deadline: number): Promise<void> {
-  await Promise.all(
-    ips.map(async (ip) => {
-      for (;;) {
-        if (Date.now() > deadline) throw new Error(`${ip} never answered HTTP`);
-        const answered = await httpGet(`http://${ip}:${DEMO_PORT}/`, 1000).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        if (answered) return;
-        await sleep(POLL_MS);
-      }
-    }),
-  );
+interface RoundResult {
+  round: number;
+  n: number;
+  times: Partial<Record<Mode, Timing>>;
+  orchestra?: OrchestraTiming;
 }
 
-/** The physical limit: create and start N containers in parallel on a fresh bridge network, then HTTP. */
-async function baseline(n: number): Promise<Convergence> {
-  const tag = `bench-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const network = await docker.createNetwork({ Name: tag, Driver: "bridge" });
-  try {
-    const t0 = performance.now();
-    const deadline = Date.now() + TIMEOUT_MS;
-    const ips = await Promise.all(
-      Array.from({ length: n }, async (_, i) => {
-        const container = await docker.createContainer({
-          name: `${tag}-${i}`,
-          Image: DEMO_IMAGE,
-          Env: [`ORCHESTRA_POD_NAME=${tag}-${i}`],
-          Labels: { "orchestra-bench": tag },
-          HostConfig: { NetworkMode: tag },
-        });
-        await container.start();
-        const info = await container.inspect();
-        return info.NetworkSettings.Networks[tag]?.IPAddress ?? "";
-      }),
-    );
-    await allAnswer(ips, deadline);
-    return { seconds: (performance.now() - t0) / 1000, startup: [] };
-  } finally {
-    const leftovers = await docker.listContainers({
-      all: true,
-      filters: { label: [`orchestra-bench=${tag}`] },
-    });
-    await Promise.all(leftovers.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-    await removeNetwork(network);
+/** The user-defined bridge of raw and api runs (Orchestra has its own; Swarm's is made in swarm mode). */
+const BENCH_NETWORK = `bench-${process.pid}`;
+
+async function measure(
+  mode: Mode,
+  n: number,
+  round: number,
+  watch: EngineWatch,
+  orchestra: OrchestraUnderTest,
+  before: OrchestraUnderTest | undefined,
+): Promise<Timing> {
+  const tag = `bench-${process.pid}-${n}-${round}`;
+  const spec = { docker, watch, image: DEMO_IMAGE, n, tag, network: BENCH_NETWORK };
+  switch (mode) {
+    case "raw":
+      return rawDockerRun(spec);
+    case "api":
+      return engineApi({ ...spec, tag: `${tag}-api` });
+    case "swarm":
+      return inSwarm(docker, `${BENCH_NETWORK}-swarm`, (network) =>
+        swarmService({ ...spec, network }, SWARM_BY_ID),
+      );
+    case "orchestra":
+      return orchestra.deploy(watch, DEMO_IMAGE, DEMO_PORT, n, `bench-${n}-${round}`);
+    case "before":
+      if (!before) throw new Error("--before DIST is needed for the before contender");
+      return before.deploy(watch, DEMO_IMAGE, DEMO_PORT, n, `before-${n}-${round}`);
   }
 }
 
-/**
- * Docker 20.10 sometimes keeps a network's endpoint count above zero after its containers are gone ("has
- * active endpoints" with none listed); only a daemon restart clears it. Retry, then report instead of throwing,
- * so that the original error (if any) is not masked.
- */
-async function removeNetwork(network: Docker.Network): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await network.remove();
-      return;
-    } catch (error) {
-      if (attempt >= 5) {
-        process.stderr.write(
-          `warning: could not remove network ${network.id}: ${(error as Error).message}\n`,
-        );
-        return;
-      }
-      await sleep(1000);
-    }
-  }
+/** The contenders in a different order each time (rotated), so that none always runs first or last. */
+function rotated(modes: Mode[], by: number): Mode[] {
+  const shift = by % modes.length;
+  return [...modes.slice(shift), ...modes.slice(0, shift)];
 }
 
-/** Orchestra: one PUT of a deployment with N replicas to a running `orchestra up`, then HTTP on every pod. */
-async function orchestra(run: ClusterRun, n: number, name: string): Promise<Convergence> {
-  const t0 = performance.now();
-  const t0Wall = Date.now();
-  const deadline = t0Wall + TIMEOUT_MS;
-  const response = await fetch(`${run.server}/deployments`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name, image: DEMO_IMAGE, replicas: n }),
-  });
-  if (response.status >= 300)
-    throw new Error(`PUT /deployments: ${response.status} ${await response.text()}`);
-  // No watch over HTTP for pods: poll GET /pods every 25 ms and take the first sighting of Running.
-  const seenRunning = new Map<string, number>();
-  const createdAt = new Map<string, number>();
-  const ips = new Map<string, string>();
-  while (seenRunning.size < n) {
-    if (Date.now() > deadline)
-      throw new Error(`only ${seenRunning.size}/${n} pods Running after the timeout`);
-    const pods = await run.api<Pod[]>(`/pods?deployment=${name}`);
-    const now = Date.now();
-    for (const pod of pods) {
-      createdAt.set(pod.id, Date.parse(pod.createdAt));
-      if (pod.status.phase === "Running" && pod.status.ip && !seenRunning.has(pod.id)) {
-        seenRunning.set(pod.id, now);
-        ips.set(pod.id, pod.status.ip);
-      }
-    }
-    await sleep(POLL_MS);
-  }
-  await allAnswer([...ips.values()], deadline);
-  const seconds = (performance.now() - t0) / 1000;
-  const startup = [...seenRunning].map(([id, at]) => at - (createdAt.get(id) ?? t0Wall));
-  return { seconds, startup };
-}
-
-/** ClusterRun.cleanup(), tried again once: the killed worker may leave a container removal in flight. */
-async function cleanup(run: ClusterRun): Promise<void> {
-  try {
-    await run.cleanup();
-  } catch {
-    await sleep(3000);
-    await run.cleanup();
-  }
-}
+const ratio = (a: Timing | undefined, b: Timing | undefined) => (a && b ? fmt(a.seconds / b.seconds) : "-");
+const secs = (t: Timing | undefined) => (t ? fmt(t.seconds) : "-");
 
 async function main(): Promise<void> {
   await ensureTestImages();
-  const rows: string[][] = [];
-  const run = new ClusterRun("bench");
+  const watch = new EngineWatch(docker);
+  await watch.start();
+  const orchestra = new OrchestraUnderTest(docker, "orchestra", undefined, flag("cpu-prof"));
+  const before = BEFORE_DIST ? new OrchestraUnderTest(docker, "before", BEFORE_DIST) : undefined;
+  const modes: Mode[] = before && !MODES.includes("before") ? [...MODES, "before"] : MODES;
+  const results: RoundResult[] = [];
+  const network = await docker.createNetwork({ Name: BENCH_NETWORK, Driver: "bridge" });
   try {
-    await run.up();
+    await orchestra.start();
+    await before?.start();
     say(
-      `orchestra up on ${run.server} (pid ${run.processes[0]?.pid}); Docker ${(await docker.version()).Version}`,
+      `orchestra up on ${orchestra.server} (pid ${orchestra.pid}); Docker ${(await docker.version()).Version}`,
     );
-    for (const n of SIZES) {
-      say(`N = ${n}: baseline (Engine API, parallel)...`);
-      const base = await baseline(n);
-      say(`  ${fmt(base.seconds)} s`);
-      say(`N = ${n}: orchestra (PUT /deployments, replicas ${n})...`);
-      const orch = await orchestra(run, n, `bench-${n}`);
-      say(`  ${fmt(orch.seconds)} s`);
-      await run.cliOk(["delete", `bench-${n}`]);
-      // Wait for the containers to go, so that the next size starts on an idle engine.
-      for (let i = 0; i < 400 && (await run.containers()).length > 0; i++) await sleep(100);
-      rows.push([
-        String(n),
-        fmt(base.seconds),
-        fmt(orch.seconds),
-        fmt(orch.seconds / base.seconds),
-        fmt(percentile(orch.startup, 0.5) / 1000),
-        fmt(percentile(orch.startup, 0.99) / 1000),
-      ]);
+    let turn = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const n of SIZES) {
+        const result: RoundResult = { round, n, times: {} };
+        for (const mode of rotated(modes, turn++)) {
+          const timing = await measure(mode, n, round, watch, orchestra, before);
+          result.times[mode] = timing;
+          if (mode === "orchestra") result.orchestra = timing as OrchestraTiming;
+          say(`round ${round}, N = ${n}, ${mode}: ${fmt(timing.seconds)} s`);
+          await sleep(SETTLE_MS);
+        }
+        results.push(result);
+      }
     }
   } finally {
-    await cleanup(run);
+    watch.stop();
+    await orchestra.stop();
+    await before?.stop();
+    await network.remove().catch((err: Error) => say(`warning: network ${BENCH_NETWORK}: ${err.message}`));
   }
+  report(results);
+}
+
+function report(results: RoundResult[]): void {
+  const withBefore = results.some((r) => r.times.before);
+  const pods = (t: OrchestraTiming | undefined, q: number) =>
+    t ? fmt(percentile(t.startup, q) / 1000) : "-";
   say("");
-  printTable(["N", "baseline s", "orchestra s", "ratio", "pod startup p50 s", "pod startup p99 s"], rows);
-  say("goal: ratio 1.15 or less; Kubernetes' pod start-up SLO: p99 5 s");
+  printTable(
+    [
+      "round",
+      "N",
+      "raw s",
+      "orchestra s",
+      "swarm s",
+      "api s",
+      ...(withBefore ? ["before s", "orchestra/before"] : []),
+      "orchestra/raw",
+      "swarm/orchestra",
+      "orchestra HTTP s",
+      "orchestra CPU s",
+      "pod start-up p50 s",
+      "p99 s",
+    ],
+    results.map(({ round, n, times, orchestra }) => [
+      String(round),
+      String(n),
+      secs(times.raw),
+      secs(times.orchestra),
+      secs(times.swarm),
+      secs(times.api),
+      ...(withBefore ? [secs(times.before), ratio(times.orchestra, times.before)] : []),
+      ratio(times.orchestra, times.raw),
+      ratio(times.swarm, times.orchestra),
+      orchestra ? fmt(orchestra.httpSeconds) : "-",
+      orchestra ? fmt(orchestra.cpuSeconds) : "-",
+      pods(orchestra, 0.5),
+      pods(orchestra, 0.99),
+    ]),
+  );
+  say("");
+  say("per N over the rounds (ratios taken within each round):");
+  const span = (values: number[]) =>
+    values.length === 0 ? "-" : `${fmt(Math.min(...values))} to ${fmt(Math.max(...values))}`;
+  printTable(
+    ["N", "orchestra/raw", "swarm/orchestra", "orchestra/api", "orchestra/before"],
+    SIZES.map((n) => {
+      const rows = results.filter((r) => r.n === n);
+      const ratios = (a: Mode, b: Mode) =>
+        rows.flatMap(({ times }) => {
+          const x = times[a];
+          const y = times[b];
+          return x && y ? [x.seconds / y.seconds] : [];
+        });
+      return [
+        String(n),
+        span(ratios("orchestra", "raw")),
+        span(ratios("swarm", "orchestra")),
+        span(ratios("orchestra", "api")),
+        span(ratios("orchestra", "before")),
+      ];
+    }),
+  );
+  say("goals: orchestra/raw 1.05 or less, swarm/orchestra 1.5 or more, at every N");
+  if (!SHOW_STAGES) return;
+  for (const { round, n, orchestra } of results) {
+    if (!orchestra) continue;
+    say("");
+    say(`stages, round ${round}, N = ${n} (ms after the PUT: first, median, last pod)`);
+    printTable(
+      ["stage", "first", "median", "last"],
+      Object.entries(orchestra.stages).map(([stage, [first, median, last]]) => [
+        stage,
+        fmt(first),
+        fmt(median),
+        fmt(last),
+      ]),
+    );
+  }
 }
 
 main().then(

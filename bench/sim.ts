@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Controller } from "../src/controller/controller.js";
 import { podTemplateOf, revisionHash } from "../src/core/revision.js";
 import type { Deployment, DeploymentSpec, Pod } from "../src/core/types.js";
-import { FakeRuntime } from "../src/runtime/fake/fake-runtime.js";
+import { FakeRuntime } from "../src/runtime/testing/fake/fake-runtime.js";
 import { Scheduler } from "../src/scheduler/scheduler.js";
 import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";

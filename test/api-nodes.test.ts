@@ -8,9 +8,10 @@ import { after, before, describe, test } from "node:test";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import type { NodeInfo } from "../src/core/types.js";
 import { allocateNodeSubnet } from "../src/network/subnet-allocator.js";
-import { EmbeddedBackend } from "../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
 import type { Store } from "../src/store/store.js";
+import { assertAnswerMatchesContract } from "./support/api-contract.js";
 import { runCli } from "./support/cluster.js";
 
 function registration(name: string, podSubnet: string): NodeInfo {
@@ -46,7 +47,10 @@ describe("nodes and their pod subnets over HTTP", () => {
 
   const request = async (method: string, path: string) => {
     const response = await fetch(`${api.url}${path}`, { method });
-    return { status: response.status, body: await response.json() };
+    const answer = { status: response.status, body: await response.json() };
+    // Every answer is one /openapi.json describes.
+    await assertAnswerMatchesContract(method, path, answer.status, answer.body);
+    return answer;
   };
 
   test("GET /nodes and get nodes -o wide show each node's pod subnet, also of a node whose worker is gone", async () => {

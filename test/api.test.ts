@@ -9,10 +9,12 @@ import { after, before, describe, test } from "node:test";
 import { isLoopback, type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { UnavailableError } from "../src/core/errors.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
-import { EmbeddedBackend } from "../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
-import { savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
+import { savePod } from "../src/store/testing/pod-test-support.js";
+import { assertAnswerMatchesContract } from "./support/api-contract.js";
+import { unreachableStore } from "./support/unreachable-store.js";
 
 interface Reply {
   status: number;
@@ -28,8 +30,17 @@ interface Call {
   contentType?: string | null;
 }
 
-/** One HTTP request with node:http, so that the path goes out exactly as written (fetch normalizes `..`). */
-function call(baseUrl: string, method: string, path: string, options: Call = {}): Promise<Reply> {
+/**
+ * One HTTP request with node:http, so that the path goes out exactly as written (fetch normalizes `..`).
+ * Every answer must match what /openapi.json says of the route and status.
+ */
+async function call(baseUrl: string, method: string, path: string, options: Call = {}): Promise<Reply> {
+  const reply = await send(baseUrl, method, path, options);
+  await assertAnswerMatchesContract(method, path, reply.status, reply.body);
+  return reply;
+}
+
+function send(baseUrl: string, method: string, path: string, options: Call): Promise<Reply> {
   const url = new URL(baseUrl);
   const payload =
     options.body === undefined
@@ -654,20 +665,7 @@ function brokenStore(mode: "down" | "hung"): Store {
     mode === "down"
       ? Promise.reject(new UnavailableError("connection to the store lost"))
       : new Promise<never>(() => {});
-  return {
-    sessionState: "disconnected",
-    get: fail,
-    list: fail,
-    create: fail,
-    set: fail,
-    delete: fail,
-    transaction: fail,
-    watch: fail,
-    campaign: fail,
-    leader: fail,
-    onSession: () => () => {},
-    close: async () => {},
-  };
+  return unreachableStore(fail, "disconnected");
 }
 
 describe("API on an unreachable store", () => {

@@ -11,10 +11,10 @@ import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
-import { EmbeddedBackend } from "../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
-import { removePod, savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
+import { removePod, savePod } from "../src/store/testing/pod-test-support.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const TOKEN = "cli-test-token";

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import type { Pod } from "../src/core/types.js";
-import { startTestUpstream, type TestUpstream } from "../src/dns/test-support.js";
+import { startTestUpstream, type TestUpstream } from "../src/dns/testing/test-support.js";
 import { ClusterRun, eventually, type OrchestraProcess } from "./support/cluster.js";
 import { DEMO_IMAGE, ensureTestImages, TEST_IMAGE } from "./support/images.js";
 

@@ -21,13 +21,13 @@ import {
   type TestUpstream,
   tcpExchange,
   udpExchange,
-} from "../src/dns/test-support.js";
+} from "../src/dns/testing/test-support.js";
 import { zoneFileSerial } from "../src/dns/zone-file.js";
-import { eventually } from "../src/store/contract-support.js";
-import { EmbeddedBackend } from "../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
-import { removePod, savePod } from "../src/store/pod-test-support.js";
 import type { Store } from "../src/store/store.js";
+import { eventually } from "../src/store/testing/contract-support.js";
+import { removePod, savePod } from "../src/store/testing/pod-test-support.js";
 
 const run = promisify(execFile);
 

@@ -1,9 +1,13 @@
 // A deployment's status, computed from its pods each time it is read: nothing stores it, so it is never stale.
-import type { Deployment, DeploymentStatus, Pod, RolloutStatus } from "../core/types.js";
+import type {
+  Deployment,
+  DeploymentStatus,
+  DeploymentWithStatus,
+  Pod,
+  RolloutStatus,
+} from "../core/types.js";
 
-export interface DeploymentWithStatus extends Deployment {
-  status: DeploymentStatus;
-}
+export type { DeploymentWithStatus } from "../core/types.js";
 
 /** `pods` may hold other deployments' pods; only this deployment's count. */
 export function deploymentStatus(deployment: Deployment, pods: readonly Pod[]): DeploymentStatus {

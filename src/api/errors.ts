@@ -7,6 +7,7 @@ import {
   UnavailableError,
   ValidationError,
 } from "../core/errors.js";
+import type { ErrorBody, ErrorKind } from "../core/types.js";
 
 /** No or a wrong bearer token. */
 export class UnauthorizedError extends OrchestraError {
@@ -22,23 +23,6 @@ export class UnsupportedMediaTypeError extends OrchestraError {
 export class MalformedBodyError extends OrchestraError {
   override name = "MalformedBodyError";
 }
-
-/** The JSON body of every error response. `field` is set when one field is to blame. */
-export interface ErrorBody {
-  error: ErrorKind;
-  message: string;
-  field?: string;
-}
-
-export type ErrorKind =
-  | "BadRequest"
-  | "Unauthorized"
-  | "NotFound"
-  | "Conflict"
-  | "PayloadTooLarge"
-  | "UnsupportedMediaType"
-  | "Unavailable"
-  | "Internal";
 
 export interface HttpError {
   status: number;

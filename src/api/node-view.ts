@@ -2,19 +2,10 @@
 // what is computed from the pods bound to each node. A configured node, one pods are bound to, or one that holds
 // a pod subnet, whose worker is gone is NotReady (until an operator removes it: DELETE /nodes/{name}).
 import { applyLabels, effectiveNode, type NodeConfig } from "../core/node-config.js";
-import type { NodeInfo, Pod } from "../core/types.js";
+import type { NodeInfo, NodeView, Pod } from "../core/types.js";
 import type { NodeSubnet } from "../network/records.js";
 
-export interface NodeView extends NodeInfo {
-  /** Cordoned by a user (`orchestra cordon`). */
-  unschedulable: boolean;
-  /** The worker is registered: its session is live. */
-  ready: boolean;
-  /** Pods bound to the node. */
-  pods: number;
-  /** Sum of the cpu (millicores) and memory (bytes) requests of those pods. */
-  allocated: { cpu: number; memory: number };
-}
+export type { NodeView } from "../core/types.js";
 
 /** One view per registered or configured node, node with bound pods or with a pod subnet, sorted by name. */
 export function nodeViews(

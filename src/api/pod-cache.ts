@@ -1,33 +1,16 @@
 // The API server's copy of every pod, indexed by deployment, kept by a watch: the status counts of
 // GET /deployments come from it instead of a listing of all pods per request (so their cost does not grow
 // with the cluster). Those counts describe what other components report and are eventually consistent anyway;
-// deployments themselves are still read from the store, so a client always reads its own writes.
-import { logger } from "../core/logger.js";
+// deployments themselves are still read from the store, so a client always reads its own writes. The
+// informer is the process's (shared with its other components) or the server's own (see server.ts).
 import type { Pod } from "../core/types.js";
-import { Informer } from "../machinery/informer.js";
-import { keys } from "../store/keys.js";
-import type { Store } from "../store/store.js";
+import type { Informer } from "../machinery/informer.js";
 
 export class PodCache {
-  private readonly informer: Informer<Pod>;
+  /** `informer`: the pods informer, indexed by deployment (SharedInformers.pods()). */
+  constructor(private readonly informer: Informer<Pod>) {}
 
-  constructor(store: Store) {
-    this.informer = new Informer<Pod>(store, keys.pods, {
-      index: (pod) => pod.deployment,
-      logger: logger("api").child({ informer: "pods" }),
-    });
-  }
-
-  /** Starts watching; answers come from the store until the first listing is in. */
-  start(): void {
-    void this.informer.start();
-  }
-
-  stop(): void {
-    this.informer.stop();
-  }
-
-  /** True once the cache holds a complete listing. */
+  /** True once the cache holds a complete listing; until then answers come from the store. */
   get synced(): boolean {
     return this.informer.hasSynced;
   }

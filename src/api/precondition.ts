@@ -3,6 +3,7 @@
 //   If-Match: *            the deployment must exist (update only)
 //   If-Match: 0            the deployment must not exist (create only)
 import { ConflictError, ValidationError } from "../core/errors.js";
+import { IF_MATCH_MESSAGE } from "../core/schemas/deployment.js";
 
 export type Precondition =
   | { kind: "none" }
@@ -19,10 +20,7 @@ export function parseIfMatch(header: string | string[] | undefined): Preconditio
   if (value === "*") return { kind: "exists" };
   const match = GENERATION.exec(value);
   if (!match) {
-    throw new ValidationError(
-      "If-Match",
-      'must be a generation number (e.g. 3 or "3"), 0 for "must not exist", or * for "must exist"',
-    );
+    throw new ValidationError("If-Match", IF_MATCH_MESSAGE);
   }
   const generation = Number(match[1] ?? match[2]);
   return generation === 0 ? { kind: "absent" } : { kind: "generation", generation };

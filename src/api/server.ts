@@ -1,19 +1,23 @@
 // Builds the API server (Fastify) on a Store: routes, auth, body parsing and error mapping.
 // Any number of them may serve one store: each keeps only a cache of pods for status counts (pod-cache.ts). src/cmd/api.ts binds it to an address.
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
-  type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import { type Clock, systemClock } from "../core/clock.js";
 import { logger } from "../core/logger.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
+import { SharedInformers } from "../machinery/shared-informers.js";
 import type { Store } from "../store/store.js";
+import type { ApiApp } from "./api-app.js";
 import { bearerAuth } from "./auth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import { httpErrorOf, MalformedBodyError } from "./errors.js";
+import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
@@ -21,6 +25,7 @@ import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
+import { schemaValidatorCompiler } from "./validation.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -35,10 +40,12 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** Where the API's events (cordon, eviction) go. Default: recorded in the store, source "api". */
   events?: EventSink;
+  /** The process's informers, when it shares them between components. Default: the server's own. */
+  informers?: SharedInformers;
 }
 
 /** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
-export function buildApiServer(options: ApiServerOptions): FastifyInstance {
+export function buildApiServer(options: ApiServerOptions): ApiApp {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const clock = options.clock ?? systemClock;
   const store = withDeadline(options.store, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS, clock);
@@ -59,7 +66,14 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     bodyLimit,
     // Malformed URLs (bad percent-encoding) go through the same error mapping as everything else.
     frameworkErrors: (error: FastifyError, request, reply) => sendError(error, request, reply),
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Every route's schemas (src/core/schemas/) validate its requests, with our field-naming messages...
+  app.setValidatorCompiler(schemaValidatorCompiler);
+  // ...and document its responses: answers are serialized as they are, so no field is ever dropped.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Builds /openapi.json from the routes registered after it.
+  app.register(swagger, swaggerOptions);
 
   // Our own JSON parser: the default one says only "not valid JSON"; this one says where.
   app.removeContentTypeParser("application/json");
@@ -85,15 +99,22 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     }),
   );
 
-  const pods = new PodCache(options.store);
-  app.addHook("onReady", async () => pods.start());
-  app.addHook("onClose", async () => pods.stop());
+  const { informers, lifecycle } = SharedInformers.forComponent(options.store, options.informers, {
+    logger: logger("api"),
+  });
+  const pods = new PodCache(informers.pods());
+  // Not awaited: until the first listing is in, status counts are read from the store.
+  app.addHook("onReady", async () => void lifecycle.start());
+  app.addHook("onClose", async () => lifecycle.stop());
 
-  deploymentRoutes(app, store, pods, clock);
-  rolloutRoutes(app, store, clock);
-  clusterRoutes(app, store);
-  nodeRoutes(app, store, options.events ?? new EventRecorder(options.store, "api"));
-  eventRoutes(app, store);
-  metaRoutes(app, store);
+  const events = options.events ?? new EventRecorder(options.store, "api");
+  app.register(async (api) => {
+    deploymentRoutes(api, store, pods, clock);
+    rolloutRoutes(api, store, clock);
+    clusterRoutes(api, store);
+    nodeRoutes(api, store, events);
+    eventRoutes(api, store);
+    metaRoutes(api, store);
+  });
   return app;
 }

@@ -2,27 +2,26 @@
 // whose message is fit for the one-line `error: ...` the CLI prints.
 import type {
   ClusterEvent,
-  Deployment,
   DeploymentSpec,
-  DeploymentStatus,
-  NodeInfo,
+  DeploymentWithStatus,
+  EvictionResult,
   Pod,
   Revision,
-  RolloutStatus,
+  RollbackResult,
+  RolloutView,
+  NodeView as ServedNode,
 } from "../core/types.js";
 import { ApiError, CliError } from "./cli-error.js";
 
-/** A rollout as `GET /deployments/:name/rollout` serves it: `observed` once the controller saw the latest spec. */
-export type RolloutView = RolloutStatus & { observed: boolean };
+// The shapes the API serves are those of its schemas (src/core/schemas/, published at /openapi.json).
+export type { RolloutView } from "../core/types.js";
+
+/** Where older servers leave out what the server computes, the CLI copes without it. */
+type Computed<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 /** A deployment as `GET /deployments` serves it: the stored object plus counts from its pods. */
-export type DeploymentView = Deployment & { status?: DeploymentStatus };
-/** A node as `GET /nodes` serves it, with what the server computes (older servers leave them out). */
-export type NodeView = NodeInfo & {
-  pods?: number;
-  unschedulable?: boolean;
-  ready?: boolean;
-  allocated?: { cpu: number; memory: number };
-};
+export type DeploymentView = Computed<DeploymentWithStatus, "status">;
+/** A node as `GET /nodes` serves it, with what the server computes. */
+export type NodeView = Computed<ServedNode, "pods" | "unschedulable" | "ready" | "allocated">;
 
 export interface ApiClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -159,8 +158,8 @@ export class ApiClient {
   }
 
   /** Evicts a pod; an ApiError with status 429 when the deployment's maxUnavailable forbids it now. */
-  async evictPod(id: string): Promise<void> {
-    await this.request("POST", `/pods/${encodeURIComponent(id)}/eviction`);
+  async evictPod(id: string): Promise<EvictionResult> {
+    return (await this.request("POST", `/pods/${encodeURIComponent(id)}/eviction`)).body as EvictionResult;
   }
 
   /** Events, oldest first: about `name` (an object or a deployment), after event id `since`. */
@@ -184,13 +183,10 @@ export class ApiClient {
   }
 
   /** Back to the previous revision, or to `toRevision`; 409 when there is nothing to go back to. */
-  async rollback(name: string, toRevision?: number): Promise<{ deployment: Deployment; toRevision: number }> {
+  async rollback(name: string, toRevision?: number): Promise<RollbackResult> {
     const path = `/deployments/${encodeURIComponent(name)}/rollback`;
     const body = toRevision === undefined ? {} : { toRevision };
-    return (await this.request("POST", path, { body })).body as {
-      deployment: Deployment;
-      toRevision: number;
-    };
+    return (await this.request("POST", path, { body })).body as RollbackResult;
   }
 
   async health(): Promise<unknown> {

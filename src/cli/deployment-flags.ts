@@ -1,7 +1,8 @@
 // Turns `orchestra deploy` flags into a DeploymentSpec, catching malformed flags before any request is made.
-// Range errors use the API server's wording, so a user sees the same line whichever side catches it.
+// Values are checked by the same schemas as on the server (src/core), so a user sees the same line
+// whichever side catches it; only the syntax of the flags themselves is checked here.
 import type { DeploymentSpec, PortSpec, Resources } from "../core/types.js";
-import { MAX_REPLICAS, validateDeploymentSpec } from "../core/validation.js";
+import { validateDeploymentSpec, validateReplicas } from "../core/validation.js";
 import { CliError } from "./cli-error.js";
 import { parseCpu, parseMemory } from "./quantity.js";
 
@@ -17,15 +18,13 @@ export interface DeployFlags {
 
 const PORT = /^(?:([^:/]+):)?(\d+)(?:\/([A-Za-z]+))?$/;
 
-/** `3` → 3. Anything but a whole number from 0 to 1000 fails as the server would. */
 export { specOf } from "../core/validation.js";
 
+/** `3` → 3. Anything but a whole number from 0 to 1000 fails as the server would. */
 export function parseReplicas(text: string): number {
-  const replicas = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(replicas) || replicas > MAX_REPLICAS) {
-    throw new CliError(`replicas: must be an integer from 0 to ${MAX_REPLICAS}`);
-  }
-  return replicas;
+  // Digits only (`1e2` and `0x10` are numbers to JavaScript, not to a user); anything else stays a string,
+  // which the schema refuses in its own words.
+  return validateReplicas(/^\s*\d+\s*$/.test(text) ? Number(text) : text);
 }
 
 /** Repeated `--flag KEY=VALUE` → a map; the value may itself hold `=`; a later key wins. */

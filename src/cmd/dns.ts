@@ -2,6 +2,7 @@
 import { ClusterDns } from "../dns/cluster-dns.js";
 import { systemUpstreams, type Upstream } from "../dns/upstreams.js";
 import { DEFAULT_DOMAIN } from "../dns/zone.js";
+import type { SharedInformers } from "../machinery/shared-informers.js";
 import type { Store } from "../store/store.js";
 
 export const DEFAULT_DNS_HOST = "127.0.0.1";
@@ -19,6 +20,8 @@ export interface StartDnsOptions {
   /** Resolvers for other names. Default: the nameservers of /etc/resolv.conf (never this server). */
   upstreams?: Upstream[];
   zoneFile?: string;
+  /** The process's informers, when it shares them between components (`orchestra up`). */
+  informers?: SharedInformers;
 }
 
 export interface RunningDns {
@@ -36,6 +39,7 @@ export async function startDns(options: StartDnsOptions): Promise<RunningDns> {
     domain: options.domain,
     upstreams: options.upstreams ?? systemUpstreams(),
     zoneFile: options.zoneFile,
+    informers: options.informers,
   });
   await dns.start();
   return { address: dns.address, port: dns.port, domain: dns.zone.domain, stop: () => dns.stop() };

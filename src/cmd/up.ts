@@ -6,6 +6,7 @@ import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
 import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
 import { EventRecorder } from "../events/event-recorder.js";
+import { SharedInformers } from "../machinery/shared-informers.js";
 import { HostKernel } from "../network/host-kernel.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
@@ -40,6 +41,8 @@ export interface UpOptions {
 export interface RunningCluster {
   apiUrl: string;
   nodeName: string;
+  /** The store every component shares (for in-process observers such as the benchmarks). */
+  store: Store;
   /** Where the cluster DNS serves, when it runs. */
   dns?: { address: string; port: number; domain: string };
   components: Stoppable[];
@@ -49,11 +52,12 @@ export interface RunningCluster {
 /** The all-in-one's node is this machine; pods are reached on their bridge addresses from here. */
 const UP_NODE_ADDRESS = "127.0.0.1";
 
-export async function up(options: UpOptions): Promise<RunningCluster> {
+/** `open` opens the store (a test may wrap it). */
+export async function up(options: UpOptions, open = openStore): Promise<RunningCluster> {
   const log = logger("up");
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const opened = await openStore(`embedded:${dataDir}`);
+  const opened = await open(`embedded:${dataDir}`);
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   const stop = () => stopAll(components, log);
   try {
@@ -62,13 +66,21 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
     // DNS starts, and DNS before the worker starts containers pointed at it.
     const gateway = await podNetworkGateway(opened.store, options);
 
+    // One watch and one cache per directory (/pods, /nodes, /deployments, /nodeconfig) for every component
+    // here, stopped once, after all of them.
+    const informers = new SharedInformers(opened.store, { logger: log });
+    components.push({ name: "informers", stop: () => informers.stop() });
     const controller = new Controller(opened.store, {
       events: new EventRecorder(opened.store, "controller"),
+      informers,
     });
     await controller.start();
     components.push({ name: "controller", stop: () => controller.stop() });
 
-    const scheduler = new Scheduler(opened.store, { events: new EventRecorder(opened.store, "scheduler") });
+    const scheduler = new Scheduler(opened.store, {
+      events: new EventRecorder(opened.store, "scheduler"),
+      informers,
+    });
     await scheduler.start();
     components.push({ name: "scheduler", stop: () => scheduler.stop() });
 
@@ -81,6 +93,7 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
         domain: options.domain,
         upstreams: options.upstreams,
         zoneFile: options.zoneFile,
+        informers,
       }).catch((err: Error) => {
         throw new Error(
           `cannot serve DNS on ${gateway}:${DNS_PORT} (${err.message}); --no-dns runs without it`,
@@ -109,11 +122,13 @@ export async function up(options: UpOptions): Promise<RunningCluster> {
       host: options.apiHost,
       port: options.apiPort,
       token: options.token,
+      informers,
     });
     components.push({ name: "api", stop: () => api.close() });
     return {
       apiUrl: api.url,
       nodeName: worker.worker.name,
+      store: opened.store,
       dns: dns && { address: dns.address, port: dns.port, domain: dns.domain },
       components,
       stop,

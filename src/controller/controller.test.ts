@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { Pod } from "../core/types.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
-import { removePod, savePod } from "../store/pod-test-support.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
+import { removePod, savePod } from "../store/testing/pod-test-support.js";
 import { Controller } from "./controller.js";
-import { deployment } from "./test-fixtures.js";
+import { deployment } from "./testing/test-fixtures.js";
 
 describe("Controller on the embedded store", () => {
   let dir: string;

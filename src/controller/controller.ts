@@ -6,13 +6,14 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { Deployment, NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
-import { Informer } from "../machinery/informer.js";
+import type { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
 import { Reconciler } from "../machinery/reconciler.js";
+import { SharedInformers } from "../machinery/shared-informers.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import { backfillAssignments } from "./assignment-backfill.js";
-import { DeploymentReconciler, podsByDeployment, type ReconcileOutcome } from "./deployment-reconciler.js";
+import { DeploymentReconciler, type ReconcileOutcome } from "./deployment-reconciler.js";
 import { NodeLifecycle } from "./node-lifecycle.js";
 import type { NodeLossOptions } from "./node-loss-plan.js";
 
@@ -21,7 +22,9 @@ export interface ControllerOptions {
   candidate?: string;
   /** Deployments reconciled in parallel. Default 4. */
   workers?: number;
-  /** Period of the informers' safety-net re-list (which also re-queues every deployment). Default 30 s. */
+  /** The process's informers, shared by its components. Default: its own, started and stopped with it. */
+  informers?: SharedInformers;
+  /** Period of its own informers' safety-net re-list (which also re-queues every deployment). Default 30 s. */
   resyncMs?: number;
   clock?: Clock;
   logger?: Logger;
@@ -59,10 +62,14 @@ export class Controller {
     this.clock = options.clock ?? systemClock;
     this.workers = options.workers ?? 4;
     this.log = options.logger ?? makeLogger("controller", { candidate });
-    const informerOptions = { clock: this.clock, resyncMs: options.resyncMs, logger: this.log };
-    this.deployments = new Informer<Deployment>(store, keys.deployments, informerOptions);
-    this.pods = new Informer<Pod>(store, keys.pods, { ...informerOptions, index: podsByDeployment });
-    this.nodes = new Informer<NodeInfo>(store, keys.nodes, informerOptions);
+    const { informers, lifecycle } = SharedInformers.forComponent(store, options.informers, {
+      clock: this.clock,
+      resyncMs: options.resyncMs,
+      logger: this.log,
+    });
+    this.deployments = informers.deployments();
+    this.pods = informers.pods();
+    this.nodes = informers.nodes();
     this.leader = new LeaderLoop({
       store,
       election: keys.elections.controller,
@@ -71,7 +78,7 @@ export class Controller {
       logger: this.log,
       onElected: () => this.startWorking(),
       onDeposed: () => this.stopWorking(),
-      caches: [this.deployments, this.pods, this.nodes],
+      caches: [lifecycle],
     });
     this.reconciler = new DeploymentReconciler({
       store,
@@ -196,8 +203,8 @@ function defaultCandidate(): string {
   return `${hostname()}-${process.pid}-${randomBytes(2).toString("hex")}`;
 }
 
-/** The part of a pod's state that a rollout decision reads. */
+/** The part of a pod's state that a rollout decision reads (the reason: a start refused for good fails it). */
 function rolloutRelevant(pod: Pod): string {
-  const { phase, ready, readySince, health, restarts } = pod.status;
-  return JSON.stringify([pod.hash, pod.node, phase, ready, readySince, health, restarts]);
+  const { phase, ready, readySince, health, restarts, reason } = pod.status;
+  return JSON.stringify([pod.hash, pod.node, phase, ready, readySince, health, restarts, reason]);
 }

@@ -6,13 +6,13 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import { FencedError } from "../core/errors.js";
 import type { Deployment, Pod } from "../core/types.js";
 import { Informer } from "../machinery/informer.js";
-import { eventually, leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
-import { savePod } from "../store/pod-test-support.js";
 import type { Candidacy, Lease, Store } from "../store/store.js";
+import { eventually, leadAsTest } from "../store/testing/contract-support.js";
+import { savePod } from "../store/testing/pod-test-support.js";
 import { DeploymentReconciler, podsByDeployment } from "./deployment-reconciler.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 describe("DeploymentReconciler on the embedded store", () => {
   let dir: string;

@@ -39,8 +39,8 @@ export interface DeploymentReconcilerOptions {
   drainMs?: number;
 }
 
-/** The index function the pod informer needs. */
-export const podsByDeployment = (pod: Pod): string => pod.deployment;
+/** The index function the pod informer needs (one definition for every pods informer). */
+export { podsByDeployment } from "../machinery/shared-informers.js";
 
 export interface ReconcileOutcome {
   created: number;
@@ -59,7 +59,7 @@ export class DeploymentReconciler {
     this.log = options.logger ?? makeLogger("controller");
     this.expectations = options.expectations ?? new Expectations(this.clock);
     this.rollouts = new RolloutReconciler(options.store, this.log, options.events ?? noEvents);
-    this.drain = new PodDrain(options.store, options.drainMs ?? 0);
+    this.drain = new PodDrain(options.store, options.drainMs ?? 0, this.clock);
   }
 
   async reconcile(name: string): Promise<ReconcileOutcome> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ManualClock } from "../core/clock.js";
 import { Expectations } from "./expectations.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 const web = deployment({ name: "web" });
 const ids = (pods: { id: string }[]) => pods.map((pod) => pod.id).sort();

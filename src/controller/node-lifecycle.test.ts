@@ -5,14 +5,13 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { NodeInfo, Pod } from "../core/types.js";
 import type { EventInput, EventSink } from "../events/event-recorder.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
-import { savePod } from "../store/pod-test-support.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
+import { savePod } from "../store/testing/pod-test-support.js";
 import { Controller } from "./controller.js";
-import { unboundPod } from "./node-lifecycle.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 const web = deployment({ name: "web", replicas: 2 });
 
@@ -161,23 +160,5 @@ describe("node lifecycle in the controller", () => {
     await workers.get("n1")?.close();
     await new Promise((resolve) => setTimeout(resolve, 600));
     assert.equal((await pod("p1"))?.node, "n1");
-  });
-
-  test("unboundPod keeps name, restarts and avoidNodes, and drops what belonged to the old container", () => {
-    const pod = { ...runningOn("p9", "n1"), avoidNodes: ["n0"] };
-    pod.status = {
-      ...pod.status,
-      restarts: 3,
-      health: "healthy",
-      readySince: "x",
-      startedAt: "y",
-      reason: "z",
-    };
-    const moved = unboundPod(pod, "node n1 lost", "2024-02-02T00:00:00.000Z");
-    assert.equal(moved.node, undefined);
-    assert.equal("node" in moved, false);
-    assert.deepEqual(moved.avoidNodes, ["n0"]);
-    assert.deepEqual(moved.status, { phase: "Pending", ready: false, restarts: 3, message: "node n1 lost" });
-    assert.equal(moved.updatedAt, "2024-02-02T00:00:00.000Z");
   });
 });

@@ -4,6 +4,7 @@
 import { type Clock, systemClock } from "../core/clock.js";
 import { FencedError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { unbind } from "../core/pod-transitions.js";
 import type { NodeInfo, Pod } from "../core/types.js";
 import type { EventSink } from "../events/event-recorder.js";
 import type { Informer } from "../machinery/informer.js";
@@ -194,7 +195,7 @@ export class NodeLifecycle {
         id: pod.id,
         version: entry.version,
         previousNode: pod.node,
-        value: unboundPod(pod, `node ${pod.node} lost`, stamp),
+        value: unbind(pod, `node ${pod.node} lost`, stamp),
       });
     }
     if (writes.length === 0) return;
@@ -269,19 +270,4 @@ export class NodeLifecycle {
       Math.max(0, ms),
     );
   }
-}
-
-/** The pod taken off its node: Pending, not ready, no container; restarts and avoidNodes are kept. */
-export function unboundPod(pod: Pod, message: string, now: string): Pod {
-  const { node: _lost, ...rest } = pod;
-  const {
-    containerId: _c,
-    ip: _i,
-    health: _h,
-    readySince: _r,
-    startedAt: _s,
-    reason: _e,
-    ...status
-  } = pod.status;
-  return { ...rest, status: { ...status, phase: "Pending", ready: false, message }, updatedAt: now };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { planPods, rankForDeletion } from "./plan-pods.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 const web = deployment({ name: "web", replicas: 3 });
 const ids = (pods: { id: string }[]) => pods.map((pod) => pod.id);

@@ -1,13 +1,12 @@
 // Graceful removal of ready pods: first marked terminating and not ready (so DNS stops answering with
 // them), deleted only after a drain delay, so that a client that has just resolved a pod is still answered
 // (Kubernetes removes endpoints before stopping containers for the same reason).
-import { ConflictError, FencedError } from "../core/errors.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { markTerminating } from "../core/pod-transitions.js";
 import type { Pod } from "../core/types.js";
-import { keys } from "../store/keys.js";
+import { compareAndSetPod, NO_CHANGE } from "../store/compare-and-set.js";
 import type { Lease, Store } from "../store/store.js";
 import { isReady } from "./rollout-plan.js";
-
-const MAX_ATTEMPTS = 5;
 
 export class PodDrain {
   /** Marks we wrote that the pod cache may not show yet: pod id → deployment and when. */
@@ -16,6 +15,7 @@ export class PodDrain {
   constructor(
     private readonly store: Store,
     readonly drainMs: number,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** `pods` with our marks applied where the cache lags behind them. */
@@ -56,34 +56,17 @@ export class PodDrain {
   async mark(pods: readonly Pod[], lease: Lease, now: number): Promise<void> {
     const since = new Date(now).toISOString();
     for (const pod of pods) {
-      for (let attempt = 1; ; attempt++) {
-        const entry = await this.store.get<Pod>(keys.pod(pod.id));
-        if (!entry) break;
-        if (entry.value.terminatingSince !== undefined) {
-          this.marks.set(pod.id, { deployment: pod.deployment, since: entry.value.terminatingSince });
-          break;
-        }
-        const { readySince: _readySince, ...status } = entry.value.status;
-        const marked: Pod = {
-          ...entry.value,
-          terminatingSince: since,
-          status: { ...status, ready: false, message: "terminating" },
-          updatedAt: since,
-        };
-        try {
-          await this.store.transaction(
-            [{ op: "set", key: keys.pod(pod.id), value: marked, version: entry.version }],
-            lease,
-          );
-          this.marks.set(pod.id, { deployment: pod.deployment, since });
-          break;
-        } catch (err) {
-          // The worker wrote its status in between: read again.
-          if (err instanceof ConflictError && !(err instanceof FencedError) && attempt < MAX_ATTEMPTS)
-            continue;
-          throw err;
-        }
-      }
+      const { after } = await compareAndSetPod(
+        this.store,
+        pod.id,
+        (current) => {
+          if (!current || current.value.terminatingSince !== undefined) return NO_CHANGE;
+          return markTerminating(current.value, since);
+        },
+        { lease, clock: this.clock },
+      );
+      const marked = after?.value.terminatingSince;
+      if (marked !== undefined) this.marks.set(pod.id, { deployment: pod.deployment, since: marked });
     }
   }
 

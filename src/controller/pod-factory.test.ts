@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { newPod } from "./pod-factory.js";
-import { deployment } from "./test-fixtures.js";
+import { deployment } from "./testing/test-fixtures.js";
 
 describe("newPod", () => {
   const web = deployment({

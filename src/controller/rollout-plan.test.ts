@@ -4,7 +4,7 @@ import fc from "fast-check";
 import type { Deployment, Pod, RolloutStrategy } from "../core/types.js";
 import { newPod } from "./pod-factory.js";
 import { budgetOf, failingPodReason, isComplete, planRollout, type RolloutPlan } from "./rollout-plan.js";
-import { deployment, podOf } from "./test-fixtures.js";
+import { deployment, podOf } from "./testing/test-fixtures.js";
 
 const T0 = Date.parse("2024-01-01T00:00:00.000Z");
 
@@ -145,6 +145,45 @@ describe("planRollout", () => {
     const crashing = podOf(v2, "crash00000");
     crashing.status = { phase: "Starting", restarts: 5 };
     assert.match(failingPodReason(v2, [crashing]) ?? "", /crashed 5 times \(restart limit 5\)/);
+  });
+
+  test("failingPodReason: a start the engine refused for good fails the rollout; causes that may pass do not", () => {
+    const v2 = deployment({ name: "web", replicas: 2, image: "orchestra/hello:2" });
+    const withStatus = (status: Partial<Pod["status"]>): Pod => {
+      const pod = podOf(v2, "new0000000", { node: "n1" });
+      pod.status = { ...pod.status, ...status };
+      return pod;
+    };
+    const certain: [string, Partial<Pod["status"]>][] = [
+      ["image not pullable", { phase: "Pending", reason: "ErrImagePull", message: "no such host" }],
+      ["create refused", { phase: "Failed", reason: "CreateContainerError", message: "bad memory" }],
+      [
+        "command not found",
+        { phase: "Failed", reason: "RunContainerError", message: "executable file not found" },
+      ],
+      ["crash loop past the limit", { phase: "Failed", reason: "CrashLoopBackOff", restarts: 5 }],
+      ["health check failing", { phase: "Running", health: "unhealthy" }],
+    ];
+    for (const [cause, status] of certain) {
+      assert.match(failingPodReason(v2, [withStatus(status)]) ?? "", /^pod web-new00 /, cause);
+    }
+    assert.equal(
+      failingPodReason(v2, [withStatus(certain[0]?.[1] ?? {})]),
+      "pod web-new00 cannot start: ErrImagePull: no such host",
+    );
+    const transient: [string, Partial<Pod["status"]>][] = [
+      ["slow pull in progress", { phase: "Pending" }],
+      ["registry 5xx or time-out, or a first refusal", { phase: "Pending", reason: "ImagePullBackOff" }],
+      ["create or start that may pass", { phase: "Failed", reason: "ContainerStartBackOff" }],
+      ["crash loop below the limit", { phase: "Failed", reason: "CrashLoopBackOff", restarts: 2 }],
+    ];
+    for (const [cause, status] of transient) {
+      assert.equal(failingPodReason(v2, [withStatus(status)]), undefined, cause);
+    }
+    // An old pod that cannot start says nothing about the new revision.
+    const old = podOf(v1, "old0000000");
+    old.status = { phase: "Pending", reason: "ErrImagePull", restarts: 0 };
+    assert.equal(failingPodReason(v2, [old]), undefined);
   });
 
   test("any budget and any order of readiness: pods stay within budget and the rollout completes", () => {

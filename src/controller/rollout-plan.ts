@@ -1,6 +1,7 @@
 // The rolling update as a pure decision (Kubernetes' rolling-update arithmetic, applied to pods directly):
 // pods of a deployment in, which to create and delete out, keeping total and available pods in budget.
 import { DEFAULT_RESTART_POLICY, resolveBudget, resolveStrategy } from "../core/defaults.js";
+import { isCertainStartFailure } from "../core/pod-reasons.js";
 import type { Deployment, Pod } from "../core/types.js";
 import { type PodPlan, planPods, rankForDeletion } from "./plan-pods.js";
 
@@ -61,12 +62,17 @@ export function isAvailable(pod: Pod, minReadyMs: number, now: number): boolean 
 }
 
 /**
- * Why pods of the current revision are failing for good, if they are: a health check that failed past its
- * retries, or crashes up to the restart policy's limit (after which the pod would be moved elsewhere).
+ * Why pods of the current revision are failing for good, if they are: a start the engine refused for good
+ * (the image cannot be pulled, the container cannot be created or started: see core/pod-reasons.ts), a health
+ * check that failed past its retries, or crashes up to the restart policy's limit (after which the pod would
+ * be moved elsewhere). Causes that may pass (a pull in progress or timing out, a registry's 5xx) are not.
  */
 export function failingPodReason(deployment: Deployment, pods: readonly Pod[]): string | undefined {
   for (const pod of pods) {
     if (pod.hash !== deployment.hash) continue;
+    const { reason, message } = pod.status;
+    if (isCertainStartFailure(reason))
+      return `pod ${pod.name} cannot start: ${reason}: ${message ?? ""}`.trim();
     if (pod.status.health === "unhealthy") return `pod ${pod.name} is unhealthy (health check failing)`;
     const limit = (pod.template.restartPolicy ?? DEFAULT_RESTART_POLICY).limit;
     if (pod.status.restarts >= limit)

@@ -7,13 +7,13 @@ import { ManualClock } from "../core/clock.js";
 import type { Deployment, Pod, Revision, RolloutStatus } from "../core/types.js";
 import type { EventInput } from "../events/event-recorder.js";
 import { Informer } from "../machinery/informer.js";
-import { eventually, leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
-import { savePod } from "../store/pod-test-support.js";
 import type { Lease, Store } from "../store/store.js";
+import { eventually, leadAsTest } from "../store/testing/contract-support.js";
+import { savePod } from "../store/testing/pod-test-support.js";
 import { DeploymentReconciler, podsByDeployment } from "./deployment-reconciler.js";
-import { deployment } from "./test-fixtures.js";
+import { deployment } from "./testing/test-fixtures.js";
 
 const T0 = Date.parse("2024-06-01T12:00:00.000Z");
 

@@ -1,9 +1,9 @@
 // Defaults of the optional parts of a deployment, in one place: validation fills health checks and
 // restart policies with them; the controller resolves a deployment's rollout strategy with them.
-import type { HealthCheck, RestartPolicy, RolloutStrategy } from "./types.js";
+import type { RolloutStrategy } from "./types.js";
 
 /** As in Kubernetes: 25% surge and 25% unavailable; rollback on failure as in Swarm and Nomad. */
-export const DEFAULT_STRATEGY: RolloutStrategy = {
+export const DEFAULT_STRATEGY = {
   maxSurge: "25%",
   maxUnavailable: "25%",
   minReadySeconds: 0,
@@ -12,20 +12,20 @@ export const DEFAULT_STRATEGY: RolloutStrategy = {
 };
 
 /** Timing of a health check whose fields were left out (Docker's HEALTHCHECK defaults, quicker). */
-export const DEFAULT_HEALTH_TIMING: Omit<HealthCheck, "exec" | "http" | "tcp"> = {
+export const DEFAULT_HEALTH_TIMING = {
   intervalSeconds: 5,
   timeoutSeconds: 2,
   retries: 3,
   startPeriodSeconds: 0,
-};
+} as const;
 
 /** 1 s doubling to 5 min, reset after 10 min of running (Kubernetes' CrashLoopBackOff); move after 5. */
-export const DEFAULT_RESTART_POLICY: RestartPolicy = {
+export const DEFAULT_RESTART_POLICY = {
   backoffInitialSeconds: 1,
   backoffMaxSeconds: 300,
   resetAfterSeconds: 600,
   limit: 5,
-};
+} as const;
 
 export function resolveStrategy(strategy: Partial<RolloutStrategy> | undefined): RolloutStrategy {
   return { ...DEFAULT_STRATEGY, ...strategy };

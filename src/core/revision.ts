@@ -1,20 +1,12 @@
 // The revision hash of a pod template: pods made from an older template are replaced in a rollout.
 // It must not move for edits that change nothing (key order, port order, empty maps).
 import { createHash } from "node:crypto";
+import { fieldsOf } from "./schemas/common.js";
+import { PodTemplate as PodTemplateSchema } from "./schemas/deployment.js";
 import type { PodTemplate } from "./types.js";
 
 /** The fields of a pod template: everything of a deployment but `name`, `replicas` and `strategy`. */
-export const TEMPLATE_FIELDS = [
-  "image",
-  "command",
-  "env",
-  "ports",
-  "labels",
-  "resources",
-  "healthCheck",
-  "placement",
-  "restartPolicy",
-] as const;
+export const TEMPLATE_FIELDS = fieldsOf(PodTemplateSchema);
 
 /** The part of a deployment that every one of its pods runs. */
 export function podTemplateOf(spec: PodTemplate): PodTemplate {

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import type { Answer } from "dns-packet";
 import { ClusterAuthority } from "./cluster-authority.js";
 import { ClusterRecords } from "./cluster-records.js";
-import { runningPod } from "./test-support.js";
+import { runningPod } from "./testing/test-support.js";
 import { zoneIdentity } from "./zone.js";
 
 function setup(): { authority: ClusterAuthority; records: ClusterRecords } {

@@ -5,9 +5,7 @@ import { isIPv4 } from "node:net";
 import { networkInterfaces } from "node:os";
 import type { Clock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
-import type { Deployment, Pod } from "../core/types.js";
-import { Informer } from "../machinery/informer.js";
-import { keys } from "../store/keys.js";
+import { type InformerLifecycle, SharedInformers } from "../machinery/shared-informers.js";
 import type { Store } from "../store/store.js";
 import { ClusterAuthority } from "./cluster-authority.js";
 import { ClusterRecords } from "./cluster-records.js";
@@ -37,7 +35,9 @@ export interface ClusterDnsOptions {
   zoneFileDebounceMs?: number;
   /** Bound on forwarding one query. Default 2 s. */
   forwardTimeoutMs?: number;
-  /** Informers' safety-net re-list period. Default 30 s. */
+  /** The process's informers (shared with its other components). Default: its own, started and stopped with it. */
+  informers?: SharedInformers;
+  /** Its own informers' safety-net re-list period. Default 30 s. */
   resyncMs?: number;
   clock?: Clock;
   logger?: Logger;
@@ -46,8 +46,8 @@ export interface ClusterDnsOptions {
 export class ClusterDns {
   readonly zone: ZoneIdentity;
   private readonly records = new ClusterRecords();
-  private readonly pods: Informer<Pod>;
-  private readonly deployments: Informer<Deployment>;
+  private readonly informers: InformerLifecycle;
+  private readonly removeHandlers: (() => void)[];
   private readonly server: DnsServer;
   private readonly log: Logger;
   private serial = new ZoneSerial();
@@ -63,24 +63,24 @@ export class ClusterDns {
       options.domain ?? DEFAULT_DOMAIN,
       options.nsAddress ?? advertisedAddress(options.host),
     );
-    const informerOptions = { clock: options.clock, resyncMs: options.resyncMs };
-    this.pods = new Informer<Pod>(options.store, keys.pods, {
-      ...informerOptions,
-      logger: this.log.child({ informer: "pods" }),
+    const { informers, lifecycle } = SharedInformers.forComponent(options.store, options.informers, {
+      clock: options.clock,
+      resyncMs: options.resyncMs,
+      logger: this.log,
     });
-    this.deployments = new Informer<Deployment>(options.store, keys.deployments, {
-      ...informerOptions,
-      logger: this.log.child({ informer: "deployments" }),
-    });
-    this.pods.addHandlers({
-      onAdd: (id, pod) => this.changed(this.records.setPod(id, pod)),
-      onUpdate: (id, _old, pod) => this.changed(this.records.setPod(id, pod)),
-      onDelete: (id) => this.changed(this.records.setPod(id, undefined)),
-    });
-    this.deployments.addHandlers({
-      onAdd: (name) => this.changed(this.records.setDeployment(name, true)),
-      onDelete: (name) => this.changed(this.records.setDeployment(name, false)),
-    });
+    this.informers = lifecycle;
+    // Removed on stop: shared informers outlive this server.
+    this.removeHandlers = [
+      informers.pods().addHandlers({
+        onAdd: (id, pod) => this.changed(this.records.setPod(id, pod)),
+        onUpdate: (id, _old, pod) => this.changed(this.records.setPod(id, pod)),
+        onDelete: (id) => this.changed(this.records.setPod(id, undefined)),
+      }),
+      informers.deployments().addHandlers({
+        onAdd: (name) => this.changed(this.records.setDeployment(name, true)),
+        onDelete: (name) => this.changed(this.records.setDeployment(name, false)),
+      }),
+    ];
     this.server = new DnsServer({
       host: options.host,
       port: options.port,
@@ -117,7 +117,7 @@ export class ClusterDns {
       });
     }
     try {
-      await Promise.all([this.pods.start(), this.deployments.start()]);
+      await this.informers.start();
       this.synced = true;
       await this.server.listen();
       const self = { host: this.options.host, port: this.server.port };
@@ -153,8 +153,8 @@ export class ClusterDns {
     this.handler = undefined;
     this.forwarder?.close();
     await this.server.close();
-    this.pods.stop();
-    this.deployments.stop();
+    for (const remove of this.removeHandlers) remove();
+    this.informers.stop();
     await this.zoneFile?.stop();
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ClusterRecords, servedPod } from "./cluster-records.js";
-import { runningPod } from "./test-support.js";
+import { runningPod } from "./testing/test-support.js";
 
 describe("servedPod", () => {
   test("a running pod with an IPv4 address is served, with its named ports only", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import dnsPacket, { type Answer } from "dns-packet";
 import { type DnsQuery, encodeResponse, parseQuery, relayResponse, responseLimit } from "./dns-message.js";
-import { decodeReply, queryMessage } from "./test-support.js";
+import { decodeReply, queryMessage } from "./testing/test-support.js";
 
 function parsed(message: Buffer): DnsQuery {
   const result = parseQuery(message);

@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { after, describe, test } from "node:test";
 import { DnsServer } from "./dns-server.js";
 import type { Transport } from "./query-handler.js";
-import { tcpExchange, udpExchange } from "./test-support.js";
+import { tcpExchange, udpExchange } from "./testing/test-support.js";
 
 /** Echoes each message back with its transport's name appended; messages starting with 0 get no answer. */
 async function echo(message: Buffer, transport: Transport): Promise<Buffer | undefined> {

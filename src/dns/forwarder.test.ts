@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { type DnsQuery, parseQuery } from "./dns-message.js";
 import { Forwarder } from "./forwarder.js";
-import { deadPort, decodeReply, queryMessage, startTestUpstream, type TestUpstream } from "./test-support.js";
+import {
+  deadPort,
+  decodeReply,
+  queryMessage,
+  startTestUpstream,
+  type TestUpstream,
+} from "./testing/test-support.js";
 
 const A = (name: string, ip: string) => ({ name, type: "A" as const, ttl: 60, data: ip });
 

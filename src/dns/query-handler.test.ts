@@ -5,7 +5,7 @@ import { ClusterAuthority } from "./cluster-authority.js";
 import { ClusterRecords } from "./cluster-records.js";
 import { Forwarder } from "./forwarder.js";
 import { QueryHandler } from "./query-handler.js";
-import { deadPort, decodeReply, queryMessage, runningPod } from "./test-support.js";
+import { deadPort, decodeReply, queryMessage, runningPod } from "./testing/test-support.js";
 import { zoneIdentity } from "./zone.js";
 
 function authority(): ClusterAuthority {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
 import { ClusterRecords } from "./cluster-records.js";
-import { runningPod } from "./test-support.js";
+import { runningPod } from "./testing/test-support.js";
 import { zoneIdentity } from "./zone.js";
 import { renderZoneFile, zoneFileSerial } from "./zone-file.js";
 

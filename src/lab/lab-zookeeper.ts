@@ -8,8 +8,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { LAB_ENV } from "./lab-plan.js";
 
 export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
-// The jar's manifest names its dependencies; slf4j-simple gives the server a log binding (warnings only).
-const CLASSPATH = [ZOOKEEPER_JAR, "/usr/share/java/slf4j-simple.jar"].join(":");
+// The jar's manifest names its dependencies; slf4j-simple gives the server a log binding (warnings only), and
+// the manifest leaves out Netty jars that its connection factory (for TLS) needs.
+const CLASSPATH = [
+  ZOOKEEPER_JAR,
+  "/usr/share/java/slf4j-simple.jar",
+  "/usr/share/java/netty-codec.jar",
+  "/usr/share/java/netty-resolver.jar",
+  "/usr/share/java/netty-transport-native-unix-common.jar",
+].join(":");
 
 /** `java` arguments for a server with this config file: a small heap, quick start, warnings only. */
 export function zookeeperJavaArgs(configFile: string): string[] {

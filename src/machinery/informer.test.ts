@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ManualClock } from "../core/clock.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store, WatchEvent } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { Informer } from "./informer.js";
 
 interface Item {
@@ -224,5 +224,17 @@ describe("Informer", () => {
     await store.set("/things/b", { color: "red" });
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(informer.size, 1);
+  });
+
+  test("handlers added once the cache is filled hear of every entry first, then of changes", async () => {
+    await store.set("/things/a", { color: "red" });
+    const informer = track(new Informer<Item>(store, "/things", { resyncMs: 0 }));
+    const early = recorder(informer);
+    await informer.start();
+    const late = recorder(informer);
+    assert.deepEqual(late, ["add a red"]);
+    await store.set("/things/b", { color: "blue" });
+    await eventually(() => assert.deepEqual(late, ["add a red", "add b blue"]));
+    assert.deepEqual(early, ["add a red", "add b blue"]);
   });
 });

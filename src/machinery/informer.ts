@@ -57,9 +57,14 @@ export class Informer<T> {
     this.indexOf = options.index;
   }
 
-  /** Adds handlers; returns a function that removes them. */
+  /**
+   * Adds handlers; returns a function that removes them. Handlers added to an informer that already holds
+   * entries (one shared by several components, see SharedInformers) get an `onAdd` for each of them first,
+   * as if they had been there from the start.
+   */
   addHandlers(handlers: InformerHandlers<T>): () => void {
     this.handlers.add(handlers);
+    for (const [name, entry] of this.cache) this.safely(name, () => handlers.onAdd?.(name, entry.value));
     return () => this.handlers.delete(handlers);
   }
 

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { FencedError } from "../core/errors.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Lease } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { LeaderLoop } from "./leader-loop.js";
 
 describe("LeaderLoop", () => {

@@ -1,5 +1,5 @@
 // What the pod network needs from the machine's network stack: its routes and addresses, and the firewall
-// rules of Docker's chains. host-kernel.ts runs iproute2 and iptables for it; fake-kernel.ts keeps it in memory.
+// rules of Docker's chains. host-kernel.ts runs iproute2 and iptables for it; testing/fake-kernel.ts keeps it in memory.
 
 /** A route of the main table, as `ip -j route` shows it. */
 export interface KernelRoute {

@@ -3,16 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, afterEach, before, beforeEach, describe, test } from "node:test";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { removeDataPath } from "./data-path-cleanup.js";
-import { FakeKernel } from "./fake-kernel.js";
 import { podNetworkRules } from "./firewall-plan.js";
 import { PodNetwork } from "./pod-network.js";
 import type { NodeSubnet } from "./records.js";
 import { ROUTE_PROTOCOL } from "./route-plan.js";
+import { FakeKernel } from "./testing/fake-kernel.js";
 
 const CIDR = "10.42.0.0/16";
 const self: NodeSubnet = { node: "h1", subnet: "10.42.0.0/24", address: "10.250.0.11" };

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
-import { assertFullCidrRefused, subnetAllocatorSuite } from "./subnet-allocator-suite.js";
+import { assertFullCidrRefused, subnetAllocatorSuite } from "./testing/subnet-allocator-suite.js";
 
 function openEmbedded() {
   const dir = mkdtempSync(join(tmpdir(), "orchestra-subnets-"));

@@ -1,8 +1,10 @@
 // Hands each node a /24 of the cluster's pod CIDR through the store: a claim on the subnet and the node's record
 // are created in one transaction, so two nodes racing for the same /24 cannot both win (the loser sees a
-// conflict and takes the next free one). A node keeps its /24 across restarts; only `orchestra delete node`
+// lost race and takes the next free one). A node keeps its /24 across restarts; only `orchestra delete node`
 // gives it back.
-import { ConflictError, NotFoundError, ValidationError } from "../core/errors.js";
+import type { ConflictRetryPolicy } from "../core/conflict-retry.js";
+import { ConflictError, ValidationError } from "../core/errors.js";
+import { compareAndSet, DELETE, NO_CHANGE } from "../store/compare-and-set.js";
 import { keys } from "../store/keys.js";
 import { baseName, type Store, type TxOp } from "../store/store.js";
 import type { KernelRoute } from "./kernel.js";
@@ -17,8 +19,11 @@ import {
 import type { NodeSubnet, PodNetworkConfig, SubnetClaim } from "./records.js";
 import { describeRoute, overlappingRoute } from "./route-plan.js";
 
-/** Attempts before giving up when other nodes keep taking the subnet just picked. */
-const MAX_ATTEMPTS = 64;
+/**
+ * Rounds of lost races before giving up: each round one of the nodes registering at once wins a subnet, so this
+ * many nodes may start together. Short waits: a worker's start waits on them.
+ */
+const CLAIM_RETRY: ConflictRetryPolicy = { attempts: 64, initialDelayMs: 5, maxDelayMs: 100 };
 
 export interface SubnetRequest {
   node: string;
@@ -35,66 +40,66 @@ export interface NodeSubnetAllocation {
   subnet: string;
 }
 
-/** The node's /24: the one it already holds, else a free one claimed now. */
+/**
+ * The node's /24: the one it already holds (its address brought up to date), else a free one claimed now. A
+ * compare-and-set of the node's record whose write, for a new node, also creates the claim on the subnet: a
+ * race for the same /24 is lost by all but one, who decide again on the claims as they are then.
+ */
 export async function allocateNodeSubnet(
   store: Store,
   request: SubnetRequest,
 ): Promise<NodeSubnetAllocation> {
   const podCidr = await clusterPodCidr(store, request.podCidr);
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const [own, claims] = await Promise.all([
-      store.get<NodeSubnet>(keys.nodeSubnet(request.node)),
-      store.list<SubnetClaim>(keys.subnets),
-    ]);
-    const taken = claims.map((claim) => subnetFromKeyName(baseName(claim.key)));
-    if (request.routes) assertNoOverlap(podCidr, request.routes, new Set(taken));
-    if (own) {
-      if (!cidrContains(podCidr, own.value.subnet)) {
-        throw new ConflictError(
-          `node "${request.node}" holds ${own.value.subnet}, outside the cluster's pod CIDR ${podCidr}`,
-        );
-      }
-      if (own.value.address === request.address) return { podCidr, subnet: own.value.subnet };
-      try {
-        await store.set<NodeSubnet>(
-          keys.nodeSubnet(request.node),
-          { ...own.value, address: request.address },
-          own.version,
-        );
-        return { podCidr, subnet: own.value.subnet };
-      } catch (err) {
-        if (err instanceof ConflictError || err instanceof NotFoundError) continue;
-        throw err;
-      }
-    }
-    const subnet = firstFreeSubnet(podCidr, taken);
-    if (subnet === undefined) {
+  const { after } = await compareAndSet<NodeSubnet, string[]>(
+    store,
+    keys.nodeSubnet(request.node),
+    (own, taken) => subnetDecision(podCidr, request, own?.value, taken),
+    {
+      context: async () =>
+        (await store.list<SubnetClaim>(keys.subnets)).map((claim) => subnetFromKeyName(baseName(claim.key))),
+      ops: (key, decision, before) => {
+        if (decision === DELETE) return [{ op: "delete", key, version: before?.version }];
+        if (before) return [{ op: "set", key, value: decision, version: before.version }];
+        const claim: SubnetClaim = { node: request.node };
+        return [
+          { op: "create", key: keys.subnet(subnetKeyName(decision.subnet)), value: claim },
+          { op: "create", key, value: decision },
+        ];
+      },
+      policy: CLAIM_RETRY,
+      exhausted: () =>
+        new ConflictError(
+          `could not claim a pod subnet for node "${request.node}" in ${CLAIM_RETRY.attempts} attempts: other nodes kept taking the one picked`,
+        ),
+    },
+  );
+  if (!after) throw new Error(`node "${request.node}" holds no pod subnet after claiming one`);
+  return { podCidr, subnet: after.value.subnet };
+}
+
+/** Pure: what the node's record should be, given it as read and the subnets claimed (by any node). */
+function subnetDecision(
+  podCidr: string,
+  request: SubnetRequest,
+  own: NodeSubnet | undefined,
+  taken: string[],
+): NodeSubnet | typeof NO_CHANGE {
+  if (request.routes) assertNoOverlap(podCidr, request.routes, new Set(taken));
+  if (own) {
+    if (!cidrContains(podCidr, own.subnet)) {
       throw new ConflictError(
-        `pod CIDR ${podCidr} is full: all ${nodeSubnetCount(podCidr)} of its /24 subnets belong to nodes; remove nodes that are gone (orchestra delete node NAME) or start the cluster with a larger --pod-cidr`,
+        `node "${request.node}" holds ${own.subnet}, outside the cluster's pod CIDR ${podCidr}`,
       );
     }
-    try {
-      await store.transaction([
-        {
-          op: "create",
-          key: keys.subnet(subnetKeyName(subnet)),
-          value: { node: request.node } satisfies SubnetClaim,
-        },
-        {
-          op: "create",
-          key: keys.nodeSubnet(request.node),
-          value: { node: request.node, subnet, address: request.address } satisfies NodeSubnet,
-        },
-      ]);
-      return { podCidr, subnet };
-    } catch (err) {
-      // Someone took that subnet (or this node's record appeared): look again.
-      if (!(err instanceof ConflictError)) throw err;
-    }
+    return own.address === request.address ? NO_CHANGE : { ...own, address: request.address };
   }
-  throw new ConflictError(
-    `could not claim a pod subnet for node "${request.node}" in ${MAX_ATTEMPTS} attempts`,
-  );
+  const subnet = firstFreeSubnet(podCidr, taken);
+  if (subnet === undefined) {
+    throw new ConflictError(
+      `pod CIDR ${podCidr} is full: all ${nodeSubnetCount(podCidr)} of its /24 subnets belong to nodes; remove nodes that are gone (orchestra delete node NAME) or start the cluster with a larger --pod-cidr`,
+    );
+  }
+  return { node: request.node, subnet, address: request.address };
 }
 
 /**
@@ -102,25 +107,18 @@ export async function allocateNodeSubnet(
  * recorded one is refused: a cluster has one address plan.
  */
 export async function clusterPodCidr(store: Store, requested?: string): Promise<string> {
-  for (;;) {
-    const recorded = await store.get<PodNetworkConfig>(keys.podNetwork);
-    if (recorded) {
-      if (requested !== undefined && requested !== recorded.value.cidr) {
-        throw new ValidationError(
-          "pod-cidr",
-          `${requested} differs from the cluster's pod CIDR ${recorded.value.cidr} (recorded in the store when the cluster was first started); leave --pod-cidr out or give ${recorded.value.cidr}`,
-        );
-      }
-      return recorded.value.cidr;
+  const { after } = await compareAndSet<PodNetworkConfig>(store, keys.podNetwork, (recorded) => {
+    if (!recorded) return { cidr: requested ?? DEFAULT_POD_CIDR };
+    if (requested !== undefined && requested !== recorded.value.cidr) {
+      throw new ValidationError(
+        "pod-cidr",
+        `${requested} differs from the cluster's pod CIDR ${recorded.value.cidr} (recorded in the store when the cluster was first started); leave --pod-cidr out or give ${recorded.value.cidr}`,
+      );
     }
-    try {
-      const cidr = requested ?? DEFAULT_POD_CIDR;
-      await store.create<PodNetworkConfig>(keys.podNetwork, { cidr });
-      return cidr;
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err; // another node recorded it first: read theirs
-    }
-  }
+    return NO_CHANGE;
+  });
+  if (!after) throw new Error("the cluster's pod CIDR is not recorded after recording it");
+  return after.value.cidr;
 }
 
 /**

@@ -1,5 +1,5 @@
 // The ContainerRuntime: how a worker runs pods as containers. Implementations: docker/ (Engine API) and
-// fake/ (in memory, scripted, for simulations). No Docker type crosses this interface.
+// testing/fake/ (in memory, scripted, for tests and simulations). No Docker type crosses this interface.
 import type { PortSpec, Resources } from "../core/types.js";
 
 /** A bridge network for pods. `subnet` (CIDR) and `gateway` are picked by the engine when omitted. */

@@ -4,12 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ConflictError, FencedError } from "../core/errors.js";
+import { bind } from "../core/pod-transitions.js";
 import type { Pod } from "../core/types.js";
-import { leadAsTest } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import type { Candidacy, Lease, Store } from "../store/store.js";
-import { boundPod, commitPodWrites, type PodWrite, unschedulablePod } from "./binding.js";
+import { leadAsTest } from "../store/testing/contract-support.js";
+import { commitPodWrites, type PodWrite } from "./binding.js";
 
 function pod(id: string, message?: string): Pod {
   return {
@@ -52,23 +53,11 @@ describe("binding", () => {
         id,
         version: entry.version,
         previousNode: undefined,
-        value: boundPod(entry.value, i % 2 ? "n1" : "n2", "2024-02-02T00:00:00.000Z"),
+        value: bind(entry.value, i % 2 ? "n1" : "n2", "2024-02-02T00:00:00.000Z"),
       });
     }
     return writes;
   }
-
-  test("boundPod sets the node, keeps Pending and clears the message; unschedulablePod sets it", () => {
-    const bound = boundPod(
-      pod("a", "0/1 nodes available: 1 unschedulable"),
-      "n1",
-      "2024-02-02T00:00:00.000Z",
-    );
-    assert.equal(bound.node, "n1");
-    assert.deepEqual(bound.status, { phase: "Pending", restarts: 0 });
-    assert.equal(bound.updatedAt, "2024-02-02T00:00:00.000Z");
-    assert.equal(unschedulablePod(pod("a"), "no ready nodes", "x").status.message, "no ready nodes");
-  });
 
   test("writes every pod at its version, in chunks", async () => {
     const writes = await seedPods(7);

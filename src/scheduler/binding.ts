@@ -27,17 +27,6 @@ export interface CommitOptions {
   concurrency?: number;
 }
 
-/** The pod bound to `node`: still Pending (the worker moves it on), with any unschedulable message cleared. */
-export function boundPod(pod: Pod, node: string, now: string): Pod {
-  const { message: _cleared, ...status } = pod.status;
-  return { ...pod, node, status: { ...status, phase: "Pending" }, updatedAt: now };
-}
-
-/** The pod with the reason it cannot be placed as its status message. */
-export function unschedulablePod(pod: Pod, message: string, now: string): Pod {
-  return { ...pod, status: { ...pod.status, phase: "Pending", message }, updatedAt: now };
-}
-
 /**
  * Writes all of `writes`, each only if its pod is still at the version read. Rejects with FencedError,
  * and stops, as soon as a write shows that the lease is lost.

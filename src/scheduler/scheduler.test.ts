@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 import type { NodeConfig } from "../core/node-config.js";
 import type { NodeInfo, Pod, Resources } from "../core/types.js";
 import type { EventInput } from "../events/event-recorder.js";
-import { eventually } from "../store/contract-support.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { Scheduler } from "./scheduler.js";
 
 const GiB = 1024 ** 3;
@@ -215,5 +215,31 @@ describe("Scheduler on the embedded store", () => {
         message: "assigned to node n1",
       },
     ]);
+  });
+
+  test("the Scheduled event names the node even when the binding's watch event comes before the reply", async () => {
+    await store.create(keys.node("n1"), node("n1"));
+    // As on ZooKeeper, where the writer may hear of its own change before its write is acknowledged.
+    const client = backend.connect();
+    const transaction = client.transaction.bind(client);
+    let scheduler: Scheduler | undefined;
+    client.transaction = async (ops, lease) => {
+      await transaction(ops, lease);
+      const bound =
+        ops
+          .find((op) => op.op === "set")
+          ?.key.split("/")
+          .at(-1) ?? "";
+      await eventually(() => assert.equal(scheduler?.pods.get(bound)?.node, "n1"));
+    };
+    const events = { record: (event: EventInput) => void recorded.push(event) };
+    scheduler = new Scheduler(client, { candidate: "s1", resyncMs: 0, events });
+    schedulers.push(scheduler);
+    await scheduler.start();
+    await eventually(() => assert.equal(scheduler?.leading, true));
+    const p = pod("web");
+    await store.create(keys.pod(p.id), p);
+    await eventually(() => assert.equal(recorded.length, 1));
+    assert.equal(recorded[0]?.message, "assigned to node n1");
   });
 });

@@ -6,14 +6,16 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { FencedError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import { effectiveNode, type NodeConfig } from "../core/node-config.js";
+import { bind, markUnschedulable } from "../core/pod-transitions.js";
 import type { NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
-import { Informer } from "../machinery/informer.js";
+import type { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
+import { SharedInformers } from "../machinery/shared-informers.js";
 import { WorkQueue } from "../machinery/work-queue.js";
 import { keys } from "../store/keys.js";
 import type { Entry, Lease, Store } from "../store/store.js";
-import { boundPod, commitPodWrites, type PodWrite, unschedulablePod } from "./binding.js";
+import { commitPodWrites, type PodWrite } from "./binding.js";
 import type { Pipeline } from "./framework.js";
 import { defaultPipeline } from "./pipeline.js";
 import { type ScheduleResult, schedule } from "./schedule.js";
@@ -28,7 +30,9 @@ export interface SchedulerOptions {
   workers?: number;
   /** Most pods placed in one decision. Default 500. */
   batchSize?: number;
-  /** Period of the informers' safety-net re-list (which also re-queues every unbound pod). Default 30 s. */
+  /** The process's informers, shared by its components. Default: its own, started and stopped with it. */
+  informers?: SharedInformers;
+  /** Period of its own informers' safety-net re-list (which also re-queues every unbound pod). Default 30 s. */
   resyncMs?: number;
   pipeline?: Pipeline;
   /** Where Scheduled and FailedScheduling events go. Default: nowhere. */
@@ -71,10 +75,14 @@ export class Scheduler {
     this.pipeline = options.pipeline ?? defaultPipeline;
     this.events = options.events ?? noEvents;
     this.log = options.logger ?? makeLogger("scheduler", { candidate });
-    const informerOptions = { clock: this.clock, resyncMs: options.resyncMs, logger: this.log };
-    this.pods = new Informer<Pod>(store, keys.pods, informerOptions);
-    this.nodes = new Informer<NodeInfo>(store, keys.nodes, informerOptions);
-    this.nodeConfigs = new Informer<NodeConfig>(store, keys.nodeConfigs, informerOptions);
+    const { informers, lifecycle } = SharedInformers.forComponent(store, options.informers, {
+      clock: this.clock,
+      resyncMs: options.resyncMs,
+      logger: this.log,
+    });
+    this.pods = informers.pods();
+    this.nodes = informers.nodes();
+    this.nodeConfigs = informers.nodeConfigs();
     this.leader = new LeaderLoop({
       store,
       election: keys.elections.scheduler,
@@ -83,7 +91,7 @@ export class Scheduler {
       logger: this.log,
       onElected: () => this.startWorking(),
       onDeposed: () => this.stopWorking(),
-      caches: [this.pods, this.nodes, this.nodeConfigs],
+      caches: [lifecycle],
     });
     this.watchForWork();
   }
@@ -254,7 +262,7 @@ export class Scheduler {
         id: podId,
         version: entry.version,
         previousNode: entry.value.node,
-        value: boundPod(entry.value, node, now),
+        value: bind(entry.value, node, now),
       });
     }
     for (const { podId, message } of result.unschedulable) {
@@ -265,7 +273,7 @@ export class Scheduler {
         id: podId,
         version: entry.version,
         previousNode: entry.value.node,
-        value: unschedulablePod(entry.value, message, now),
+        value: markUnschedulable(entry.value, message, now),
       });
     }
     let outcome: Awaited<ReturnType<typeof commitPodWrites>>;
@@ -275,16 +283,18 @@ export class Scheduler {
       for (const { podId } of result.bindings) this.assumed.delete(podId);
       throw err;
     }
-    const bindingIds = new Set(result.bindings.map((binding) => binding.podId));
+    // The node of each binding from the plan itself: the watch may already have seen the binding and dropped the
+    // pod from `assumed` by the time the write resolves.
+    const boundTo = new Map(result.bindings.map((binding) => [binding.podId, binding.node]));
     const messages = new Map(result.unschedulable.map(({ podId, message }) => [podId, message]));
     let bound = 0;
     for (const id of outcome.written) {
       queue.forget(id);
       const pod = (byId.get(id) as Readonly<Entry<Pod>>).value;
-      if (bindingIds.has(id)) {
+      const node = boundTo.get(id);
+      if (node !== undefined) {
         bound++;
         this.unschedulable.delete(id);
-        const node = this.assumed.get(id)?.node;
         this.log.debug({ pod: id, node }, "bound");
         this.recordEvent(pod, "Normal", "Scheduled", `assigned to node ${node}`);
       } else {

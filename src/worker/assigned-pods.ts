@@ -73,8 +73,14 @@ export class AssignedPods {
 
   /** Writes the pod's status; `change` gets the status and the pod as they are in the store. */
   async writeStatus(podId: string, change: (status: PodStatus, pod: Pod) => PodStatus): Promise<void> {
-    const now = () => new Date(this.clock.now());
-    const written = await writePodStatus(this.store, podId, this.node, change, now, this.known.get(podId));
+    const written = await writePodStatus(
+      this.store,
+      podId,
+      this.node,
+      change,
+      this.clock,
+      this.known.get(podId),
+    );
     if (written) this.known.set(podId, written);
   }
 

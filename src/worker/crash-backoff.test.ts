@@ -1,27 +1,28 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ManualClock } from "../core/clock.js";
-import { backoffOptionsOf, CrashBackoff } from "./crash-backoff.js";
+import { backoffOptionsOf, type CrashRecord, countCrash, crashOptions } from "./crash-backoff.js";
 
-describe("CrashBackoff", () => {
+/** Crashes at the given times, each counted on the record of the one before. */
+function crashesAt(times: number[], options = crashOptions()) {
+  let record: CrashRecord | undefined;
+  return times.map((now) => {
+    const decision = countCrash(record, options, now);
+    record = decision.record;
+    return decision;
+  });
+}
+
+describe("crash backoff", () => {
   test("restarts the first crash at once, then doubles up to the maximum", () => {
-    const clock = new ManualClock(0);
-    const backoff = new CrashBackoff(clock);
-    const delays = Array.from({ length: 12 }, () => backoff.crashed("p").delayMs);
+    const delays = crashesAt(Array.from({ length: 12 }, () => 0)).map((crash) => crash.delayMs);
     assert.deepEqual(delays.slice(0, 5), [0, 1000, 2000, 4000, 8000]);
     assert.equal(delays.at(-1), 300_000);
   });
 
   test("follows a pod's restart policy and says when it is over its limit", () => {
-    const clock = new ManualClock(0);
-    const backoff = new CrashBackoff(clock, { initialMs: 50 });
-    const policy = backoffOptionsOf({
-      backoffInitialSeconds: 2,
-      backoffMaxSeconds: 5,
-      resetAfterSeconds: 60,
-      limit: 2,
-    });
-    const crashes = [1, 2, 3, 4].map(() => backoff.crashed("p", policy));
+    const policy = { backoffInitialSeconds: 2, backoffMaxSeconds: 5, resetAfterSeconds: 60, limit: 2 };
+    assert.deepEqual(crashOptions({ initialMs: 50 }, policy), backoffOptionsOf(policy));
+    const crashes = crashesAt([0, 0, 0, 0], crashOptions({ initialMs: 50 }, policy));
     assert.deepEqual(
       crashes.map((c) => [c.consecutive, c.delayMs, c.overLimit]),
       [
@@ -31,18 +32,20 @@ describe("CrashBackoff", () => {
         [4, 5000, true],
       ],
     );
-    assert.equal(backoff.crashed("other").delayMs, 0);
-    assert.equal(backoff.crashed("other").delayMs, 50, "a pod without a policy gets the worker's defaults");
+    const withoutPolicy = crashesAt([0, 0], crashOptions({ initialMs: 50 }));
+    assert.equal(withoutPolicy[1]?.delayMs, 50, "a pod without a policy gets the worker's defaults");
+    assert.equal(
+      crashOptions({ initialMs: undefined }).initialMs,
+      1000,
+      "an unset default keeps the built-in one",
+    );
   });
 
   test("forgets crashes after running long enough without one", () => {
-    const clock = new ManualClock(0);
-    const backoff = new CrashBackoff(clock, { resetAfterMs: 10_000 });
-    backoff.crashed("p");
-    backoff.crashed("p");
-    clock.advance(10_000);
-    assert.equal(backoff.crashed("p").consecutive, 1);
-    backoff.forget("p");
-    assert.equal(backoff.crashed("p").consecutive, 1);
+    const options = crashOptions({ resetAfterMs: 10_000 });
+    const [, second, third] = crashesAt([0, 0, 10_000], options);
+    assert.deepEqual([second?.consecutive, third?.consecutive], [2, 1]);
+    assert.deepEqual(third?.record, { consecutive: 1, lastCrashAt: 10_000 });
+    assert.equal(third?.restartAt, 10_000);
   });
 });

@@ -1,7 +1,7 @@
 // How long a worker waits before restarting a container that keeps crashing: by default 1 s doubling to
 // 5 min, forgotten after 10 min of running without a crash (as Kubernetes' CrashLoopBackOff does), and when
-// a pod has crashed more than `limit` times in a row here, it is time to move it to another node.
-import type { Clock } from "../core/clock.js";
+// a pod has crashed more than `limit` times in a row here, it is time to move it to another node. Pure: the
+// worker keeps each pod's CrashRecord and passes it in (see pod-sync-plan.ts).
 import { DEFAULT_RESTART_POLICY } from "../core/defaults.js";
 import type { RestartPolicy } from "../core/types.js";
 
@@ -14,8 +14,18 @@ export interface CrashBackoffOptions {
   limit?: number;
 }
 
+/** A pod's crashes on this node so far. */
+export interface CrashRecord {
+  /** Crashes in a row. */
+  consecutive: number;
+  /** Epoch ms of the last one. */
+  lastCrashAt: number;
+}
+
 /** What to do about a crash. */
 export interface CrashDecision {
+  /** The record with this crash counted. */
+  record: CrashRecord;
   /** Crashes in a row on this node, this one included. */
   consecutive: number;
   /** Epoch ms when a restart may happen. */
@@ -25,12 +35,7 @@ export interface CrashDecision {
   overLimit: boolean;
 }
 
-interface CrashRecord {
-  consecutive: number;
-  lastCrashAt: number;
-}
-
-/** A pod's restart policy in the milliseconds CrashBackoff works in. */
+/** A pod's restart policy in the milliseconds the backoff works in. */
 export function backoffOptionsOf(policy: RestartPolicy): Required<CrashBackoffOptions> {
   return {
     initialMs: policy.backoffInitialSeconds * 1000,
@@ -40,48 +45,43 @@ export function backoffOptionsOf(policy: RestartPolicy): Required<CrashBackoffOp
   };
 }
 
-export class CrashBackoff {
-  private readonly records = new Map<string, CrashRecord>();
-  private readonly defaults: Required<CrashBackoffOptions>;
-
-  /** `defaults` apply to crashes recorded without a policy of their own. */
-  constructor(
-    private readonly clock: Clock,
-    defaults: CrashBackoffOptions = {},
-  ) {
-    this.defaults = { ...backoffOptionsOf(DEFAULT_RESTART_POLICY), ...withoutUndefined(defaults) };
-  }
-
-  /**
-   * Records a crash of `podId`'s container under `policy` (else the defaults) and says when a restart may
-   * happen. The first crash restarts at once, so a single failure is replaced as fast as the engine can.
-   */
-  crashed(podId: string, policy: CrashBackoffOptions = {}): CrashDecision {
-    const options = { ...this.defaults, ...withoutUndefined(policy) };
-    const now = this.clock.now();
-    const previous = this.records.get(podId);
-    const consecutive =
-      previous && now - previous.lastCrashAt < options.resetAfterMs ? previous.consecutive + 1 : 1;
-    this.records.set(podId, { consecutive, lastCrashAt: now });
-    const delayMs = delayFor(consecutive, options);
-    return { consecutive, restartAt: now + delayMs, delayMs, overLimit: consecutive > options.limit };
-  }
-
-  /** Milliseconds to wait after the `consecutive`-th crash in a row. */
-  delayFor(consecutive: number, policy: CrashBackoffOptions = {}): number {
-    return delayFor(consecutive, { ...this.defaults, ...withoutUndefined(policy) });
-  }
-
-  forget(podId: string): void {
-    this.records.delete(podId);
-  }
+/**
+ * The backoff in force for a pod: its own restart policy when it has one, else the worker's `defaults` over
+ * DEFAULT_RESTART_POLICY.
+ */
+export function crashOptions(
+  defaults: CrashBackoffOptions = {},
+  policy?: RestartPolicy,
+): Required<CrashBackoffOptions> {
+  if (policy) return backoffOptionsOf(policy);
+  const set = Object.entries(defaults).filter(([, value]) => value !== undefined);
+  return { ...backoffOptionsOf(DEFAULT_RESTART_POLICY), ...Object.fromEntries(set) };
 }
 
-function delayFor(consecutive: number, options: Required<CrashBackoffOptions>): number {
+/**
+ * Counts a crash at `now` after those of `previous`, and says when a restart may happen. The first crash
+ * (or the first after `resetAfterMs` without one) restarts at once, so a single failure is replaced as fast
+ * as the engine can.
+ */
+export function countCrash(
+  previous: CrashRecord | undefined,
+  options: Required<CrashBackoffOptions>,
+  now: number,
+): CrashDecision {
+  const consecutive =
+    previous && now - previous.lastCrashAt < options.resetAfterMs ? previous.consecutive + 1 : 1;
+  const delayMs = delayFor(consecutive, options);
+  return {
+    record: { consecutive, lastCrashAt: now },
+    consecutive,
+    restartAt: now + delayMs,
+    delayMs,
+    overLimit: consecutive > options.limit,
+  };
+}
+
+/** Milliseconds to wait after the `consecutive`-th crash in a row. */
+export function delayFor(consecutive: number, options: Required<CrashBackoffOptions>): number {
   if (consecutive <= 1) return 0;
   return Math.min(options.maxMs, options.initialMs * 2 ** (consecutive - 2));
-}
-
-function withoutUndefined(options: CrashBackoffOptions): CrashBackoffOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }

@@ -1,10 +1,11 @@
 // Writes a pod's status with compare-and-set, re-reading on conflict, and only when it changed.
-import { ConflictError } from "../core/errors.js";
+import type { Clock } from "../core/clock.js";
 import type { Pod, PodStatus } from "../core/types.js";
-import { keys } from "../store/keys.js";
+import { compareAndSetPod, NO_CHANGE } from "../store/compare-and-set.js";
 import type { Entry, Store } from "../store/store.js";
 
-const MAX_ATTEMPTS = 5;
+/** A change of a pod's status (see core/pod-transitions.ts), applied to the status as it is in the store. */
+export type StatusChange = (current: PodStatus, pod: Pod) => PodStatus;
 
 /**
  * Applies `change` to the pod's current status in the store (given the pod it belongs to). Starts from
@@ -16,25 +17,22 @@ export async function writePodStatus(
   store: Store,
   podId: string,
   node: string,
-  change: (current: PodStatus, pod: Pod) => PodStatus,
-  now: () => Date = () => new Date(),
+  change: StatusChange,
+  clock: Clock,
   known?: Entry<Pod>,
 ): Promise<Entry<Pod> | undefined> {
-  let cached = known?.value.node === node ? known : undefined;
-  for (let attempt = 1; ; attempt++) {
-    const entry = cached ?? (await store.get<Pod>(keys.pod(podId)));
-    cached = undefined;
-    if (!entry || entry.value.node !== node) return undefined;
-    const status = change(structuredClone(entry.value.status), entry.value);
-    if (sameStatus(entry.value.status, status)) return entry;
-    const updated: Pod = { ...entry.value, status, updatedAt: now().toISOString() };
-    try {
-      return await store.set(keys.pod(podId), updated, entry.version);
-    } catch (err) {
-      if (err instanceof ConflictError && attempt < MAX_ATTEMPTS) continue;
-      throw err;
-    }
-  }
+  const { after } = await compareAndSetPod(
+    store,
+    podId,
+    (current) => {
+      if (current?.value.node !== node) return NO_CHANGE;
+      const status = change(structuredClone(current.value.status), current.value);
+      if (sameStatus(current.value.status, status)) return NO_CHANGE;
+      return { ...current.value, status, updatedAt: new Date(clock.now()).toISOString() };
+    },
+    { known: known?.value.node === node ? known : undefined, clock },
+  );
+  return after?.value.node === node ? after : undefined;
 }
 
 function sameStatus(a: PodStatus, b: PodStatus): boolean {

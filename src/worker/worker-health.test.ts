@@ -5,13 +5,13 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { HealthCheck, Pod, PodTemplate, RestartPolicy } from "../core/types.js";
 import type { EventInput, EventSink } from "../events/event-recorder.js";
-import { FakeRuntime } from "../runtime/fake/fake-runtime.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
-import { eventually } from "../store/contract-support.js";
+import { FakeRuntime } from "../runtime/testing/fake/fake-runtime.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import { podCreateOps, podDeleteOps, podWriteOps } from "../store/pod-ops.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { Worker } from "./worker.js";
 
 const HEALTHY_IMAGE = "orchestra/healthy:1";

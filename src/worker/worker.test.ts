@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { NodeInfo, Pod } from "../core/types.js";
-import { FakeRuntime } from "../runtime/fake/fake-runtime.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
-import { eventually } from "../store/contract-support.js";
+import { FakeRuntime } from "../runtime/testing/fake/fake-runtime.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import { keys } from "../store/keys.js";
 import { podCreateOps, podDeleteOps, podWriteOps } from "../store/pod-ops.js";
 import type { Store } from "../store/store.js";
+import { eventually } from "../store/testing/contract-support.js";
 import { Worker } from "./worker.js";
 
 const IMAGE = "orchestra/hello:latest";
@@ -125,13 +125,27 @@ describe("worker on the fake runtime", () => {
     assert.equal((await podStatus("p1"))?.restarts, 2);
   });
 
-  test("reports a missing image in the pod's message", async () => {
+  test("reports a missing image in the pod's message, as ErrImagePull once refused twice in a row", async () => {
     await store.transaction(podCreateOps(pod("p2", "n1", "nowhere/missing:1")));
     await eventually(async () => {
       const s = await podStatus("p2");
       assert.match(s?.message ?? "", /image "nowhere\/missing:1" not found/);
+      assert.equal(s?.reason, "ErrImagePull");
     });
     await store.transaction(podDeleteOps(pod("p2", "n1")));
+  });
+
+  test("a start the engine refuses is a RunContainerError once refused twice in a row", async () => {
+    runtime.script({ command: ["/no/such/command"] }, { startError: "exec: no such file or directory" });
+    await store.transaction(
+      podCreateOps({ ...pod("p9", "n1"), template: { image: IMAGE, command: ["/no/such/command"] } }),
+    );
+    await eventually(async () => {
+      const s = await podStatus("p9");
+      assert.equal(s?.reason, "RunContainerError");
+      assert.match(s?.message ?? "", /no such file or directory/);
+    });
+    await store.transaction(podDeleteOps(pod("p9", "n1")));
   });
 
   test("a restarted worker adopts its running containers instead of starting new ones", async () => {

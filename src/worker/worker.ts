@@ -4,26 +4,26 @@
 // only its node's assignments (assigned-pods.ts), so its cost does not grow with the cluster's pods.
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
-import type { NodeInfo, Pod, PodStatus } from "../core/types.js";
+import { containerStarted } from "../core/pod-transitions.js";
+import type { NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Reconciler } from "../machinery/reconciler.js";
-import { ImageNotFoundError } from "../runtime/errors.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
-import type {
-  ContainerInfo,
-  ContainerRuntime,
-  EventSubscription,
-  NetworkInfo,
-  NetworkSpec,
-} from "../runtime/runtime.js";
+import type { ContainerRuntime, EventSubscription, NetworkInfo, NetworkSpec } from "../runtime/runtime.js";
 import type { Store } from "../store/store.js";
 import { AssignedPods } from "./assigned-pods.js";
-import { containerSpecFor } from "./container-spec.js";
-import { backoffOptionsOf, CrashBackoff, type CrashBackoffOptions } from "./crash-backoff.js";
+import { type CrashBackoffOptions, crashOptions } from "./crash-backoff.js";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { NodeRegistration } from "./node-registration.js";
-import { withReadiness } from "./pod-readiness.js";
 import { reschedulePod } from "./pod-rescheduler.js";
+import { PodStarter } from "./pod-starter.js";
+import {
+  type PlannedEvent,
+  type PodSyncPlan,
+  planPodSync,
+  type Removal,
+  type RestartState,
+} from "./pod-sync-plan.js";
 
 export interface WorkerOptions {
   store: Store;
@@ -57,17 +57,13 @@ export class Worker {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly pods: AssignedPods;
+  private readonly starter: PodStarter;
   private readonly reconciler: Reconciler<string>;
-  private readonly crashes: CrashBackoff;
   private readonly health: HealthMonitor;
   private readonly eventSink: EventSink;
-  /** Pods whose container crashed and waits out its backoff: when it may start again, and why it stopped. */
-  private readonly restartDue = new Map<string, { at: number; exit: string }>();
-  /**
-   * Per pod, a container this worker is starting or started (its id once known), until the engine's `start`
-   * event for it comes: that event brings nothing new, so it queues no sync.
-   */
-  private readonly ownStarts = new Map<string, string | undefined>();
+  private readonly stopGraceSeconds: number;
+  /** Per pod, its crashes here and the back-off a crashed container waits out (see planPodSync). */
+  private readonly restarts = new Map<string, RestartState>();
   private registration?: NodeRegistration;
   private engineEvents?: EventSubscription;
   private networkInfo?: NetworkInfo;
@@ -80,7 +76,7 @@ export class Worker {
     this.runtime = options.runtime;
     this.clock = options.clock ?? systemClock;
     this.log = makeLogger("worker", { node: options.name });
-    this.crashes = new CrashBackoff(this.clock, options.crashBackoff);
+    this.stopGraceSeconds = options.stopGraceSeconds ?? 10;
     this.eventSink = options.events ?? noEvents;
     // A verdict that changes only queues the pod: its sync writes the status, as every other change does.
     this.health = new HealthMonitor({
@@ -93,6 +89,15 @@ export class Worker {
       },
     });
     this.pods = new AssignedPods(this.store, options.name, this.clock, this.log);
+    this.starter = new PodStarter({
+      runtime: this.runtime,
+      pods: this.pods,
+      node: options.name,
+      network: () => this.networkInfo?.name ?? options.network.name,
+      dns: options.dns,
+      record: (pod, event) => this.record(pod, event),
+      clock: this.clock,
+    });
     this.reconciler = new Reconciler<string>({
       reconcile: (podId) => this.syncPod(podId),
       workers: options.concurrency ?? 8,
@@ -131,14 +136,7 @@ export class Worker {
       (event) => {
         const podId = event.labels[LABEL_POD];
         if (!podId) return;
-        if (event.type === "start" && this.ownStarts.has(podId)) {
-          const own = this.ownStarts.get(podId);
-          if (own === undefined || own === event.id) {
-            this.ownStarts.delete(podId);
-            return;
-          }
-        }
-        this.reconciler.enqueue(podId);
+        if (!this.starter.isOwnStart(podId, event)) this.reconciler.enqueue(podId);
       },
       { labels: this.ownLabels(), onReconnect: () => void this.enqueueEverything() },
     );
@@ -201,221 +199,104 @@ export class Worker {
     }, this.options.resyncMs ?? 30_000);
   }
 
-  /** Level-triggered: makes the containers of `podId` on this node match the pod, then reports its status. */
+  /**
+   * Level-triggered: makes the containers of `podId` on this node match the pod, then reports its status. The
+   * decision is `planPodSync`'s, on what the store and the engine say now; this only carries it out.
+   */
   private async syncPod(podId: string): Promise<void> {
     const pod = (await this.pods.read(podId))?.value;
     const containers = await this.runtime.list({ labels: { ...this.ownLabels(), [LABEL_POD]: podId } });
-    if (!pod || pod.node !== this.name) {
+    const plan = planPodSync({
+      node: this.name,
+      pod,
+      containers,
+      restart: this.restarts.get(podId),
+      policy: crashOptions(this.options.crashBackoff, pod?.template.restartPolicy),
+      health: this.health.current(podId),
+      now: this.clock.now(),
+    });
+    if (plan.restart) this.restarts.set(podId, plan.restart);
+    else this.restarts.delete(podId);
+    if (plan.release || !pod) {
       this.forget(podId);
-      await this.removeContainers(containers, pod ? `pod moved to ${pod.node ?? "no node"}` : "pod deleted");
+      await this.removeContainers(plan.removeFirst);
       await this.pods.dropStale(podId);
       return;
     }
-
-    // Keep the newest running container, remove any other (e.g. a duplicate left by a crash mid-start).
-    const running = containers.filter((c) => c.running).sort(byStartedAtDesc);
-    const keep = running[0];
-    const stopped = containers.filter((c) => !c.running);
-    await this.removeContainers(running.slice(1), "duplicate container");
-    if (keep) {
-      this.restartDue.delete(podId);
-      const unhealthy = await this.syncRunning(pod, keep);
-      // After the report: a removal the engine refuses can take seconds.
-      if (stopped.length > 0) await this.removeContainers(stopped, "superseded container");
-      if (!unhealthy) return;
-      // Failed its health check: replaced like a container that crashed, with the same backoff.
-      await this.runtime.stop(keep.id, { timeoutSeconds: this.options.stopGraceSeconds ?? 10 });
-      stopped.splice(0, stopped.length, { ...keep, running: false });
-    }
-    this.health.stop(podId);
-    await this.restartStopped(pod, stopped, keep ? " (health check failed)" : undefined);
+    await this.carryOut(pod, plan);
   }
 
-  /**
-   * Reports a running container (adopted or started earlier) and follows its health check. Returns true when
-   * the check has found it unhealthy: the caller replaces it.
-   */
-  private async syncRunning(pod: Pod, container: ContainerInfo): Promise<boolean> {
-    const check = pod.template.healthCheck;
-    let health: PodStatus["health"];
-    if (check) {
-      const adopted = pod.status.containerId === container.id && pod.status.health === "healthy";
-      this.health.watch(pod.id, {
-        containerId: container.id,
-        ip: container.ip,
-        check,
-        startedAt: Date.parse(container.startedAt ?? "") || this.clock.now(),
-        initial: adopted ? "healthy" : undefined,
-      });
-      const verdict = this.health.report(pod.id, container.id);
-      health = verdict?.verdict ?? "starting";
-      if (verdict?.verdict === "unhealthy") {
-        this.log.warn({ pod: pod.name, detail: verdict.detail }, "health check failed; restarting");
-        this.record(
-          pod,
-          "Warning",
-          "Unhealthy",
-          `health check failed ${verdict.consecutiveFailures} times in a row: ${verdict.detail}`,
-        );
-      }
-    } else {
-      this.health.stop(pod.id);
+  /** The plan's steps, in order. */
+  private async carryOut(pod: Pod, plan: PodSyncPlan): Promise<void> {
+    await this.removeContainers(plan.removeFirst);
+    if (plan.health === "stop") this.health.stop(pod.id);
+    else this.health.watch(pod.id, plan.health.watch);
+    for (const event of plan.events) {
+      this.log[event.type === "Warning" ? "warn" : "info"](
+        { pod: pod.name, reason: event.reason },
+        event.message,
+      );
+      this.record(pod, event);
     }
-    await this.pods.writeStatus(pod.id, (status, current) => ({
-      ...this.withReadiness({ ...status, health }, current, true),
-      phase: "Running",
-      message: undefined,
-      reason: undefined,
-      containerId: container.id,
-      ip: container.ip,
-      startedAt: container.startedAt ?? status.startedAt,
-    }));
-    return health === "unhealthy";
+    if (plan.report) await this.pods.writeStatus(pod.id, plan.report);
+    if (plan.stop) await this.runtime.stop(plan.stop.id, { timeoutSeconds: this.stopGraceSeconds });
+    if (plan.moveAway) await this.moveAway(pod, plan.moveAway);
+    await this.removeContainers(plan.removeLater);
+    if (plan.status) await this.pods.writeStatus(pod.id, plan.status);
+    if (plan.requeueAfterMs !== undefined) this.reconciler.queue.addAfter(pod.id, plan.requeueAfterMs);
+    if (plan.start) await this.startContainer(pod, plan.start);
   }
 
-  /**
-   * The pod has no running container: count the crash of the `stopped` ones, then restart after the backoff
-   * of its restart policy, or past the policy's limit hand the pod back to the scheduler to go elsewhere.
-   */
-  private async restartStopped(pod: Pod, stopped: ContainerInfo[], why: string | undefined): Promise<void> {
+  private async startContainer(pod: Pod, start: NonNullable<PodSyncPlan["start"]>): Promise<void> {
     const podId = pod.id;
-    let restarts = 0;
-    if (stopped.length > 0) {
-      const lastExit = stopped.sort(byFinishedAtDesc)[0];
-      const exit = why ?? exitText(lastExit);
-      const crash = this.crashes.crashed(podId, policyOf(pod));
-      if (crash.overLimit) {
-        await this.moveAway(pod, crash.consecutive, exit);
-        await this.removeContainers(stopped, "pod rescheduled");
-        return;
-      }
-      restarts = 1;
-      this.restartDue.set(podId, { at: crash.restartAt, exit });
-      await this.removeContainers(stopped, "container exited");
-      this.log.warn({ pod: pod.name, exitCode: lastExit?.exitCode, exit }, "container exited; restarting");
-      if (crash.delayMs > 0) {
-        this.record(
-          pod,
-          "Warning",
-          "BackOff",
-          `back-off ${seconds(crash.delayMs)}s restarting failed container${exit}`,
-        );
-      }
-    }
-    const due = this.restartDue.get(podId);
-    const wait = (due?.at ?? 0) - this.clock.now();
-    if (wait > 0) {
-      await this.pods.writeStatus(podId, (status, current) => ({
-        ...this.withReadiness(status, current, false),
-        phase: "Failed",
-        reason: "CrashLoopBackOff",
-        restarts: status.restarts + restarts,
-        containerId: undefined,
-        ip: undefined,
-        message: `back-off ${seconds(wait)}s restarting failed container${due?.exit ?? ""}`,
-      }));
-      this.reconciler.queue.addAfter(podId, wait);
-      return;
-    }
-    await this.startContainer(pod, restarts);
-  }
-
-  private async startContainer(pod: Pod, restarts: number): Promise<void> {
-    const podId = pod.id;
-    try {
-      await this.runtime.ensureImage(pod.template.image);
-    } catch (err) {
-      if (!(err instanceof ImageNotFoundError)) throw err;
-      await this.pods.writeStatus(podId, (status, current) => ({
-        ...this.withReadiness(status, current, false),
-        phase: "Pending",
-        reason: undefined,
-        message: err.message,
-      }));
-      throw err; // retried with the queue's backoff: the image may be loaded later
-    }
-    const network = this.networkInfo?.name ?? this.options.network.name;
-    const spec = containerSpecFor(pod, {
-      node: this.name,
-      network,
-      dns: this.options.dns?.servers,
-      dnsSearch: this.options.dns?.search,
-    });
-    let started: ContainerInfo;
-    this.ownStarts.set(podId, undefined);
-    try {
-      started = await this.runtime.start(spec);
-      // Its event may have come already (then the entry is gone).
-      if (this.ownStarts.has(podId)) this.ownStarts.set(podId, started.id);
-    } catch (err) {
-      this.ownStarts.delete(podId);
-      await this.pods.writeStatus(podId, (status, current) => ({
-        ...this.withReadiness(status, current, false),
-        phase: "Failed",
-        reason: undefined,
-        restarts: status.restarts + restarts,
-        message: err instanceof Error ? err.message : String(err),
-      }));
-      throw err;
-    }
-    const crashed = this.restartDue.get(podId);
-    this.restartDue.delete(podId);
+    const started = await this.starter.start(pod, start.restarts);
+    // Started: the back-off it waited out (if any) is over; the crash record stays until it runs long enough.
+    const restart = this.restarts.get(podId);
+    if (restart?.backoff) this.restarts.set(podId, { crashes: restart.crashes });
+    const crashed = start.afterCrash !== undefined;
     this.log.info(
       { pod: pod.name, container: started.id.slice(0, 12), ip: started.ip },
       crashed ? "container restarted" : "container started",
     );
     if (crashed) {
-      this.record(pod, "Warning", "Restarted", `container restarted after it stopped${crashed.exit}`);
+      this.record(pod, {
+        type: "Warning",
+        reason: "Restarted",
+        message: `container restarted after it stopped${start.afterCrash}`,
+      });
     } else {
-      this.record(pod, "Normal", "Started", `container started on ${this.name}`);
+      this.record(pod, { type: "Normal", reason: "Started", message: `container started on ${this.name}` });
     }
-    // A new container has proven nothing yet: its health check starts over.
-    const health = pod.template.healthCheck ? "starting" : undefined;
-    await this.pods.writeStatus(podId, (status, current) => ({
-      ...this.withReadiness({ ...status, health }, current, true),
-      phase: "Running",
-      message: undefined,
-      reason: undefined,
-      containerId: started.id,
-      ip: started.ip,
-      startedAt: started.startedAt ?? new Date(this.clock.now()).toISOString(),
-      restarts: status.restarts + restarts,
-    }));
+    await this.pods.writeStatus(podId, (status, current) =>
+      containerStarted(status, current, started, { restarts: start.restarts, now: this.now() }),
+    );
     // The next sync finds it running and starts its health check (its own start event queues none).
-    if (health) this.reconciler.enqueue(podId);
+    if (pod.template.healthCheck) this.reconciler.enqueue(podId);
   }
 
   /** Past the restart limit: give the pod back to the scheduler, to be placed on another node. */
-  private async moveAway(pod: Pod, crashes: number, exit: string): Promise<void> {
-    const message = `crashed ${crashes} times in a row on ${this.name}${exit}; rescheduling`;
-    const moved = await reschedulePod(
-      this.store,
-      pod.id,
-      this.name,
-      message,
-      () => new Date(this.clock.now()),
-    );
+  private async moveAway(pod: Pod, message: string): Promise<void> {
+    const moved = await reschedulePod(this.store, pod.id, this.name, message, this.clock);
     this.forget(pod.id);
     if (!moved) return;
-    this.log.warn({ pod: pod.name, crashes }, "restart limit reached; pod rescheduled");
-    this.record(pod, "Warning", "Rescheduled", message);
+    this.log.warn({ pod: pod.name }, "restart limit reached; pod rescheduled");
+    this.record(pod, { type: "Warning", reason: "Rescheduled", message });
   }
 
-  private withReadiness(status: PodStatus, pod: Pod, running: boolean): PodStatus {
-    return withReadiness(status, pod, running, new Date(this.clock.now()));
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
-  private record(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
-    this.eventSink.record({ type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message });
+  private record(pod: Pod, event: PlannedEvent): void {
+    this.eventSink.record({ ...event, object: `pod/${pod.name}`, deployment: pod.deployment });
   }
 
-  private async removeContainers(containers: ContainerInfo[], reason: string): Promise<void> {
+  private async removeContainers(removals: Removal[]): Promise<void> {
     await Promise.all(
-      containers.map(async (container) => {
+      removals.map(async ({ container, reason }) => {
         this.log.info({ container: container.name, reason }, "removing container");
-        if (container.running) {
-          await this.runtime.stop(container.id, { timeoutSeconds: this.options.stopGraceSeconds ?? 10 });
-        }
+        if (container.running)
+          await this.runtime.stop(container.id, { timeoutSeconds: this.stopGraceSeconds });
         await this.runtime.remove(container.id);
       }),
     );
@@ -423,31 +304,8 @@ export class Worker {
 
   private forget(podId: string): void {
     this.pods.forget(podId);
-    this.ownStarts.delete(podId);
-    this.restartDue.delete(podId);
-    this.crashes.forget(podId);
+    this.starter.forget(podId);
+    this.restarts.delete(podId);
     this.health.stop(podId);
   }
-}
-
-function byStartedAtDesc(a: ContainerInfo, b: ContainerInfo): number {
-  return (b.startedAt ?? "").localeCompare(a.startedAt ?? "");
-}
-
-function byFinishedAtDesc(a: ContainerInfo, b: ContainerInfo): number {
-  return (b.finishedAt ?? "").localeCompare(a.finishedAt ?? "");
-}
-
-function exitText(container: ContainerInfo | undefined): string {
-  if (container?.oomKilled) return " (out of memory)";
-  return container?.exitCode === undefined ? "" : ` (exit code ${container.exitCode})`;
-}
-
-/** The pod's own restart policy; without one, the worker's defaults (DEFAULT_RESTART_POLICY unless configured). */
-function policyOf(pod: Pod): CrashBackoffOptions {
-  return pod.template.restartPolicy ? backoffOptionsOf(pod.template.restartPolicy) : {};
-}
-
-function seconds(ms: number): number {
-  return Math.ceil(ms / 1000);
 }

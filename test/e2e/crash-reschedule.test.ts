@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import type { ClusterEvent, DeploymentSpec, Pod } from "../../src/core/types.js";
 import { keys } from "../../src/store/keys.js";
 import type { Watch } from "../../src/store/store.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { eventually, runCli } from "../support/cluster.js";
 import { ensureTestImages, TEST_IMAGE } from "../support/images.js";
 import { DistributedRun } from "../support/processes.js";

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import type { Deployment, NodeInfo, Pod } from "../../src/core/types.js";
 import { DockerRuntime } from "../../src/runtime/docker/docker-runtime.js";
 import { subnetAddress, subnetContains } from "../../src/runtime/ipv4.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import {
   eventually,
   httpGet,

@@ -13,7 +13,7 @@ import { podNetworkRulesIn } from "../../src/network/firewall-plan.js";
 import { isOrchestraRoute } from "../../src/network/route-plan.js";
 import { subnetAddress, subnetContains } from "../../src/runtime/ipv4.js";
 import { keys } from "../../src/store/keys.js";
-import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { eventually, runCli } from "../support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT } from "../support/images.js";
 import { podExec, podGet, startTestLab } from "../support/lab.js";

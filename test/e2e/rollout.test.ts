@@ -1,6 +1,7 @@
 // Rollouts on the real Docker engine through `orchestra up` and the built CLI (issue 5's "Shown by"):
 // a rolling update that drops no request while a client resolves the service by DNS name in a loop, and an
-// update whose health check fails, rolled back by itself while the old revision keeps serving.
+// update whose health check fails, rolled back by itself while the old revision keeps serving; and an update to
+// an image that cannot be pulled, rolled back within seconds (not at the progress deadline).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Deployment, DeploymentSpec, Pod, Revision } from "../../src/core/types.js";
@@ -53,7 +54,7 @@ function apply(manifest: DeploymentSpec, wait = true) {
   return run.cli(args, { input: JSON.stringify(manifest), timeoutMs: 120_000 });
 }
 
-describe("rollouts on the real Docker engine", { timeout: 240_000 }, () => {
+describe("rollouts on the real Docker engine", { timeout: 300_000 }, () => {
   before(async () => {
     await ensureTestImages();
     run = new ClusterRun("rollout");
@@ -180,5 +181,60 @@ describe("rollouts on the real Docker engine", { timeout: 240_000 }, () => {
     const undo = await run.cliOk(["rollout", "undo", NAME, "--to-revision", "1"]);
     assert.equal(undo, "deployment/web rolled back to revision 1\n");
     assert.equal((await deployment()).env?.VERSION, "1");
+  });
+  test("an update to an image that cannot be pulled rolls back within seconds, not at the deadline", async () => {
+    // The previous test ends with an undo: let it finish first.
+    const settled = await run.cli(["rollout", "status", NAME, "--timeout", "60s"], { timeoutMs: 70_000 });
+    assert.equal(settled.code, 0, `${settled.stderr}${settled.stdout}`);
+    const good = await deployment();
+    const prober = startProber();
+    await eventually(() => assert.ok(prober.stats.rounds >= 5, "the client is running"));
+    // Not on this engine, and no registry has it (or none is reachable): the pull fails for good.
+    const missing = "orchestra/no-such-image:1";
+    const startedAt = Date.now();
+    const result = await apply(spec("5", { image: missing, strategy: { maxSurge: 1, maxUnavailable: 0 } }));
+    const seconds = (Date.now() - startedAt) / 1000;
+    const stats = await prober.stop();
+
+    assert.equal(result.code, 1, `apply --wait should fail: ${result.stderr}${result.stdout}`);
+    assert.match(
+      result.stderr,
+      /error: deployment "web" was rolled back: revision \d+ failed: pod web-\w+ cannot start: ErrImagePull: image "orchestra\/no-such-image:1" not found locally and could not be pulled: .+; rolled back to revision \d+/,
+    );
+    // The default progress deadline is 120 s; a certain failure does not wait for it.
+    assert.ok(seconds < 30, `rolled back only after ${seconds} s`);
+    process.stdout.write(`# rolled back ${seconds.toFixed(1)} s after the update\n`);
+    assert.deepEqual(stats.failures, [], `${stats.failures.length} of ${stats.requests} requests failed`);
+    assert.ok(stats.minReadyPods >= 4, `only ${stats.minReadyPods} ready pods at one point`);
+    assert.equal((await deployment()).hash, good.hash, "the deployment has the good template again");
+
+    const status = await run.cli(["rollout", "status", NAME, "--timeout", "10s"]);
+    assert.equal(status.code, 1, status.stdout);
+    assert.match(status.stderr, /rolled back: revision \d+ failed: pod web-\w+ cannot start: ErrImagePull: /);
+    const wide = await run.cliOk(["get", "deployments", NAME, "-o", "wide"]);
+    assert.match(wide, /rolled-back: revision \d+ failed: pod web-\w+ cannot start: ErrImagePull/);
+    const events = await run.api<{ reason: string; type: string; object: string; message: string }[]>(
+      `/events?name=${NAME}`,
+    );
+    assert.ok(
+      events.some(
+        (e) => e.reason === "ErrImagePull" && e.type === "Warning" && e.object.startsWith("pod/web-"),
+      ),
+      `no ErrImagePull event in ${JSON.stringify(events.map((e) => e.reason))}`,
+    );
+    assert.ok(
+      events.some((e) => e.reason === "RolledBack" && /ErrImagePull/.test(e.message)),
+      "the RolledBack event gives the reason",
+    );
+    // The pod that could not start goes; the 4 good ones stay, and no container of the missing image is left.
+    await eventually(async () => {
+      const pods = await run.api<Pod[]>(`/pods?deployment=${NAME}`);
+      assert.deepEqual(
+        pods.map((pod) => [pod.hash, pod.status.ready]),
+        Array(4).fill([good.hash, true]),
+      );
+    });
+    const containers = await run.containers({ "orchestra.deployment": NAME });
+    assert.ok(containers.every((c) => c.image !== missing));
   });
 });

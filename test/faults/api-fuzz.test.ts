@@ -10,12 +10,14 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import fc from "fast-check";
 import { type RunningApiServer, startApiServer } from "../../src/cmd/api.js";
-import { deployment, podOf } from "../../src/controller/test-fixtures.js";
+import { deployment, podOf } from "../../src/controller/testing/test-fixtures.js";
 import type { NodeInfo } from "../../src/core/types.js";
-import { EmbeddedBackend, type EmbeddedStore } from "../../src/store/embedded/index.js";
+import { EmbeddedBackend } from "../../src/store/embedded/embedded-backend.js";
+import type { EmbeddedStore } from "../../src/store/embedded/embedded-store.js";
 import { keys } from "../../src/store/keys.js";
-import { savePod } from "../../src/store/pod-test-support.js";
 import type { Store } from "../../src/store/store.js";
+import { savePod } from "../../src/store/testing/pod-test-support.js";
+import { assertAnswerMatchesContract } from "../support/api-contract.js";
 import { reliability } from "./support-store-faults.js";
 
 /** Runs per property: the whole file takes about a minute on the 2-core test machine. */
@@ -28,8 +30,24 @@ interface Answer {
   body: string;
 }
 
-/** Sends exactly `path` (no normalisation of `..` or percent-escapes, unlike fetch) and reads the answer. */
-function send(
+/**
+ * Sends exactly `path` (no normalisation of `..` or percent-escapes, unlike fetch) and reads the answer,
+ * which must match what /openapi.json says of the route and status.
+ */
+const send = async (...request: Parameters<typeof exchange>): Promise<Answer> => {
+  const answer = await exchange(...request);
+  const [, method, path] = request;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(answer.body);
+  } catch {
+    assert.fail(`${method} ${path.slice(0, 200)} answered ${answer.status} with a body that is not JSON`);
+  }
+  await assertAnswerMatchesContract(method, path, answer.status, parsed);
+  return answer;
+};
+
+function exchange(
   url: string,
   method: string,
   path: string,

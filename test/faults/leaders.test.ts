@@ -6,7 +6,7 @@ import { after, before, describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { resolveBudget, resolveStrategy } from "../../src/core/defaults.js";
 import type { Pod } from "../../src/core/types.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { eventually, type OrchestraProcess } from "../support/cluster.js";
 import { DEMO_IMAGE, ensureTestImages } from "../support/images.js";
 import { DistributedRun, logLines } from "../support/processes.js";

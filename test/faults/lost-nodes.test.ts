@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ClusterEvent, DeploymentSpec, Pod } from "../../src/core/types.js";
 import { keys } from "../../src/store/keys.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { eventually, type OrchestraProcess, runCli } from "../support/cluster.js";
 import { ensureTestImages, TEST_IMAGE } from "../support/images.js";
 import { DistributedRun } from "../support/processes.js";

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pod } from "../../src/core/types.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { eventually, type OrchestraProcess } from "../support/cluster.js";
 import { DEMO_IMAGE, ensureTestImages } from "../support/images.js";
 import { DistributedRun, logMessages } from "../support/processes.js";

@@ -9,7 +9,7 @@ import type Docker from "dockerode";
 import { ApiClient } from "../../src/cli/api-client.js";
 import { specOf } from "../../src/core/validation.js";
 import { baseName, type Watch } from "../../src/store/store.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import type { OrchestraProcess } from "../support/cluster.js";
 import { type DistributedRun, logLines } from "../support/processes.js";
 

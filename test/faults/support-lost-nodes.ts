@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { NodeInfo, Pod } from "../../src/core/types.js";
 import { keys } from "../../src/store/keys.js";
 import { baseName, type Watch } from "../../src/store/store.js";
-import type { ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import type { DistributedRun } from "../support/processes.js";
 
 /** T: the ZooKeeper session timeout every component of these tests runs with (the default is 4000 ms). */

@@ -7,7 +7,7 @@ import Docker from "dockerode";
 import { removeDataPath } from "../../src/network/data-path-cleanup.js";
 import { describeRule, podNetworkRulesIn } from "../../src/network/firewall-plan.js";
 import { HostKernel } from "../../src/network/host-kernel.js";
-import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/index.js";
+import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
 import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
 import { testPodCidr } from "./pod-cidr.js";

@@ -14,6 +14,11 @@ const START_TIMEOUT_MS = 60_000;
 export interface ZooKeeperOptions {
   /** ZooKeeper's tick; sessions may last from 2 to 20 ticks. Default 200 ms (sessions of 0.4-4 s). */
   tickTimeMs?: number;
+  /**
+   * Also serve TLS on a `secureClientPort` (Netty), with PEM files: the server's key and certificate in one file,
+   * and the CA whose certificates it trusts. Clients must present a certificate (ZooKeeper's default).
+   */
+  tls?: { keyStoreFile: string; trustStoreFile: string };
 }
 
 /** One ZooKeeper server process, which a test may crash and start again on the same port with the same data. */
@@ -35,6 +40,8 @@ export interface ZooKeeperMember {
 
 export interface ZooKeeperServer extends ZooKeeperMember {
   readonly connectString: string;
+  /** `host:port` of the TLS port, when started with `tls`. */
+  readonly secureAddress?: string;
   /** Kills the server and removes its folder. */
   stop(): Promise<void>;
 }
@@ -52,7 +59,9 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
   assertInstalled();
   const folder = makeFolder("orchestra-zk-");
   const port = await freePort();
-  const member = new MemberProcess(1, port, folder, configText(options, folder, port, []));
+  const securePort = options.tls ? await freePort() : undefined;
+  const config = configText(options, folder, port, []) + secureConfigText(options, securePort);
+  const member = new MemberProcess(1, port, folder, config);
   try {
     await member.restart();
   } catch (error) {
@@ -62,6 +71,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
   }
   return Object.assign(member, {
     connectString: member.address,
+    ...(securePort ? { secureAddress: `${HOST}:${securePort}` } : {}),
     async stop() {
       await member.halt();
       removeFolder(folder);
@@ -140,6 +150,22 @@ function configText(
     // Generous in ticks because the ticks are short and the machine has two cores.
     lines.push("initLimit=50", "syncLimit=25", "electionPortBindRetry=20", ...servers);
   }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The TLS part of a standalone server's configuration (ZooKeeper 3.8 reads PEM key and trust stores). */
+function secureConfigText(options: ZooKeeperOptions, securePort: number | undefined): string {
+  if (!options.tls || securePort === undefined) return "";
+  const lines = [
+    // Only the Netty connection factory speaks TLS; it serves the plain port (and four-letter words) too.
+    "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
+    `secureClientPort=${securePort}`,
+    `secureClientPortAddress=${HOST}`,
+    `ssl.keyStore.location=${options.tls.keyStoreFile}`,
+    "ssl.keyStore.type=PEM",
+    `ssl.trustStore.location=${options.tls.trustStoreFile}`,
+    "ssl.trustStore.type=PEM",
+  ];
   return `${lines.join("\n")}\n`;
 }
 

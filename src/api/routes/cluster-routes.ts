@@ -1,24 +1,30 @@
 // Read-only views of what the other components write: GET /pods (GET /nodes is in node-routes.ts).
-import type { FastifyInstance } from "fastify";
+import Type from "typebox";
+import { PodQuery, Pod as PodSchema } from "../../core/schemas/pod.js";
 import type { Pod } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
+import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { queryOf, validatorsFor } from "../validators.js";
+import { STORE_ERRORS, withErrors } from "../responses.js";
 
-const podQuery = {
-  type: "object",
-  additionalProperties: false,
-  properties: { deployment: { type: "string" }, node: { type: "string" } },
-} as const;
-
-export function clusterRoutes(app: FastifyInstance, store: ApiStore): void {
-  app.get<{ Querystring: { deployment?: string; node?: string } }>(
+export function clusterRoutes(app: ApiApp, store: ApiStore): void {
+  app.get(
     "/pods",
     {
-      schema: { querystring: podQuery },
-      validatorCompiler: validatorsFor({ querystring: (data) => queryOf(data, ["deployment", "node"]) }),
+      schema: {
+        summary: "List pods",
+        querystring: PodQuery,
+        response: withErrors(
+          {
+            200: Type.Array(PodSchema, {
+              description: "Pods, filtered by deployment and/or node when asked.",
+            }),
+          },
+          { ...STORE_ERRORS, 400: "An unknown or repeated query parameter." },
+        ),
+      },
     },
-    async (request): Promise<Pod[]> => {
+    async (request) => {
       const { deployment, node } = request.query;
       const pods = (await store.list<Pod>(keys.pods)).map((e) => e.value);
       return pods.filter(

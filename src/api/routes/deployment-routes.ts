@@ -1,31 +1,30 @@
 // GET/PUT /deployments and GET/DELETE /deployments/:name.
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
+import Type from "typebox";
 import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
-import type { Deployment, DeploymentSpec, Pod, RolloutStatus } from "../../core/types.js";
-import { validateDeploymentSpec, validateName } from "../../core/validation.js";
+import {
+  DeploymentNameParams,
+  Deployment as DeploymentSchema,
+  DeploymentSpec,
+  DeploymentWithStatus,
+  IfMatchHeaders,
+} from "../../core/schemas/deployment.js";
+import type { Deployment, Pod, RolloutStatus } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
 import { baseName } from "../../store/store.js";
+import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { type DeploymentWithStatus, withStatus } from "../deployment-status.js";
+import { withStatus } from "../deployment-status.js";
 import { applyDeployment, deleteDeployment } from "../deployment-writes.js";
 import { UnsupportedMediaTypeError } from "../errors.js";
-import { deploymentSpecSchema } from "../openapi.js";
 import type { PodCache } from "../pod-cache.js";
 import { parseIfMatch } from "../precondition.js";
-import { validatorsFor } from "../validators.js";
+import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
 
-const nameParams = {
-  type: "object",
-  required: ["name"],
-  properties: { name: deploymentSpecSchema.properties.name },
-} as const;
+const BAD_NAME = "The name is not a DNS label.";
 
-const byName = validatorsFor({
-  params: (data) => ({ name: validateName((data as { name?: unknown }).name) }),
-});
-
-export function deploymentRoutes(app: FastifyInstance, store: ApiStore, cache: PodCache, clock: Clock): void {
+export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, clock: Clock): void {
   /** Pods by deployment: from the cache, or while it is not synced, one listing of the store. */
   async function podsByDeployment(): Promise<(deployment: string) => Pod[]> {
     if (cache.synced) return (deployment) => cache.podsOf(deployment);
@@ -33,25 +32,53 @@ export function deploymentRoutes(app: FastifyInstance, store: ApiStore, cache: P
     return (deployment) => groups.get(deployment) ?? [];
   }
 
-  app.get("/deployments", async (): Promise<DeploymentWithStatus[]> => {
-    const [deployments, podsOf, rollouts] = await Promise.all([
-      store.list<Deployment>(keys.deployments),
-      podsByDeployment(),
-      store.list<RolloutStatus>(keys.rollouts),
-    ]);
-    const rolloutOf = new Map(rollouts.map((e) => [baseName(e.key), e.value]));
-    return deployments.map((e) => withStatus(e.value, podsOf(e.value.name), rolloutOf.get(e.value.name)));
-  });
-
-  app.put<{ Body: DeploymentSpec }>(
+  app.get(
     "/deployments",
     {
-      schema: { body: deploymentSpecSchema },
-      validatorCompiler: validatorsFor({ body: validateDeploymentSpec }),
+      schema: {
+        summary: "List deployments with their status",
+        response: withErrors(
+          { 200: Type.Array(DeploymentWithStatus, { description: "All deployments, sorted by name." }) },
+          STORE_ERRORS,
+        ),
+      },
+    },
+    async () => {
+      const [deployments, podsOf, rollouts] = await Promise.all([
+        store.list<Deployment>(keys.deployments),
+        podsByDeployment(),
+        store.list<RolloutStatus>(keys.rollouts),
+      ]);
+      const rolloutOf = new Map(rollouts.map((e) => [baseName(e.key), e.value]));
+      return deployments.map((e) => withStatus(e.value, podsOf(e.value.name), rolloutOf.get(e.value.name)));
+    },
+  );
+
+  app.put(
+    "/deployments",
+    {
+      schema: {
+        summary: "Create or update a deployment",
+        description:
+          "Creates the deployment (201) or updates it (200). A PUT identical to the stored spec changes nothing: generation and updatedAt stay.",
+        body: DeploymentSpec,
+        headers: IfMatchHeaders,
+        response: withErrors(
+          {
+            200: described(DeploymentSchema, "Updated, or unchanged."),
+            201: described(DeploymentSchema, "Created."),
+          },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            409: "The If-Match precondition failed, or the write kept losing races.",
+          },
+        ),
+      },
       // Before the body is read: a wrong content type is refused without parsing anything.
       onRequest: async (request) => requireJson(request),
     },
-    async (request, reply): Promise<Deployment> => {
+    async (request, reply) => {
       const precondition = parseIfMatch(request.headers["if-match"]);
       const result = await applyDeployment(store, request.body, precondition, clock);
       if (result.changed) {
@@ -69,10 +96,19 @@ export function deploymentRoutes(app: FastifyInstance, store: ApiStore, cache: P
     },
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     "/deployments/:name",
-    { schema: { params: nameParams }, validatorCompiler: byName },
-    async (request): Promise<DeploymentWithStatus> => {
+    {
+      schema: {
+        summary: "Read one deployment with its status",
+        params: DeploymentNameParams,
+        response: withErrors(
+          { 200: DeploymentWithStatus },
+          { ...STORE_ERRORS, 400: BAD_NAME, 404: "No such deployment." },
+        ),
+      },
+    },
+    async (request) => {
       const { name } = request.params;
       const [entry, podsOf, rollout] = await Promise.all([
         store.get<Deployment>(keys.deployment(name)),
@@ -84,10 +120,26 @@ export function deploymentRoutes(app: FastifyInstance, store: ApiStore, cache: P
     },
   );
 
-  app.delete<{ Params: { name: string } }>(
+  app.delete(
     "/deployments/:name",
-    { schema: { params: nameParams }, validatorCompiler: byName },
-    async (request): Promise<Deployment> => {
+    {
+      schema: {
+        summary: "Delete a deployment (the controller then removes its pods)",
+        params: DeploymentNameParams,
+        headers: IfMatchHeaders,
+        response: withErrors(
+          { 200: described(DeploymentSchema, "The deleted deployment.") },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            400: `${BAD_NAME} Or If-Match is malformed, or the request breaks its schema.`,
+            404: "No such deployment (whatever If-Match says).",
+            409: "The If-Match precondition failed.",
+          },
+        ),
+      },
+    },
+    async (request) => {
       const precondition = parseIfMatch(request.headers["if-match"]);
       const deleted = await deleteDeployment(store, request.params.name, precondition);
       request.log.info({ deployment: deleted.name, generation: deleted.generation }, "deployment deleted");

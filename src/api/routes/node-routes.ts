@@ -1,59 +1,35 @@
 // Nodes: GET /nodes (registrations merged with user settings, with pods and allocation), cordon, uncordon
 // and labels (kept in /nodeconfig, so they survive worker restarts), DELETE of a node whose worker is gone (its
 // settings and pod subnet go), and POST /pods/:id/eviction for drains.
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
+import Type from "typebox";
+import { isStoreConflict, retryOnConflict } from "../../core/conflict-retry.js";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { NodeConfig } from "../../core/node-config.js";
-import type { Deployment, NodeInfo, Pod } from "../../core/types.js";
-import { validateLabels } from "../../core/validation.js";
+import {
+  CordonResult,
+  NodeLabelsPatch,
+  NodeNameParams,
+  NodeRemoved,
+  NodeView as NodeViewSchema,
+} from "../../core/schemas/node.js";
+import { EvictionResult, PodIdParams } from "../../core/schemas/pod.js";
+import type { Deployment, NodeInfo, NodeView, Pod } from "../../core/types.js";
 import type { EventSink } from "../../events/event-recorder.js";
 import type { NodeSubnet } from "../../network/records.js";
 import { subnetReleaseOps } from "../../network/subnet-allocator.js";
+import { compareAndSet, NO_CHANGE } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
 import { podDeleteOps } from "../../store/pod-ops.js";
 import { baseName, type TxOp } from "../../store/store.js";
+import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
 import { evictionDecision } from "../eviction.js";
-import { type NodeView, nodeViews } from "../node-view.js";
-import { validatorsFor } from "../validators.js";
+import { nodeViews } from "../node-view.js";
+import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
 
-const SEGMENT = /^[A-Za-z0-9._-]+$/;
-const CAS_ATTEMPTS = 5;
+const NO_NODE = "No such node.";
 
-function segment(value: unknown, field: string): string {
-  if (typeof value !== "string" || !SEGMENT.test(value) || value === "." || value === "..") {
-    throw new ValidationError(field, "must be 1 or more of letters, digits, '.', '_' and '-'");
-  }
-  return value;
-}
-
-const byNodeName = validatorsFor({
-  params: (data) => ({ name: segment((data as { name?: unknown }).name, "name") }),
-});
-const byPodId = validatorsFor({ params: (data) => ({ id: segment((data as { id?: unknown }).id, "id") }) });
-const nameParams = { type: "object", properties: { name: { type: "string" } } } as const;
-const idParams = { type: "object", properties: { id: { type: "string" } } } as const;
-
-/** `{labels: {key: "value" | null}}`: null removes the label. */
-function labelChanges(body: unknown): Record<string, string | null> {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new ValidationError("body", "must be an object {labels: {key: value | null}}");
-  }
-  const { labels, ...rest } = body as Record<string, unknown>;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new ValidationError(unknown, "unknown field; expected only labels");
-  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) {
-    throw new ValidationError("labels", "must be an object mapping label keys to a string or null");
-  }
-  const entries = Object.entries(labels as Record<string, unknown>);
-  const set = validateLabels(Object.fromEntries(entries.filter(([, value]) => value !== null)));
-  const removed = validateLabels(
-    Object.fromEntries(entries.filter(([, value]) => value === null).map(([key]) => [key, ""])),
-  );
-  return { ...set, ...Object.fromEntries(Object.keys(removed).map((key) => [key, null])) };
-}
-
-export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventSink): void {
+export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): void {
   async function views(): Promise<NodeView[]> {
     const [registrations, configs, pods, subnets] = await Promise.all([
       store.list<NodeInfo>(keys.nodes),
@@ -77,31 +53,51 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
 
   /** Applies `change` to the node's config with compare-and-set, retried when another writer got there first. */
   async function updateConfig(name: string, change: (config: NodeConfig) => NodeConfig): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      const [registration, current] = await Promise.all([
-        store.get<NodeInfo>(keys.node(name)),
-        store.get<NodeConfig>(keys.nodeConfig(name)),
-      ]);
-      if (!registration && !current) throw new NotFoundError(`node "${name}" not found`);
-      const next = change(current?.value ?? {});
-      if (JSON.stringify(next) === JSON.stringify(current?.value ?? {})) return false;
-      try {
-        if (current) await store.set(keys.nodeConfig(name), next, current.version);
-        else await store.create(keys.nodeConfig(name), next);
-        return true;
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt + 1 >= CAS_ATTEMPTS) throw error;
-      }
-    }
+    const { written } = await compareAndSet<NodeConfig, NodeInfo | undefined>(
+      store,
+      keys.nodeConfig(name),
+      (current, registration) => {
+        if (!registration && !current) throw new NotFoundError(`node "${name}" not found`);
+        const next = change(current?.value ?? {});
+        return JSON.stringify(next) === JSON.stringify(current?.value ?? {}) ? NO_CHANGE : next;
+      },
+      { context: async () => (await store.get<NodeInfo>(keys.node(name)))?.value },
+    );
+    return written;
   }
 
-  app.get("/nodes", async (): Promise<NodeView[]> => views());
+  app.get(
+    "/nodes",
+    {
+      schema: {
+        summary: "List nodes",
+        response: withErrors(
+          {
+            200: Type.Array(NodeViewSchema, {
+              description:
+                "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready.",
+            }),
+          },
+          STORE_ERRORS,
+        ),
+      },
+    },
+    async () => views(),
+  );
 
   const cordonRoute = (path: string, unschedulable: boolean) =>
-    app.put<{ Params: { name: string } }>(
+    app.put(
       path,
-      { schema: { params: nameParams }, validatorCompiler: byNodeName },
-      async (request): Promise<{ changed: boolean; node: NodeView }> => {
+      {
+        schema: {
+          summary: unschedulable
+            ? "Cordon a node: no new pods go there (kept across worker restarts)"
+            : "Uncordon a node",
+          params: NodeNameParams,
+          response: withErrors({ 200: CordonResult }, { ...STORE_ERRORS, ...BODY_ERRORS, 404: NO_NODE }),
+        },
+      },
+      async (request) => {
         const { name } = request.params;
         const changed = await updateConfig(name, ({ unschedulable: _old, ...rest }) =>
           unschedulable ? { ...rest, unschedulable: true } : rest,
@@ -121,71 +117,103 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
   cordonRoute("/nodes/:name/uncordon", false);
 
   // An operator removes a node for good: its settings and its pod subnet (handed to the next new node). Only
-  // once its worker is gone, or the worker would keep using a subnet another node may get.
-  app.delete<{ Params: { name: string } }>(
+  // once its worker is gone, or the worker would keep using a subnet another node may get. Several keys go in
+  // one transaction at the versions read; a lost race reads and decides again (the one retry policy).
+  app.delete(
     "/nodes/:name",
-    { schema: { params: nameParams }, validatorCompiler: byNodeName },
-    async (request): Promise<{ name: string; podSubnet?: string }> => {
+    {
+      schema: {
+        summary: "Remove a node whose worker is gone: its settings, and its pod subnet, released",
+        params: NodeNameParams,
+        response: withErrors(
+          { 200: NodeRemoved },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            404: NO_NODE,
+            409: "The node's worker is registered: stop it first; or the removal kept losing races.",
+          },
+        ),
+      },
+    },
+    async (request) => {
       const { name } = request.params;
-      for (let attempt = 0; ; attempt++) {
-        const [registration, config] = await Promise.all([
-          store.get<NodeInfo>(keys.node(name)),
-          store.get<NodeConfig>(keys.nodeConfig(name)),
-        ]);
-        if (registration) {
-          throw new ConflictError(
-            `node "${name}" is registered: stop its worker first, then delete the node`,
-          );
-        }
-        const release = await subnetReleaseOps(store, name);
-        const ops: TxOp[] = [...release.ops];
-        if (config) ops.push({ op: "delete", key: keys.nodeConfig(name), version: config.version });
-        if (ops.length === 0) throw new NotFoundError(`node "${name}" not found`);
-        try {
-          await store.transaction(ops);
-        } catch (error) {
-          if (
-            !(error instanceof ConflictError || error instanceof NotFoundError) ||
-            attempt + 1 >= CAS_ATTEMPTS
-          ) {
-            throw error;
+      const release = await retryOnConflict(
+        async () => {
+          const [registration, config, release] = await Promise.all([
+            store.get<NodeInfo>(keys.node(name)),
+            store.get<NodeConfig>(keys.nodeConfig(name)),
+            subnetReleaseOps(store, name),
+          ]);
+          if (registration) {
+            throw new RegisteredNode(
+              `node "${name}" is registered: stop its worker first, then delete the node`,
+            );
           }
-          continue;
-        }
-        events.record({
-          type: "Normal",
-          reason: "Removed",
-          object: `node/${name}`,
-          message: release.subnet ? `removed; pod subnet ${release.subnet} released` : "removed",
-        });
-        return release.subnet ? { name, podSubnet: release.subnet } : { name };
-      }
+          const ops: TxOp[] = [...release.ops];
+          if (config) ops.push({ op: "delete", key: keys.nodeConfig(name), version: config.version });
+          if (ops.length === 0) throw new NotFoundError(`node "${name}" not found`);
+          try {
+            await store.transaction(ops);
+          } catch (error) {
+            // A key gone meanwhile is a lost race too: the next attempt decides on what is left.
+            throw error instanceof NotFoundError ? new ConflictError(error.message) : error;
+          }
+          return release;
+        },
+        { isConflict: (error) => isStoreConflict(error) && !(error instanceof RegisteredNode) },
+      );
+      events.record({
+        type: "Normal",
+        reason: "Removed",
+        object: `node/${name}`,
+        message: release.subnet ? `removed; pod subnet ${release.subnet} released` : "removed",
+      });
+      return release.subnet ? { name, podSubnet: release.subnet } : { name };
     },
   );
 
-  app.patch<{ Params: { name: string }; Body: Record<string, string | null> }>(
+  app.patch(
     "/nodes/:name/labels",
     {
-      schema: { params: nameParams, body: { type: "object" } },
-      validatorCompiler: validatorsFor({
-        params: (data) => ({ name: segment((data as { name?: unknown }).name, "name") }),
-        body: labelChanges,
-      }),
+      schema: {
+        summary: "Set (string) or remove (null) node labels, on top of the worker's --label ones",
+        params: NodeNameParams,
+        body: NodeLabelsPatch,
+        response: withErrors(
+          { 200: described(NodeViewSchema, "The node with its labels.") },
+          { ...STORE_ERRORS, ...BODY_ERRORS, 404: NO_NODE },
+        ),
+      },
     },
-    async (request): Promise<NodeView> => {
+    async (request) => {
       const { name } = request.params;
       await updateConfig(name, (config) => {
-        const labels = { ...config.labels, ...request.body };
+        const labels = { ...config.labels, ...request.body.labels };
         return { ...config, labels };
       });
       return viewOf(name);
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     "/pods/:id/eviction",
-    { schema: { params: idParams }, validatorCompiler: byPodId },
-    async (request, reply: FastifyReply) => {
+    {
+      schema: {
+        summary: "Evict a pod (delete it; its deployment replaces it), as drains do",
+        params: PodIdParams,
+        response: withErrors(
+          { 200: EvictionResult },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            404: "No such pod.",
+            429: "Not now: the deployment would drop below replicas - maxUnavailable ready pods (a percentage rounded up, as for Kubernetes' disruption budgets). Retry after the Retry-After seconds.",
+          },
+        ),
+      },
+    },
+    async (request, reply) => {
       const { id } = request.params;
       const entry = await store.get<Pod>(keys.pod(id));
       if (!entry) throw new NotFoundError(`pod "${id}" not found`);
@@ -238,3 +266,6 @@ export function nodeRoutes(app: FastifyInstance, store: ApiStore, events: EventS
     },
   );
 }
+
+/** A registered node cannot be removed: a ConflictError, but not a lost race to retry. */
+class RegisteredNode extends ConflictError {}

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { assertAnswerMatchesContract } from "../../../test/support/api-contract.js";
 import { podTemplateOf, revisionHash } from "../../core/revision.js";
 import type { Deployment, DeploymentSpec, Revision, RolloutStatus } from "../../core/types.js";
 import { EmbeddedBackend } from "../../store/embedded/embedded-backend.js";
@@ -57,7 +58,9 @@ describe("rollout routes over HTTP on the embedded store", () => {
       headers: body === undefined ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const answer = { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    await assertAnswerMatchesContract(method, path, answer.status, answer.body);
+    return answer;
   }
 
   test("unknown deployments are 404 on every route", async () => {

@@ -1,56 +1,24 @@
 // GET /deployments/:name/rollout and /history, POST /deployments/:name/rollback: a deployment's rollout
 // as the controller records it, its revisions, and going back to one of them.
-import type { FastifyInstance } from "fastify";
+
+import Type from "typebox";
 import { deploymentAtRevision, previousRevision, sortRevisions } from "../../controller/revisions.js";
 import type { Clock } from "../../core/clock.js";
-import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
+import { ConflictError, NotFoundError } from "../../core/errors.js";
+import { DeploymentNameParams } from "../../core/schemas/deployment.js";
+import { Revision as RevisionSchema, RollbackRequest, RollbackResult } from "../../core/schemas/history.js";
+import { RolloutView } from "../../core/schemas/rollout.js";
 import type { Deployment, Revision, RolloutStatus } from "../../core/types.js";
-import { validateName } from "../../core/validation.js";
+import { compareAndSet } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
+import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { deploymentSpecSchema } from "../openapi.js";
-import { validatorsFor } from "../validators.js";
+import { busy } from "../deployment-writes.js";
+import { BODY_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 
-/** The rollout status plus whether the controller has seen the deployment's latest spec yet. */
-export type RolloutView = RolloutStatus & { observed: boolean };
+export type { RollbackResult, RolloutView } from "../../core/types.js";
 
-export interface RollbackResult {
-  deployment: Deployment;
-  /** The revision whose template the deployment now has. */
-  toRevision: number;
-}
-
-const MAX_ATTEMPTS = 10;
-
-const nameParams = {
-  type: "object",
-  required: ["name"],
-  properties: { name: deploymentSpecSchema.properties.name },
-} as const;
-
-const rollbackBody = {
-  type: "object",
-  additionalProperties: false,
-  properties: { toRevision: { type: "integer", minimum: 1 } },
-} as const;
-
-const byName = validatorsFor({
-  params: (data) => ({ name: validateName((data as { name?: unknown }).name) }),
-});
-
-function parseRollbackBody(data: unknown): { toRevision?: number } {
-  if (data === undefined || data === null) return {};
-  if (typeof data !== "object" || Array.isArray(data)) throw new ValidationError("body", "must be an object");
-  const { toRevision, ...rest } = data as Record<string, unknown>;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new ValidationError(unknown, "unknown field; allowed: toRevision");
-  if (toRevision === undefined) return {};
-  if (typeof toRevision !== "number" || !Number.isInteger(toRevision) || toRevision < 1)
-    throw new ValidationError("toRevision", "must be a revision number (an integer from 1)");
-  return { toRevision };
-}
-
-export function rolloutRoutes(app: FastifyInstance, store: ApiStore, clock: Clock): void {
+export function rolloutRoutes(app: ApiApp, store: ApiStore, clock: Clock): void {
   const deploymentOf = async (name: string) => {
     const entry = await store.get<Deployment>(keys.deployment(name));
     if (!entry) throw new NotFoundError(`deployment ${name} not found`);
@@ -59,10 +27,19 @@ export function rolloutRoutes(app: FastifyInstance, store: ApiStore, clock: Cloc
   const historyOf = async (name: string) =>
     sortRevisions((await store.list<Revision>(keys.revisions(name))).map((entry) => entry.value));
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     "/deployments/:name/rollout",
-    { schema: { params: nameParams }, validatorCompiler: byName },
-    async (request): Promise<RolloutView> => {
+    {
+      schema: {
+        summary: "The deployment's latest rollout: state, counts, and why it failed or was rolled back",
+        params: DeploymentNameParams,
+        response: withErrors(
+          { 200: RolloutView },
+          { ...STORE_ERRORS, 400: "The name is not a DNS label.", 404: "No such deployment." },
+        ),
+      },
+    },
+    async (request) => {
       const { name } = request.params;
       const [deployment, status] = await Promise.all([
         deploymentOf(name),
@@ -75,7 +52,7 @@ export function rolloutRoutes(app: FastifyInstance, store: ApiStore, clock: Cloc
           revision: 0,
           hash: current.hash,
           observedGeneration: 0,
-          state: "progressing",
+          state: "progressing" as const,
           message: "waiting for the controller to observe the deployment",
           replicas: current.replicas,
           updatedReplicas: 0,
@@ -94,55 +71,73 @@ export function rolloutRoutes(app: FastifyInstance, store: ApiStore, clock: Cloc
     },
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     "/deployments/:name/history",
-    { schema: { params: nameParams }, validatorCompiler: byName },
-    async (request): Promise<Revision[]> => {
+    {
+      schema: {
+        summary: "The deployment's revisions, oldest first",
+        params: DeploymentNameParams,
+        response: withErrors(
+          { 200: Type.Array(RevisionSchema, { description: "Revisions, oldest first." }) },
+          { ...STORE_ERRORS, 400: "The name is not a DNS label.", 404: "No such deployment." },
+        ),
+      },
+    },
+    async (request) => {
       const { name } = request.params;
       const [, history] = await Promise.all([deploymentOf(name), historyOf(name)]);
       return history;
     },
   );
 
-  app.post<{ Params: { name: string }; Body: { toRevision?: number } }>(
+  app.post(
     "/deployments/:name/rollback",
     {
-      schema: { params: nameParams, body: rollbackBody },
-      validatorCompiler: validatorsFor({
-        params: (data) => ({ name: validateName((data as { name?: unknown }).name) }),
-        body: parseRollbackBody,
-      }),
+      schema: {
+        summary: "Go back to the previous revision's pod template, or to `toRevision`",
+        params: DeploymentNameParams,
+        body: RollbackRequest,
+        response: withErrors(
+          { 200: RollbackResult },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            404: "No such deployment, or no such revision.",
+            409: "No earlier revision, or the deployment already has that template.",
+          },
+        ),
+      },
     },
-    async (request): Promise<RollbackResult> => {
+    async (request) => {
       const { name } = request.params;
       const wanted = request.body?.toRevision;
-      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-        const [entry, history] = await Promise.all([deploymentOf(name), historyOf(name)]);
-        const current = entry.value;
-        const target =
-          wanted === undefined
-            ? previousRevision(history, current.hash)
-            : history.find((revision) => revision.revision === wanted);
-        if (!target) {
-          if (wanted !== undefined) throw new NotFoundError(`deployment ${name} has no revision ${wanted}`);
-          throw new ConflictError(`deployment ${name} has no earlier revision to roll back to`);
-        }
-        if (target.hash === current.hash)
-          throw new ConflictError(
-            `deployment ${name} already runs the template of revision ${target.revision}`,
-          );
-        const next = deploymentAtRevision(current, target, new Date(clock.now()).toISOString());
-        try {
-          await store.set(keys.deployment(name), next, entry.version);
-        } catch (error) {
-          // Changed or deleted between our read and our write: decide again on what is there now.
-          if (error instanceof ConflictError || error instanceof NotFoundError) continue;
-          throw error;
-        }
-        request.log.info({ deployment: name, toRevision: target.revision, hash: next.hash }, "rollback");
-        return { deployment: next, toRevision: target.revision };
-      }
-      throw new ConflictError(`deployment ${name} is being changed by others at the same time; retry`);
+      let target: Revision | undefined;
+      const { after } = await compareAndSet<Deployment, Revision[]>(
+        store,
+        keys.deployment(name),
+        (entry, history) => {
+          if (!entry) throw new NotFoundError(`deployment ${name} not found`);
+          const current = entry.value;
+          target =
+            wanted === undefined
+              ? previousRevision(history, current.hash)
+              : history.find((revision) => revision.revision === wanted);
+          if (!target) {
+            if (wanted !== undefined) throw new NotFoundError(`deployment ${name} has no revision ${wanted}`);
+            throw new ConflictError(`deployment ${name} has no earlier revision to roll back to`);
+          }
+          if (target.hash === current.hash)
+            throw new ConflictError(
+              `deployment ${name} already runs the template of revision ${target.revision}`,
+            );
+          return deploymentAtRevision(current, target, new Date(clock.now()).toISOString());
+        },
+        { context: () => historyOf(name), clock, exhausted: () => busy(name) },
+      );
+      const next = after?.value as Deployment;
+      const toRevision = (target as Revision).revision;
+      request.log.info({ deployment: name, toRevision, hash: next.hash }, "rollback");
+      return { deployment: next, toRevision };
     },
   );
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
+import { CONFLICT_RETRY } from "../../core/conflict-retry.js";
 import type { CliIo } from "../cli-io.js";
 import { runCli } from "../program.js";
 
@@ -88,10 +89,10 @@ async function scale(replicas: string): Promise<{ code: number; out: string; err
   return { code, out, err };
 }
 
-test("scale writes back the spec it read with If-Match, and retries once after a conflict", async () => {
+test("scale writes back the spec it read with If-Match, and reads again after a conflict", async () => {
   exchanges.length = 0;
   generation = 1;
-  conflictsLeft = 1;
+  conflictsLeft = 2;
   const run = await scale("3");
   assert.deepEqual(run, { code: 0, out: "deployment/web scaled\n", err: "" });
   assert.deepEqual(
@@ -101,17 +102,19 @@ test("scale writes back the spec it read with If-Match, and retries once after a
       ["PUT /deployments", "1"],
       ["GET /deployments/web", undefined],
       ["PUT /deployments", "2"],
+      ["GET /deployments/web", undefined],
+      ["PUT /deployments", "3"],
     ],
   );
   // Only the spec goes back (no hash, generation, timestamps or status), with the new replicas.
-  assert.deepEqual(exchanges[3]?.body, { name: "web", image: "nginx", replicas: 3, env: { A: "1" } });
+  assert.deepEqual(exchanges[5]?.body, { name: "web", image: "nginx", replicas: 3, env: { A: "1" } });
 });
 
-test("a second conflict in a row is reported, not retried forever", async () => {
+test("conflicts that go on are reported after the retry policy's attempts, not retried forever", async () => {
   exchanges.length = 0;
   generation = 1;
-  conflictsLeft = 2;
+  conflictsLeft = 100;
   const run = await scale("3");
   assert.deepEqual(run, { code: 1, out: "", err: "error: deployment web is at another generation\n" });
-  assert.equal(exchanges.filter((e) => e.request.startsWith("PUT")).length, 2);
+  assert.equal(exchanges.filter((e) => e.request.startsWith("PUT")).length, CONFLICT_RETRY.attempts);
 });

@@ -1,5 +1,6 @@
 // `orchestra scale NAME N`: change only the replicas of a deployment, without undoing a concurrent edit.
 import type { Command } from "commander";
+import { retryOnConflict } from "../../core/conflict-retry.js";
 import { ApiError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import { parseReplicas, specOf } from "../deployment-flags.js";
@@ -15,20 +16,19 @@ export function registerScale(program: Command, io: CliIo): void {
       const replicas = parseReplicas(replicasText);
       const client = apiClientFor(self, io);
       // Read, then write back with If-Match on the generation read: an edit made in between makes the
-      // server answer 409 instead of being silently overwritten; then read again and retry once.
-      for (let attempt = 1; ; attempt++) {
-        const current = await client.getDeployment(name);
-        if (current.replicas === replicas) break;
-        try {
+      // server answer 409 instead of being silently overwritten; then read again and decide again, within
+      // the retry policy every compare-and-set of Orchestra follows.
+      await retryOnConflict(
+        async () => {
+          const current = await client.getDeployment(name);
+          if (current.replicas === replicas) return;
           await client.putDeployment(
             { ...specOf(current), replicas },
             { ifMatchGeneration: current.generation },
           );
-          break;
-        } catch (error) {
-          if (!(error instanceof ApiError && error.status === 409 && attempt === 1)) throw error;
-        }
-      }
+        },
+        { isConflict: (error) => error instanceof ApiError && error.status === 409 },
+      );
       io.out(`deployment/${name} scaled\n`);
     });
 }

@@ -13,11 +13,29 @@ export function dockerMessage(err: unknown): string {
     return (json as { message: string }).message.trim();
   }
   if (typeof json === "string" && json.trim() !== "") return json.trim();
-  return err instanceof Error ? err.message : String(err);
+  // The modem's own prefix, e.g. `(HTTP code 500) server error - `, says nothing the status does not.
+  return (err instanceof Error ? err.message : String(err)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
 }
 
 /** True for a status the caller treats as "already so" (missing container, already stopped, ...). */
 export function isStatus(err: unknown, ...statuses: number[]): boolean {
   const status = dockerStatus(err);
   return status !== undefined && statuses.includes(status);
+}
+
+/** Failures that may pass by themselves: time-outs, overload, dropped connections, a registry's 5xx. */
+const TRANSIENT =
+  /time-?out|timed out|deadline exceeded|temporar|try again|too many requests|connection reset|broken pipe|\bEOF\b|status:? 5\d\d|\b50[0-4] [A-Z]|unavailable|bad gateway/i;
+/** Pull answers that will not change soon: no such image or name, access denied, registry unresolvable or refusing. */
+const PULL_REFUSED =
+  /not found|manifest unknown|name unknown|no such host|denied|unauthorized|invalid reference|does not exist|connection refused/i;
+
+/** Whether a failed pull's message says it will fail again (see PULL_REFUSED), rather than that it may pass. */
+export function isDefinitivePullFailure(message: string): boolean {
+  return PULL_REFUSED.test(message) && !TRANSIENT.test(message);
+}
+
+/** Whether the engine answered a refusal (a status and a message that is not a transient cause). */
+export function isEngineRefusal(err: unknown): boolean {
+  return dockerStatus(err) !== undefined && !TRANSIENT.test(dockerMessage(err));
 }

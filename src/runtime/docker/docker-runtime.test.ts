@@ -11,9 +11,10 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages, TEST_IMAGE } from "../../../test/support/images.js";
-import { runtimeContract } from "../contract.js";
+import { ContainerStartError, ImageNotFoundError } from "../errors.js";
 import { LABEL_MANAGED } from "../labels.js";
 import type { RuntimeEvent } from "../runtime.js";
+import { runtimeContract } from "../testing/contract.js";
 import { DockerRuntime } from "./docker-runtime.js";
 
 runtimeContract("docker", async () => {
@@ -102,6 +103,32 @@ describe("DockerRuntime on the real engine", () => {
     ]);
     assert.match(inside.output, /^hi there\npod-1\n/);
     assert.match(inside.output, /search cluster\.local/);
+  });
+
+  test("a command not found or a missing image: the engine's refusal, marked definitive", async () => {
+    await assert.rejects(
+      runtime.start({
+        name: `orchestra-test-${run}-nocmd`,
+        image: TEST_IMAGE,
+        command: ["/no/such/command"],
+        labels,
+        network,
+      }),
+      (err) => {
+        assert.ok(err instanceof ContainerStartError, String(err));
+        assert.equal(err.step, "start");
+        assert.equal(err.definitive, true);
+        assert.match(err.message, /no such file or directory|not found/);
+        return true;
+      },
+    );
+    assert.equal(await runtime.inspect(`orchestra-test-${run}-nocmd`), undefined, "nothing left behind");
+    // No registry has it, or none is reachable from here: either way a retry meets the same answer.
+    await assert.rejects(runtime.ensureImage(`orchestra/no-such-image-${run}:never`), (err) => {
+      assert.ok(err instanceof ImageNotFoundError, String(err));
+      assert.equal(err.definitive, true, err.message);
+      return true;
+    });
   });
 
   test("a container killed behind Orchestra's back is reported within a second", async () => {

@@ -16,7 +16,7 @@ import type {
   RuntimeEvent,
   RuntimeInfo,
 } from "../runtime.js";
-import { dockerMessage, isStatus } from "./docker-errors.js";
+import { dockerMessage, isDefinitivePullFailure, isEngineRefusal, isStatus } from "./docker-errors.js";
 import { followDockerEvents } from "./docker-events.js";
 import { execInContainer } from "./docker-exec.js";
 import { type DockerConnection, formatDockerHost, parseDockerHost } from "./docker-host.js";
@@ -49,6 +49,8 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly subscriptions = new Set<EventSubscription>();
   /** One pull per image at a time, however many pods want it. */
   private readonly pulls = new Map<string, Promise<void>>();
+  /** Images seen on the engine (by the reference pods use): not inspected again before each start. */
+  private readonly presentImages = new Set<string>();
   /** Containers left aside after a refused removal, by id: when the engine last refused (ms since the epoch). */
   private readonly refusedAt = new Map<string, number>();
   private readonly staleRetryMs: number;
@@ -79,6 +81,9 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async ensureImage(image: string): Promise<void> {
+    // Once seen here, an image is taken as present without asking again: a create that finds it gone after all
+    // forgets it and pulls (see create), as `docker run` does.
+    if (this.presentImages.has(image)) return;
     if (await this.hasImage(image)) return;
     let pull = this.pulls.get(image);
     if (!pull) {
@@ -89,12 +94,12 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async start(spec: ContainerSpec): Promise<ContainerInfo> {
-    await this.freeName(spec.name);
     let container: Docker.Container;
     try {
       container = await this.create(spec);
     } catch (err) {
-      // A leftover took the name between the check and the create (the engine restoring one, say): once more.
+      // A leftover holds the name (a crashed container, one the engine restored): free it and create once more.
+      // Asking first would cost every start a call for the rare case.
       if (!(err instanceof ContainerExistsError)) throw err;
       await this.freeName(spec.name);
       container = await this.create(spec);
@@ -103,10 +108,16 @@ export class DockerRuntime implements ContainerRuntime {
       await container.start();
     } catch (err) {
       await this.remove(container.id);
-      throw new ContainerStartError(spec.name, dockerMessage(err));
+      throw new ContainerStartError(spec.name, dockerMessage(err), "start", isEngineRefusal(err));
     }
     const info = await this.inspect(container.id);
-    if (!info) throw new ContainerStartError(spec.name, "the container vanished right after it started");
+    if (!info)
+      throw new ContainerStartError(
+        spec.name,
+        "the container vanished right after it started",
+        "start",
+        false,
+      );
     this.log.debug({ container: spec.name, id: info.id, ip: info.ip }, "started container");
     return info;
   }
@@ -208,21 +219,23 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (err) {
       if (isStatus(err, 409)) throw new ContainerExistsError(spec.name);
       if (!isStatus(err, 404) || !/no such image/i.test(dockerMessage(err))) {
-        throw new ContainerStartError(spec.name, dockerMessage(err));
+        throw new ContainerStartError(spec.name, dockerMessage(err), "create", isEngineRefusal(err));
       }
     }
     // Like `docker run`: a missing image is pulled, then the create is tried once more.
+    this.presentImages.delete(spec.image);
     await this.ensureImage(spec.image);
     try {
       return await this.docker.createContainer({ ...body });
     } catch (err) {
-      throw new ContainerStartError(spec.name, dockerMessage(err));
+      throw new ContainerStartError(spec.name, dockerMessage(err), "create", isEngineRefusal(err));
     }
   }
 
   private async hasImage(image: string): Promise<boolean> {
     try {
       await this.docker.getImage(image).inspect();
+      this.presentImages.add(image);
       return true;
     } catch (err) {
       if (isStatus(err, 404)) return false;
@@ -238,7 +251,8 @@ export class DockerRuntime implements ContainerRuntime {
         this.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve()));
       });
     } catch (err) {
-      throw new ImageNotFoundError(image, dockerMessage(err));
+      const message = dockerMessage(err);
+      throw new ImageNotFoundError(image, message, isDefinitivePullFailure(message));
     }
     // A pull can "succeed" yet leave nothing under this reference (e.g. a digest of another platform).
     if (!(await this.hasImage(image)))

@@ -10,11 +10,11 @@ import { createInterface } from "node:readline";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { UnavailableError } from "../../core/errors.js";
-import { storeContract } from "../contract.js";
-import { eventually } from "../contract-support.js";
+import { storeContract } from "../testing/contract.js";
+import { eventually } from "../testing/contract-support.js";
 import { EmbeddedBackend } from "./embedded-backend.js";
 
-const CHILD = fileURLToPath(new URL("./embedded-store-child.js", import.meta.url));
+const CHILD = fileURLToPath(new URL("./testing/embedded-store-child.js", import.meta.url));
 
 storeContract("embedded", async () => {
   const dir = mkdtempSync(join(tmpdir(), "orchestra-contract-"));

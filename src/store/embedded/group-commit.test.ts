@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { ConflictError, FencedError, NotFoundError, UnavailableError } from "../../core/errors.js";
-import { eventually } from "../contract-support.js";
 import type { Lease, WatchEvent } from "../store.js";
+import { eventually } from "../testing/contract-support.js";
 import { EmbeddedBackend } from "./embedded-backend.js";
 import type { GroupCommitLimits } from "./group-commit.js";
 

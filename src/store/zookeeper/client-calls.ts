@@ -1,5 +1,5 @@
-// Promise forms of the node-zookeeper-client calls the store makes, plus the helpers that read its errors
-// and work around its known bugs. Callers map ZooKeeper error codes to Orchestra's errors.
+// Promise forms of the node-zookeeper-client calls the store makes, plus the helpers that read its errors.
+// Callers map ZooKeeper error codes to Orchestra's errors.
 import { type Client, type Event, Exception, type Stat, type Transaction } from "node-zookeeper-client";
 
 export type Watcher = (event: Event) => void;
@@ -90,47 +90,6 @@ export function commit(transaction: Transaction): Promise<{ error?: unknown; res
       else resolve({ error: error ?? undefined, results: results ?? [] });
     });
   });
-}
-
-/**
- * The client turns an expected version of 0 into -1 ("any version") in transactions
- * (`version = version || -1` in lib/Transaction.js, alexguan/node-zookeeper-client#67). The ops are only
- * serialized at commit, so this puts back the version of the op just added.
- */
-export function fixLastOpVersion(transaction: Transaction, version: number): void {
-  // Reaching into the client's op list: its public API cannot express version 0.
-  const ops = (transaction as unknown as { ops?: { version?: number }[] }).ops;
-  const last = ops?.[ops.length - 1];
-  if (!last) throw new Error("node-zookeeper-client changed: Transaction has no ops list");
-  last.version = version;
-}
-
-/** The parts of the client's connection manager that the store needs; the client does not expose them. */
-export interface ConnectionInternals {
-  /** The manager's own state: 1 while connecting (TCP connect, then the session handshake). */
-  state: number;
-  socket?: { connecting: boolean; destroyed: boolean; destroy(): void };
-  on(event: "state", listener: (state: number) => void): void;
-}
-
-/** The manager's state while it connects (STATES.CONNECTING in lib/ConnectionManager.js). */
-export const CONNECTING = 1;
-
-export function connectionInternals(client: Client): ConnectionInternals {
-  // Internal to node-zookeeper-client: it offers no handshake timeout and no way to abort a connection.
-  const manager = (client as unknown as { connectionManager?: ConnectionInternals }).connectionManager;
-  if (!manager || typeof manager.on !== "function") {
-    throw new Error("node-zookeeper-client changed: no connectionManager on the client");
-  }
-  return manager;
-}
-
-/**
- * Closes the client's socket at once. Used when a client is dropped (expired session, close() that got no
- * answer) or its connection looks dead; the client has no read timeout of its own.
- */
-export function dropConnection(client: Client): void {
-  connectionInternals(client).socket?.destroy();
 }
 
 /** The session id as ZooKeeper prints it (`0x` and hex, as in the server's `dump`). */

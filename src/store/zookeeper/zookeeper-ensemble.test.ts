@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startZooKeeperEnsemble, type ZooKeeperMember } from "../../../test/support/zookeeper-server.js";
 import { UnavailableError } from "../../core/errors.js";
-import { eventually } from "../contract-support.js";
 import type { SessionState } from "../store.js";
+import { eventually } from "../testing/contract-support.js";
 import { openZooKeeperStore, type ZooKeeperStore } from "./zookeeper-store.js";
 
 async function modeOf(member: ZooKeeperMember): Promise<string> {

@@ -1,19 +1,29 @@
 // The ZooKeeper session behind a ZooKeeperStore: one client at a time, replaced by a new one (a new session)
-// when the old session expires. Every call waits, for a bounded time, for a live connection.
+// when the old session expires. Every call waits, for a bounded time, for a live connection and its answer: the
+// client itself would queue a call until it reconnects, however long that takes.
 import { type Client, createClient } from "node-zookeeper-client";
 import type { Clock } from "../../core/clock.js";
 import { UnavailableError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { SessionState } from "../store.js";
 import * as zk from "./client-calls.js";
-import { guardFrameDecoding } from "./frame-guard.js";
-import { batchRequestWrites } from "./write-batching.js";
+import { assertPatchedClient } from "./patched-client.js";
+
+/** TLS to the servers' `secureClientPort`, in PEM. */
+export interface ZooKeeperTlsOptions {
+  /** The CA that signed the servers' certificates. */
+  ca: string | Buffer;
+  /** The client's certificate and key, for servers that ask for one (`ssl.clientAuth`, `need` by default). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
 
 export interface ZooKeeperSessionOptions {
   connectString: string;
   sessionTimeoutMs: number;
   /** How long a call may wait for a connection and then for its answer. */
   operationTimeoutMs: number;
+  tls?: ZooKeeperTlsOptions;
   clock: Clock;
   log: Logger;
 }
@@ -27,11 +37,14 @@ export class ZooKeeperSession {
   private newSession = true;
   private readonly listeners = new Set<StateListener>();
   private readonly connectWaiters = new Set<() => void>();
+  /** Why connections failed since the last success, each said once. */
+  private readonly connectionErrors = new Set<string>();
 
   /** Pause after trying every server once: short, since the session timeout bounds the whole retry. */
   private readonly spinDelayMs: number;
 
   constructor(private readonly options: ZooKeeperSessionOptions) {
+    assertPatchedClient();
     this.spinDelayMs = Math.min(1000, Math.max(100, Math.floor(options.sessionTimeoutMs / 10)));
     this.client = this.openClient();
   }
@@ -89,7 +102,7 @@ export class ZooKeeperSession {
     const deadline = this.options.clock.now() + this.options.operationTimeoutMs;
     const client = await this.connectedClient(deadline);
     try {
-      return await this.beforeDeadline(client, call(client), deadline);
+      return await this.beforeDeadline(call(client), deadline);
     } catch (error) {
       const code = zk.zkCode(error);
       if (zk.isConnectionCode(code)) {
@@ -111,10 +124,10 @@ export class ZooKeeperSession {
       const cancel = this.options.clock.setTimeout(resolve, this.options.operationTimeoutMs);
       client.once("disconnected", cancel);
     });
+    // When disconnected, the close request cannot be sent: the client stops at once and the server expires the
+    // session by itself. A server that does not answer is left to the client's read timeout.
     client.close();
-    // When disconnected, the close request cannot be sent: the server expires the session by itself.
     if (wasConnected) await closed;
-    zk.dropConnection(client);
     client.removeAllListeners();
   }
 
@@ -123,14 +136,20 @@ export class ZooKeeperSession {
       sessionTimeout: this.options.sessionTimeoutMs,
       spinDelay: this.spinDelayMs,
       retries: 0,
+      tls: this.options.tls,
     });
-    this.watchHandshake(client);
-    batchRequestWrites(client);
-    guardFrameDecoding(client, (error) => {
+    client.on("frameError", (error) => {
       this.options.log.warn({ err: error }, "ZooKeeper sent a frame the client cannot decode; reconnecting");
+    });
+    client.on("socketError", (error) => {
+      // Said once per reason until a connection succeeds: the client retries every server in turn.
+      if (this.connectionErrors.has(error.message)) return;
+      this.connectionErrors.add(error.message);
+      this.options.log.warn({ err: error }, "ZooKeeper connection failed");
     });
     client.on("connected", () => {
       if (client !== this.client || this.current === "closed") return;
+      this.connectionErrors.clear();
       const fresh = this.newSession;
       this.newSession = false;
       this.options.log.info(
@@ -149,39 +168,14 @@ export class ZooKeeperSession {
       if (client !== this.client || this.current === "closed") return;
       this.options.log.warn("ZooKeeper session expired; opening a new session");
       // Replace the client first, so that listeners that call the store already wait for the new session.
-      zk.dropConnection(client);
       client.removeAllListeners();
+      client.close();
       this.newSession = true;
       this.client = this.openClient();
       this.setState("expired", false);
     });
     client.connect();
     return client;
-  }
-
-  /**
-   * The client times out a TCP connect, but then waits for the server's answer to its session handshake
-   * forever: a server that accepts and never answers (one still starting, or hung) would hold it there.
-   * Like the Java client, give up on the attempt after a connect timeout, so that the client tries again.
-   */
-  private watchHandshake(client: Client): void {
-    const servers = this.options.connectString.split(",").length;
-    const limitMs = Math.floor(this.options.sessionTimeoutMs / servers) + this.spinDelayMs;
-    const manager = zk.connectionInternals(client);
-    let cancel: (() => void) | undefined;
-    manager.on("state", (state) => {
-      cancel?.();
-      cancel = undefined;
-      if (state !== zk.CONNECTING) return;
-      cancel = this.options.clock.setTimeout(() => {
-        const socket = manager.socket;
-        // Still TCP-connecting is the client's own timeout's business (it must see that socket's error).
-        if (manager.state === zk.CONNECTING && socket && !socket.connecting && !socket.destroyed) {
-          this.options.log.debug("no answer to the session handshake; trying again");
-          socket.destroy();
-        }
-      }, limitMs);
-    });
   }
 
   private setState(state: SessionState, newSession: boolean): void {
@@ -195,20 +189,17 @@ export class ZooKeeperSession {
     }
   }
 
-  /** Rejects with UnavailableError if `work` has not settled by `deadline` (and drops a connection that went quiet). */
-  beforeDeadline<T>(client: Client, work: Promise<T>, deadline: number): Promise<T> {
+  /**
+   * Rejects with UnavailableError if `work` has not settled by `deadline`. (A connection on which the server has
+   * gone quiet is dropped by the client's own read timeout, two thirds of the session timeout.)
+   */
+  beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
     return new Promise((resolve, reject) => {
       const cancel = this.options.clock.setTimeout(
-        () => {
+        () =>
           reject(
             new UnavailableError(`ZooKeeper did not answer within ${this.options.operationTimeoutMs} ms`),
-          );
-          // The client has no read timeout: a connection that answers nothing for this long is dead to us.
-          if (client === this.client && this.current === "connected") {
-            this.options.log.warn("no answer from ZooKeeper; reconnecting");
-            zk.dropConnection(client);
-          }
-        },
+          ),
         Math.max(0, deadline - this.options.clock.now()),
       );
       work.then(

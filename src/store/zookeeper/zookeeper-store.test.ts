@@ -5,10 +5,10 @@ import { randomUUID } from "node:crypto";
 import { after, describe, test } from "node:test";
 import { startZooKeeper } from "../../../test/support/zookeeper-server.js";
 import { FencedError, NotFoundError, UnavailableError } from "../../core/errors.js";
-import { storeContract } from "../contract.js";
-import { eventually } from "../contract-support.js";
 import type { Candidacy, Entry, Lease, SessionState, Store, WatchEvent } from "../store.js";
-import { createZooKeeperHarness, type ZooKeeperHarness } from "./zookeeper-test-harness.js";
+import { storeContract } from "../testing/contract.js";
+import { eventually } from "../testing/contract-support.js";
+import { createZooKeeperHarness, type ZooKeeperHarness } from "./testing/zookeeper-test-harness.js";
 
 const server = await startZooKeeper();
 after(() => server.stop());

@@ -25,7 +25,7 @@ import * as zk from "./client-calls.js";
 import { decode, encode, NULL_DATA } from "./znode-data.js";
 import { byCandidacy, type ElectionPlace, ZooKeeperCandidacy } from "./zookeeper-candidacy.js";
 import { storeError } from "./zookeeper-errors.js";
-import { ZooKeeperSession } from "./zookeeper-session.js";
+import { ZooKeeperSession, type ZooKeeperTlsOptions } from "./zookeeper-session.js";
 import { commitTransaction } from "./zookeeper-transaction.js";
 
 export interface ZooKeeperStoreOptions {
@@ -37,6 +37,8 @@ export interface ZooKeeperStoreOptions {
   sessionTimeoutMs?: number;
   /** How long a call waits for a connection and an answer before UnavailableError. Default: the session timeout. */
   operationTimeoutMs?: number;
+  /** Connect over TLS, to the servers' `secureClientPort`. Default: plain TCP. */
+  tls?: ZooKeeperTlsOptions;
   clock?: Clock;
 }
 
@@ -75,6 +77,7 @@ export class ZooKeeperStore implements Store {
       connectString: options.connectString,
       sessionTimeoutMs,
       operationTimeoutMs: this.operationTimeoutMs,
+      tls: options.tls,
       clock: this.clock,
       log: this.log,
     });
@@ -208,7 +211,7 @@ export class ZooKeeperStore implements Store {
     for (;;) {
       const client = await this.session.connectedClient(deadline);
       try {
-        const initial = await this.session.beforeDeadline(client, watch.start(client), deadline);
+        const initial = await this.session.beforeDeadline(watch.start(client), deadline);
         this.watches.add(watch as ChildrenWatch<unknown>);
         return {
           initial,

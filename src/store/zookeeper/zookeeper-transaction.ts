@@ -124,7 +124,7 @@ function build(
     switch (op.op) {
       case "create":
         transaction.create(path, dataOf(p), op.ephemeral ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT);
-        continue;
+        break;
       case "set":
         transaction.setData(path, dataOf(p), version);
         break;
@@ -135,7 +135,6 @@ function build(
         transaction.check(path, version);
         break;
     }
-    zk.fixLastOpVersion(transaction, version);
   }
   return transaction;
 }

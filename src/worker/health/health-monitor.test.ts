@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ManualClock } from "../../core/clock.js";
 import type { HealthCheck } from "../../core/types.js";
-import { FakeRuntime } from "../../runtime/fake/fake-runtime.js";
+import { FakeRuntime } from "../../runtime/testing/fake/fake-runtime.js";
 import { HealthMonitor, type HealthReport } from "./health-monitor.js";
 import type { ProbeTarget } from "./probe.js";
 

@@ -23,6 +23,12 @@ export interface HealthReport {
   consecutiveFailures: number;
 }
 
+/** A container being probed, and the verdict so far. */
+export interface ProbedContainer {
+  target: MonitoredContainer;
+  report: HealthReport;
+}
+
 export interface HealthMonitorOptions {
   runtime: ContainerRuntime;
   /** Told when the verdict of a pod's current container changes. */
@@ -79,6 +85,12 @@ export class HealthMonitor {
     return reportOf(prober.tracker);
   }
 
+  /** The container probed for `podId` and the verdict on it, if one is probed. */
+  current(podId: string): ProbedContainer | undefined {
+    const prober = this.probers.get(podId);
+    return prober && { target: prober.target, report: reportOf(prober.tracker) };
+  }
+
   /** Stops probing `podId` (its container went, or the pod did). */
   stop(podId: string): void {
     const prober = this.probers.get(podId);
@@ -123,7 +135,8 @@ function reportOf(tracker: HealthTracker): HealthReport {
   };
 }
 
-function sameTarget(a: MonitoredContainer, b: MonitoredContainer): boolean {
+/** Whether `watch(b)` would keep probing `a` as it is (same container, address and check). */
+export function sameTarget(a: MonitoredContainer, b: MonitoredContainer): boolean {
   return (
     a.containerId === b.containerId && a.ip === b.ip && JSON.stringify(a.check) === JSON.stringify(b.check)
   );

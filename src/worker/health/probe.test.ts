@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { HealthCheck } from "../../core/types.js";
-import { FakeRuntime } from "../../runtime/fake/fake-runtime.js";
+import { FakeRuntime } from "../../runtime/testing/fake/fake-runtime.js";
 import { runProbe } from "./probe.js";
 
 const IMAGE = "orchestra/test:1";
