@@ -5,6 +5,7 @@ import type {
   DeploymentSpec,
   DeploymentWithStatus,
   EvictionResult,
+  NodeRemoved,
   Pod,
   Revision,
   RollbackResult,
@@ -137,6 +138,12 @@ export class ApiClient {
 
   async listNodes(): Promise<NodeView[]> {
     return (await this.request("GET", "/nodes")).body as NodeView[];
+  }
+
+  /** Removes a node whose worker is gone; returns the pod subnet it released, if any. */
+  async deleteNode(name: string): Promise<NodeRemoved> {
+    const path = `/nodes/${encodeURIComponent(name)}`;
+    return (await this.request("DELETE", path)).body as NodeRemoved;
   }
 
   /** Cordons (`true`) or uncordons a node; `changed` is false when it already was. */
