@@ -62,6 +62,13 @@ const everyField: DeploymentSpec = {
     ],
   },
   restartPolicy: { backoffInitialSeconds: 1, backoffMaxSeconds: 300, resetAfterSeconds: 600, limit: 5 },
+  volumes: [
+    { name: "data", mountPath: "/var/lib/app", readOnly: false },
+    { name: "scratch", mountPath: "/tmp", tmpfs: { sizeBytes: 2 ** 20 } },
+    { name: "shared", mountPath: "/srv/shared", hostPath: "/srv/shared", readOnly: true },
+  ],
+  configs: [{ name: "app-config", mountPath: "/etc/app", env: true, version: 1 }],
+  secrets: [{ name: "db-password", mountPath: "/run/secrets/db", version: 1 }],
   strategy: {
     maxSurge: "25%",
     maxUnavailable: 1,
