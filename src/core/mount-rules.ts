@@ -15,6 +15,11 @@ export function secretMountPath(ref: SecretRef): string {
   return ref.mountPath ?? `/run/secrets/${ref.name}`;
 }
 
+/** The Docker local volume that holds named volume `name` of `deployment` on a node. */
+export function dockerVolumeName(deployment: string, name: string): string {
+  return `orchestra-${deployment}-${name}`;
+}
+
 /** Absolute and normalized: `/a/b`, not `a/b`, `/a//b`, `/a/./b`, `/a/../b` or `/a/`. */
 export function checkMountPath(path: string, field: string): void {
   if (!path.startsWith("/")) throw new ValidationError(field, `must be an absolute path, got "${path}"`);
