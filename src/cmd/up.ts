@@ -1,7 +1,7 @@
 // The all-in-one (`orchestra up`): API server, controller, scheduler, cluster DNS and one worker on the
 // local Docker engine, sharing one embedded store on local disk.
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
 import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
@@ -9,6 +9,7 @@ import { EventRecorder } from "../events/event-recorder.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import { ensureKeyFile, readKeyFile } from "../secrets/secret-key-file.js";
 import type { Store } from "../store/store.js";
 import { startApiServer } from "./api.js";
 import { type RunningDns, startDns } from "./dns.js";
@@ -33,6 +34,10 @@ export interface UpOptions {
   /** Resolvers for names outside the cluster. Default: the nameservers of /etc/resolv.conf. */
   upstreams?: Upstream[];
   zoneFile?: string;
+  /** Directories under which pods may mount host paths. Default: none. */
+  allowHostPaths?: string[];
+  /** The secrets key file. Default: `<dataDir>/secrets.key`, made (mode 0600) when missing. */
+  secretsKeyFile?: string;
 }
 
 export interface RunningCluster {
@@ -51,6 +56,10 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
   const log = logger("up");
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // The key is read (or made) first: a key file others may read stops here, before anything starts.
+  const secrets = options.secretsKeyFile
+    ? readKeyFile(options.secretsKeyFile)
+    : ensureKeyFile(join(dataDir, "secrets.key"));
   const opened = await open(`embedded:${dataDir}`);
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   const stop = () => stopAll(components, log);
@@ -102,6 +111,8 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       network: options.network,
       subnet: options.subnet,
       stopGraceSeconds: options.stopGraceSeconds,
+      allowHostPaths: options.allowHostPaths,
+      secrets,
       dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
       // The all-in-one's node is this machine; pods are reached on their bridge addresses from here.
       address: "127.0.0.1",
@@ -114,6 +125,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       port: options.apiPort,
       token: options.token,
       informers,
+      secretsKey: secrets,
     });
     components.push({ name: "api", stop: () => api.close() });
     return {

@@ -1,6 +1,8 @@
 // Starts a worker on this machine's Docker engine (`orchestra run worker`, and inside `orchestra up`).
+import { resolve } from "node:path";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
+import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
 import { Worker } from "../worker/worker.js";
@@ -15,6 +17,10 @@ export interface WorkerProcessOptions {
   subnet?: string;
   dns?: { servers: string[]; search: string[] };
   stopGraceSeconds?: number;
+  /** Directories under which pods may mount host paths (`--allow-host-path`, repeatable). */
+  allowHostPaths?: string[];
+  /** Decrypts the secrets its pods use (`--secrets-key-file`). */
+  secrets?: SecretKeyRing;
   /** Where the worker's events go. Default: the store, as `worker/<node>`. */
   events?: EventSink;
 }
@@ -36,6 +42,8 @@ export async function startWorker(
     network: { name: options.network ?? DEFAULT_NETWORK, subnet: options.subnet },
     dns: options.dns,
     stopGraceSeconds: options.stopGraceSeconds,
+    allowHostPaths: options.allowHostPaths?.map((dir) => resolve(dir)),
+    secrets: options.secrets,
     events: options.events ?? recorder,
   });
   try {

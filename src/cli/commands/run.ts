@@ -15,9 +15,11 @@ import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { normalizeDomain } from "../../dns/zone.js";
 import { EventRecorder } from "../../events/event-recorder.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
+import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
 import type { CliIo } from "../cli-io.js";
 import {
+  collectDir,
   collectLabel,
   parseFraction,
   parseMilliseconds,
@@ -70,15 +72,24 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
-    .action(async (flags: StoreFlags & { host: string; port: string; tokenFile?: string }) => {
-      const port = parsePort(flags.port, "port");
-      const token = readToken(flags.tokenFile, io.env);
-      await runComponent("api", flags, io, async (store) => {
-        const api = await startApiServer({ store, host: flags.host, port, token });
-        io.out(`API server listening at ${api.url}\n`);
-        return { name: "api", stop: () => api.close() };
-      });
-    });
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) secrets are encrypted with; without it secrets cannot be written",
+    )
+    .action(
+      async (
+        flags: StoreFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
+      ) => {
+        const port = parsePort(flags.port, "port");
+        const token = readToken(flags.tokenFile, io.env);
+        const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
+        await runComponent("api", flags, io, async (store) => {
+          const api = await startApiServer({ store, host: flags.host, port, token, secretsKey });
+          io.out(`API server listening at ${api.url}\n`);
+          return { name: "api", stop: () => api.close() };
+        });
+      },
+    );
 
   storeOptions(run.command("controller").description("the controller (leader-elected)"))
     .option(
@@ -138,6 +149,15 @@ export function registerRun(program: Command, io: CliIo): void {
       collectIp,
     )
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
+    .option(
+      "--allow-host-path <dir>",
+      "pods may mount host paths under this directory (repeatable; default: none)",
+      collectDir,
+    )
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) to decrypt secrets with; without it pods using one are refused",
+    )
     .action(
       async (
         flags: StoreFlags & {
@@ -150,9 +170,12 @@ export function registerRun(program: Command, io: CliIo): void {
           network?: string;
           subnet?: string;
           stopGrace: string;
+          allowHostPath?: string[];
+          secretsKeyFile?: string;
         },
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
+        const secrets = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("worker", flags, io, async (store) => {
           const worker = await startWorker({
             store,
@@ -163,6 +186,8 @@ export function registerRun(program: Command, io: CliIo): void {
             network: flags.network,
             subnet: flags.subnet,
             stopGraceSeconds,
+            allowHostPaths: flags.allowHostPath,
+            secrets,
             dns: flags.clusterDns && {
               servers: flags.clusterDns,
               search: [normalizeDomain(flags.clusterDomain)],

@@ -7,7 +7,7 @@ import { up } from "../../cmd/up.js";
 import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import type { CliIo } from "../cli-io.js";
-import { parsePort, parseSeconds } from "./process-options.js";
+import { collectDir, parsePort, parseSeconds } from "./process-options.js";
 
 interface UpFlags {
   dataDir: string;
@@ -23,6 +23,8 @@ interface UpFlags {
   domain?: string;
   upstream?: Upstream[];
   zoneFile?: string;
+  allowHostPath?: string[];
+  secretsKeyFile?: string;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
@@ -48,6 +50,15 @@ export function registerUp(program: Command, io: CliIo): void {
     )
     .option("--zone-file <path>", "also keep an RFC 1035 zone file of the cluster's records here")
     .option("--no-dns", "do not serve cluster DNS on the pod network's gateway")
+    .option(
+      "--allow-host-path <dir>",
+      "pods may mount host paths under this directory (repeatable; default: none)",
+      collectDir,
+    )
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) secrets are encrypted with (default: <data-dir>/secrets.key, made when missing)",
+    )
     .action(async (flags: UpFlags) => {
       const cluster = await up({
         dataDir: flags.dataDir,
@@ -63,6 +74,8 @@ export function registerUp(program: Command, io: CliIo): void {
         domain: flags.domain,
         upstreams: flags.upstream,
         zoneFile: flags.zoneFile,
+        allowHostPaths: flags.allowHostPath,
+        secretsKeyFile: flags.secretsKeyFile,
       });
       io.out(
         [
