@@ -10,9 +10,12 @@ test("get takes plural, singular and short type names, and TYPE/NAME", () => {
   for (const word of ["pods", "pod", "po"]) assert.deepEqual(resolveKind(word), { kind: "pod" });
   for (const word of ["nodes", "node", "no"]) assert.deepEqual(resolveKind(word), { kind: "node" });
   assert.deepEqual(resolveKind("pod/web-abc12"), { kind: "pod", name: "web-abc12" });
+  assert.deepEqual(resolveKind("configs"), { kind: "config" });
+  assert.deepEqual(resolveKind("secret/db-password"), { kind: "secret", name: "db-password" });
+  assert.deepEqual(resolveKind("volumes"), { kind: "volume" });
   for (const word of ["widgets", "constructor", "toString", ""]) {
     assert.throws(() => resolveKind(word), {
-      message: /^unknown resource type ".*" \(expected deployments, pods or nodes\)$/,
+      message: /^unknown resource type ".*" \(expected deployments, pods, nodes, configs, secrets or volumes\)$/,
     });
   }
 });
