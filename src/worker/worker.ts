@@ -184,6 +184,7 @@ export class Worker {
     this.running = false;
     await this.registration?.markStopping(new Date(this.clock.now()).toISOString());
     this.cancelSweep?.();
+    this.data.stop();
     this.engineEvents?.stop();
     this.health.stopAll();
     this.registration?.stop();
@@ -246,6 +247,7 @@ export class Worker {
       this.forget(podId);
       await this.removeContainers(plan.removeFirst);
       await this.data.release(podId);
+      if (plan.removeFirst.length > 0) this.data.refreshSoon();
       await this.pods.dropStale(podId);
       return;
     }

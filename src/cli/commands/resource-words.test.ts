@@ -15,7 +15,8 @@ test("get takes plural, singular and short type names, and TYPE/NAME", () => {
   assert.deepEqual(resolveKind("volumes"), { kind: "volume" });
   for (const word of ["widgets", "constructor", "toString", ""]) {
     assert.throws(() => resolveKind(word), {
-      message: /^unknown resource type ".*" \(expected deployments, pods, nodes, configs, secrets or volumes\)$/,
+      message:
+        /^unknown resource type ".*" \(expected deployments, pods, nodes, configs, secrets or volumes\)$/,
     });
   }
 });

@@ -54,9 +54,13 @@ class DataError extends Error {
   }
 }
 
+/** How long after a pod leaves the node its volumes are looked at again (one look for a burst of removals). */
+const REFRESH_DELAY_MS = 1000;
+
 export class PodData {
   private readonly allowed: string[];
   private filesOnTmpfs?: Promise<boolean>;
+  private refreshTimer?: () => void;
 
   constructor(private readonly options: PodDataOptions) {
     this.allowed = [...(options.allowHostPaths ?? [])];
@@ -76,6 +80,21 @@ export class PodData {
   /** Removes the files written for `podId` (its container is gone or going). */
   async release(podId: string): Promise<void> {
     await rm(join(this.options.filesDir, podId), { recursive: true, force: true });
+  }
+
+  /** A refresh of the volumes' reports shortly (a pod left: a purged volume may be free to go now). */
+  refreshSoon(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = this.options.clock.setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refreshVolumes().catch((err) => this.options.log.warn({ err }, "reporting volumes failed"));
+    }, REFRESH_DELAY_MS);
+  }
+
+  /** Cancels a pending refresh (the worker stops). */
+  stop(): void {
+    this.refreshTimer?.();
+    this.refreshTimer = undefined;
   }
 
   /**
