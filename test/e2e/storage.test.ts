@@ -1,5 +1,6 @@
 // Data that outlives a container, on the real Docker engine under `orchestra up`, driven through the built CLI
-// (issue 16's "Shown by"): a named volume's file survives a killed container and a rolling update; a config read
+// (issue 16's "Shown by"): a named volume's file survives a killed container, a rolling update and a restart of
+// Orchestra; a config read
 // as a file and as variables inside the pod; a secret read inside the pod (0400, on tmpfs) but found in no API
 // answer, in neither the store's raw bytes nor the logs, nor in `docker inspect`; `secret update` rolling the
 // deployment to pods that see the new value; a host path outside the allowed directory refused before any
@@ -87,7 +88,7 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     }
   });
 
-  test("a file in a named volume survives a killed container and a rolling update; --purge-volumes removes it", {
+  test("a file in a named volume survives a killed container, a rolling update and a restart; --purge-volumes removes it", {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {
     const append = 'echo "$ORCHESTRA_POD_NAME $(cat /proc/sys/kernel/random/uuid)" >> /data/log';
@@ -141,6 +142,12 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
       return log;
     });
     assert.ok(afterRollout.startsWith(afterKill));
+
+    // Orchestra restarted (worker included): the pod is adopted, its data still there.
+    await orchestraUp.terminate("SIGTERM");
+    orchestraUp = await run.up(["--stop-grace", "2", "--allow-host-path", allowedDir]);
+    const adopted = await eventually(() => runningPod(DB), { timeoutMs: 30_000 });
+    assert.equal(await shell(adopted.containerId, "cat /data/log"), afterRollout);
 
     // `get volumes` lists it with its node and in use.
     const volumes = await eventually(async () => {
