@@ -19,7 +19,7 @@ import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
 import type { CliIo } from "../cli-io.js";
 import {
-  collectDir,
+  allowHostPathOption,
   collectLabel,
   parseFraction,
   parseMilliseconds,
@@ -135,7 +135,11 @@ export function registerRun(program: Command, io: CliIo): void {
     },
   );
 
-  storeOptions(run.command("worker").description("a worker: runs the pods bound to this node on Docker"))
+  storeOptions(
+    allowHostPathOption(
+      run.command("worker").description("a worker: runs the pods bound to this node on Docker"),
+    ),
+  )
     .option("--name <node>", "node name (default: host name)")
     .option("--address <ip>", "address other machines reach this node at (default: first non-loopback IPv4)")
     .option("--label <key=value>", "node label (repeatable)", collectLabel)
@@ -149,11 +153,6 @@ export function registerRun(program: Command, io: CliIo): void {
       collectIp,
     )
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
-    .option(
-      "--allow-host-path <dir>",
-      "pods may mount host paths under this directory (repeatable; default: none)",
-      collectDir,
-    )
     .option(
       "--secrets-key-file <file>",
       "key(s) to decrypt secrets with; without it pods using one are refused",

@@ -7,7 +7,7 @@ import { up } from "../../cmd/up.js";
 import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import type { CliIo } from "../cli-io.js";
-import { collectDir, parsePort, parseSeconds } from "./process-options.js";
+import { allowHostPathOption, parsePort, parseSeconds } from "./process-options.js";
 
 interface UpFlags {
   dataDir: string;
@@ -28,8 +28,7 @@ interface UpFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  program
-    .command("up")
+  allowHostPathOption(program.command("up"))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -50,11 +49,6 @@ export function registerUp(program: Command, io: CliIo): void {
     )
     .option("--zone-file <path>", "also keep an RFC 1035 zone file of the cluster's records here")
     .option("--no-dns", "do not serve cluster DNS on the pod network's gateway")
-    .option(
-      "--allow-host-path <dir>",
-      "pods may mount host paths under this directory (repeatable; default: none)",
-      collectDir,
-    )
     .option(
       "--secrets-key-file <file>",
       "key(s) secrets are encrypted with (default: <data-dir>/secrets.key, made when missing)",
