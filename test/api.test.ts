@@ -175,6 +175,8 @@ describe("API without a token", () => {
     assert.equal(reply.status, 200);
     assert.equal(reply.body.openapi, "3.1.0");
     assert.deepEqual(Object.keys(reply.body.paths).sort(), [
+      "/configs",
+      "/configs/{name}",
       "/deployments",
       "/deployments/{name}",
       "/deployments/{name}/history",
@@ -190,6 +192,10 @@ describe("API without a token", () => {
       "/openapi.json",
       "/pods",
       "/pods/{id}/eviction",
+      "/secrets",
+      "/secrets/{name}",
+      "/secrets/{name}/reencrypt",
+      "/volumes",
     ]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments"]).sort(), ["get", "put"]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments/{name}"]).sort(), [

@@ -5,8 +5,9 @@ import { ConflictError, NotFoundError } from "../core/errors.js";
 import { canonicalJson, podTemplateOf, revisionHash } from "../core/revision.js";
 import type { Deployment, DeploymentSpec } from "../core/types.js";
 import { specOf } from "../core/validation.js";
-import { compareAndSet, DELETE, NO_CHANGE } from "../store/compare-and-set.js";
+import { compareAndSet, DELETE, keyOps, NO_CHANGE } from "../store/compare-and-set.js";
 import { keys } from "../store/keys.js";
+import { type ResolvedRefs, resolveDataRefs } from "./data-refs.js";
 import type { ApiStore } from "./deadline-store.js";
 import { checkPrecondition, type Precondition } from "./precondition.js";
 
@@ -18,18 +19,21 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-/** Create or update; `spec` must already be validated. A failed precondition is a 409, never retried. */
+/**
+ * Create or update; `input` must already be validated. A failed precondition is a 409, never retried. The
+ * configs and secrets it names must exist; their versions are pinned as it is written (see data-refs.ts).
+ */
 export async function applyDeployment(
   store: ApiStore,
-  spec: DeploymentSpec,
+  input: DeploymentSpec,
   precondition: Precondition,
   clock: Clock,
 ): Promise<ApplyResult> {
-  const hash = revisionHash(podTemplateOf(spec));
-  const { before, after, written } = await compareAndSet<Deployment>(
+  const { before, after, written } = await compareAndSet<Deployment, ResolvedRefs>(
     store,
-    keys.deployment(spec.name),
-    (current) => {
+    keys.deployment(input.name),
+    (current, { spec }) => {
+      const hash = revisionHash(podTemplateOf(spec));
       checkPrecondition(spec.name, precondition, current?.value);
       const now = new Date(clock.now()).toISOString();
       if (!current) return { ...spec, hash, generation: 1, createdAt: now, updatedAt: now };
@@ -43,7 +47,12 @@ export async function applyDeployment(
         updatedAt: now,
       };
     },
-    { clock, exhausted: () => busy(spec.name) },
+    {
+      clock,
+      exhausted: () => busy(input.name),
+      context: () => resolveDataRefs(store, input),
+      ops: (key, decision, current, { checks }) => [...keyOps(key, decision, current), ...checks],
+    },
   );
   return {
     deployment: (after ?? before)?.value as Deployment,

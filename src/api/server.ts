@@ -12,6 +12,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { logger } from "../core/logger.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
+import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
 import { bearerAuth } from "./auth.js";
@@ -20,11 +21,13 @@ import { httpErrorOf, MalformedBodyError } from "./errors.js";
 import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
+import { dataRoutes } from "./routes/data-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
+import { volumeRoutes } from "./routes/volume-routes.js";
 import { schemaValidatorCompiler } from "./validation.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -42,6 +45,8 @@ export interface ApiServerOptions {
   events?: EventSink;
   /** The process's informers, when it shares them between components. Default: the server's own. */
   informers?: SharedInformers;
+  /** Encrypts the secrets written through this server. Without it, writing a secret answers 503. */
+  secretsKey?: SecretKeyRing;
 }
 
 /** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
@@ -115,6 +120,8 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     nodeRoutes(api, store, events);
     eventRoutes(api, store);
     metaRoutes(api, store);
+    dataRoutes(api, store, options.secretsKey, clock);
+    volumeRoutes(api, store);
   });
   return app;
 }

@@ -2,6 +2,7 @@
 // whose message is fit for the one-line `error: ...` the CLI prints.
 import type {
   ClusterEvent,
+  ConfigInfo,
   DeploymentSpec,
   DeploymentWithStatus,
   EvictionResult,
@@ -10,7 +11,9 @@ import type {
   Revision,
   RollbackResult,
   RolloutView,
+  SecretInfo,
   NodeView as ServedNode,
+  VolumeReport,
 } from "../core/types.js";
 import { ApiError, CliError } from "./cli-error.js";
 
@@ -116,9 +119,11 @@ export class ApiClient {
     return { deployment: answer.body as DeploymentView, created: answer.status === 201 };
   }
 
-  async deleteDeployment(name: string): Promise<void> {
+  /** With `purgeVolumes`, its named volumes are removed too (by their workers, once unused). */
+  async deleteDeployment(name: string, options: { purgeVolumes?: boolean } = {}): Promise<void> {
+    const query = options.purgeVolumes ? "?purgeVolumes=true" : "";
     try {
-      await this.request("DELETE", `/deployments/${encodeURIComponent(name)}`);
+      await this.request("DELETE", `/deployments/${encodeURIComponent(name)}${query}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         throw new ApiError(404, error.code, `deployment "${name}" not found`);
@@ -188,6 +193,32 @@ export class ApiClient {
     const path = `/deployments/${encodeURIComponent(name)}/rollback`;
     const body = toRevision === undefined ? {} : { toRevision };
     return (await this.request("POST", path, { body })).body as RollbackResult;
+  }
+
+  /** Configs or secrets, without their data. */
+  async listData(kind: "config" | "secret"): Promise<(ConfigInfo | SecretInfo)[]> {
+    return (await this.request("GET", `/${kind}s`)).body as (ConfigInfo | SecretInfo)[];
+  }
+
+  /** Creates (`ifMatch: "0"`), updates (`"*"`) or either; `data` maps keys to base64. */
+  async putData(
+    kind: "config" | "secret",
+    name: string,
+    data: Record<string, string>,
+    ifMatch?: "0" | "*",
+  ): Promise<{ info: ConfigInfo | SecretInfo; created: boolean }> {
+    const headers: Record<string, string> = ifMatch ? { "if-match": ifMatch } : {};
+    const path = `/${kind}s/${encodeURIComponent(name)}`;
+    const answer = await this.request("PUT", path, { body: { data }, headers });
+    return { info: answer.body as ConfigInfo | SecretInfo, created: answer.status === 201 };
+  }
+
+  async deleteData(kind: "config" | "secret", name: string): Promise<void> {
+    await this.request("DELETE", `/${kind}s/${encodeURIComponent(name)}`);
+  }
+
+  async listVolumes(): Promise<VolumeReport[]> {
+    return (await this.request("GET", "/volumes")).body as VolumeReport[];
   }
 
   async health(): Promise<unknown> {

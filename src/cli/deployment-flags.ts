@@ -4,9 +4,10 @@
 import type { DeploymentSpec, PortSpec, Resources } from "../core/types.js";
 import { validateDeploymentSpec, validateReplicas } from "../core/validation.js";
 import { CliError } from "./cli-error.js";
+import { configsFromFlags, type MountFlags, secretsFromFlags, volumesFromFlags } from "./mount-flags.js";
 import { parseCpu, parseMemory } from "./quantity.js";
 
-export interface DeployFlags {
+export interface DeployFlags extends MountFlags {
   image: string;
   replicas?: string;
   env?: string[];
@@ -87,5 +88,11 @@ export function specFromFlags(name: string, flags: DeployFlags, command: string[
   if (flags.label && flags.label.length > 0) spec.labels = parseKeyValues("label", flags.label);
   const resources = resourcesFromFlags(flags);
   if (resources) spec.resources = resources;
+  const volumes = volumesFromFlags(flags);
+  if (volumes.length > 0) spec.volumes = volumes;
+  const configs = configsFromFlags(flags);
+  if (configs.length > 0) spec.configs = configs;
+  const secrets = secretsFromFlags(flags);
+  if (secrets.length > 0) spec.secrets = secrets;
   return validateDeploymentSpec(spec);
 }

@@ -6,6 +6,7 @@ import { CliError } from "./cli-error.js";
 import { type CliIo, processIo } from "./cli-io.js";
 import { registerApply } from "./commands/apply.js";
 import { registerCordon } from "./commands/cordon.js";
+import { registerData } from "./commands/data.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDeploy } from "./commands/deploy.js";
 import { registerDown } from "./commands/down.js";
@@ -29,6 +30,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerGet,
   registerScale,
   registerDelete,
+  registerData,
   registerApply,
   registerRollout,
   registerCordon,

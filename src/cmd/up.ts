@@ -1,7 +1,7 @@
 // The all-in-one (`orchestra up`): API server, controller, scheduler, cluster DNS and one worker on the
 // local Docker engine, sharing one embedded store on local disk.
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
 import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
@@ -10,6 +10,7 @@ import { SharedInformers } from "../machinery/shared-informers.js";
 import { HostKernel } from "../network/host-kernel.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import { Scheduler } from "../scheduler/scheduler.js";
+import { ensureKeyFile, readKeyFile } from "../secrets/secret-key-file.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeName } from "../worker/node-address.js";
 import { startApiServer } from "./api.js";
@@ -36,6 +37,10 @@ export interface UpOptions {
   /** Resolvers for names outside the cluster. Default: the nameservers of /etc/resolv.conf. */
   upstreams?: Upstream[];
   zoneFile?: string;
+  /** Directories under which pods may mount host paths. Default: none. */
+  allowHostPaths?: string[];
+  /** The secrets key file. Default: `<dataDir>/secrets.key`, made (mode 0600) when missing. */
+  secretsKeyFile?: string;
 }
 
 export interface RunningCluster {
@@ -57,6 +62,10 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
   const log = logger("up");
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
+  // The key is read (or made) first: a key file others may read stops here, before anything starts.
+  const secrets = options.secretsKeyFile
+    ? readKeyFile(options.secretsKeyFile)
+    : ensureKeyFile(join(dataDir, "secrets.key"));
   const opened = await open(`embedded:${dataDir}`);
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   const stop = () => stopAll(components, log);
@@ -112,6 +121,8 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       // One machine: nothing to route, and Docker's own masquerade needs no privilege.
       podNetwork: "local",
       stopGraceSeconds: options.stopGraceSeconds,
+      allowHostPaths: options.allowHostPaths,
+      secrets,
       dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
       address: UP_NODE_ADDRESS,
     });
@@ -123,6 +134,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       port: options.apiPort,
       token: options.token,
       informers,
+      secretsKey: secrets,
     });
     components.push({ name: "api", stop: () => api.close() });
     return {

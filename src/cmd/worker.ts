@@ -1,6 +1,7 @@
 // Starts a worker on this machine's Docker engine (`orchestra run worker`, and inside `orchestra up`): claims
 // the node's pod subnet, makes the bridge network on it, keeps the routes and firewall rules of the pod network
 // across machines (unless `local`), then runs the Worker.
+import { resolve } from "node:path";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { HostKernel } from "../network/host-kernel.js";
 import type { NetworkKernel } from "../network/kernel.js";
@@ -9,6 +10,7 @@ import { dataPathRefusal } from "../network/privilege.js";
 import { allocateNodeSubnet, type NodeSubnetAllocation } from "../network/subnet-allocator.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import type { ContainerRuntime, NetworkInfo } from "../runtime/runtime.js";
+import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
 import { Worker } from "../worker/worker.js";
@@ -32,6 +34,10 @@ export interface WorkerProcessOptions {
   podNetwork?: PodNetworkMode;
   dns?: { servers: string[]; search: string[] };
   stopGraceSeconds?: number;
+  /** Directories under which pods may mount host paths (`--allow-host-path`, repeatable). */
+  allowHostPaths?: string[];
+  /** Decrypts the secrets its pods use (`--secrets-key-file`). */
+  secrets?: SecretKeyRing;
   /** Where the worker's events go. Default: the store, as `worker/<node>`. */
   events?: EventSink;
 }
@@ -77,6 +83,8 @@ export async function startWorker(
       network: { name: network.name, subnet: allocation.subnet, masquerade: mode === "local" },
       dns: options.dns,
       stopGraceSeconds: options.stopGraceSeconds,
+      allowHostPaths: options.allowHostPaths?.map((dir) => resolve(dir)),
+      secrets: options.secrets,
       events: options.events ?? recorder,
     });
     await worker.start();

@@ -19,6 +19,21 @@ export const keys = {
   /** Revision history: `/revisions/<deployment>/<n>`. */
   revisions: (deployment: string) => childKey("/revisions", deployment),
   revision: (deployment: string, n: number) => childKey(childKey("/revisions", deployment), String(n)),
+  /** Configs and secrets: `/configs/<name>` (what it is, its version), `/configdata/<name>/<version>` (its data). */
+  configs: "/configs",
+  config: (name: string) => childKey("/configs", name),
+  configVersions: (name: string) => childKey("/configdata", name),
+  configVersion: (name: string, version: number) => childKey(childKey("/configdata", name), String(version)),
+  secrets: "/secrets",
+  secret: (name: string) => childKey("/secrets", name),
+  secretVersions: (name: string) => childKey("/secretdata", name),
+  secretVersion: (name: string, version: number) => childKey(childKey("/secretdata", name), String(version)),
+  /**
+   * Named volumes as workers report them: `/volumes/<volume>.<node>`, one directory for the scheduler to watch.
+   * A Docker volume's name (`orchestra-<deployment>-<name>`, DNS labels) has no '.', so the first one ends it.
+   */
+  volumes: "/volumes",
+  volume: (node: string, volume: string) => childKey("/volumes", `${volume}.${node}`),
   rollouts: "/rollouts",
   /** The pod network: the cluster's CIDR, the claim on each /24, and each node's /24 (see src/network/records.ts). */
   podNetwork: "/podnetwork",

@@ -1,4 +1,7 @@
 // Option parsing shared by the commands that start processes (`up`, `run ...`).
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
 import { ValidationError } from "../../core/errors.js";
 
 export function parsePort(text: string, field: string): number {
@@ -43,4 +46,26 @@ export function collectLabel(pair: string, labels: Record<string, string> = {}):
   const eq = pair.indexOf("=");
   if (eq <= 0) throw new ValidationError("label", `expected key=value, got "${pair}"`);
   return { ...labels, [pair.slice(0, eq)]: pair.slice(eq + 1) };
+}
+
+/** `--allow-host-path DIR` (repeatable), as `up` and `run worker` take it. */
+export function allowHostPathOption(command: Command): Command {
+  return command.option(
+    "--allow-host-path <dir>",
+    "pods may mount host paths under this directory (repeatable; default: none)",
+    collectDir,
+  );
+}
+
+/** Collects repeated `--allow-host-path DIR` flags: each an existing directory, made absolute. */
+export function collectDir(dir: string, dirs: string[] = []): string[] {
+  const path = resolve(dir);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // not there: refused below
+  }
+  if (!isDirectory) throw new ValidationError("allow-host-path", `${path} is not a directory`);
+  return [...dirs, path];
 }

@@ -10,9 +10,13 @@ test("get takes plural, singular and short type names, and TYPE/NAME", () => {
   for (const word of ["pods", "pod", "po"]) assert.deepEqual(resolveKind(word), { kind: "pod" });
   for (const word of ["nodes", "node", "no"]) assert.deepEqual(resolveKind(word), { kind: "node" });
   assert.deepEqual(resolveKind("pod/web-abc12"), { kind: "pod", name: "web-abc12" });
+  assert.deepEqual(resolveKind("configs"), { kind: "config" });
+  assert.deepEqual(resolveKind("secret/db-password"), { kind: "secret", name: "db-password" });
+  assert.deepEqual(resolveKind("volumes"), { kind: "volume" });
   for (const word of ["widgets", "constructor", "toString", ""]) {
     assert.throws(() => resolveKind(word), {
-      message: /^unknown resource type ".*" \(expected deployments, pods or nodes\)$/,
+      message:
+        /^unknown resource type ".*" \(expected deployments, pods, nodes, configs, secrets or volumes\)$/,
     });
   }
 });
@@ -25,7 +29,7 @@ test("delete takes NAME..., deployment/NAME and kubectl's `deployment NAME`", ()
   // A deployment called "deploy" can still be deleted on its own.
   assert.deepEqual(deploymentNames(["deploy"]), ["deploy"]);
   assert.throws(() => deploymentNames(["pod/web-abc12"]), {
-    message: 'cannot delete "pod/web-abc12": only deployments and nodes can be deleted',
+    message: 'cannot delete "pod/web-abc12": only deployments, nodes, configs and secrets can be deleted',
   });
 });
 

@@ -17,10 +17,12 @@ import { EventRecorder } from "../../events/event-recorder.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import { dataPathRefusal } from "../../network/privilege.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
+import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import {
+  allowHostPathOption,
   collectLabel,
   parseFraction,
   parseMilliseconds,
@@ -73,15 +75,24 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
-    .action(async (flags: StoreFlags & { host: string; port: string; tokenFile?: string }) => {
-      const port = parsePort(flags.port, "port");
-      const token = readToken(flags.tokenFile, io.env);
-      await runComponent("api", flags, io, async (store) => {
-        const api = await startApiServer({ store, host: flags.host, port, token });
-        io.out(`API server listening at ${api.url}\n`);
-        return { name: "api", stop: () => api.close() };
-      });
-    });
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) secrets are encrypted with; without it secrets cannot be written",
+    )
+    .action(
+      async (
+        flags: StoreFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
+      ) => {
+        const port = parsePort(flags.port, "port");
+        const token = readToken(flags.tokenFile, io.env);
+        const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
+        await runComponent("api", flags, io, async (store) => {
+          const api = await startApiServer({ store, host: flags.host, port, token, secretsKey });
+          io.out(`API server listening at ${api.url}\n`);
+          return { name: "api", stop: () => api.close() };
+        });
+      },
+    );
 
   storeOptions(run.command("controller").description("the controller (leader-elected)"))
     .option(
@@ -127,7 +138,11 @@ export function registerRun(program: Command, io: CliIo): void {
     },
   );
 
-  storeOptions(run.command("worker").description("a worker: runs the pods bound to this node on Docker"))
+  storeOptions(
+    allowHostPathOption(
+      run.command("worker").description("a worker: runs the pods bound to this node on Docker"),
+    ),
+  )
     .option("--name <node>", "node name (default: host name)")
     .option("--address <ip>", "address other machines reach this node at (default: first non-loopback IPv4)")
     .option("--label <key=value>", "node label (repeatable)", collectLabel)
@@ -144,6 +159,10 @@ export function registerRun(program: Command, io: CliIo): void {
       collectIp,
     )
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) to decrypt secrets with; without it pods using one are refused",
+    )
     .action(
       async (
         flags: StoreFlags & {
@@ -156,6 +175,8 @@ export function registerRun(program: Command, io: CliIo): void {
           network?: string;
           podCidr?: string;
           stopGrace: string;
+          allowHostPath?: string[];
+          secretsKeyFile?: string;
         },
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
@@ -163,6 +184,7 @@ export function registerRun(program: Command, io: CliIo): void {
         // Before the store is opened: a worker that cannot program the pod network says so at once.
         const refusal = dataPathRefusal();
         if (refusal) throw new CliError(refusal);
+        const secrets = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("worker", flags, io, async (store) => {
           const worker = await startWorker({
             store,
@@ -173,6 +195,8 @@ export function registerRun(program: Command, io: CliIo): void {
             network: flags.network,
             podCidr,
             stopGraceSeconds,
+            allowHostPaths: flags.allowHostPath,
+            secrets,
             dns: flags.clusterDns && {
               servers: flags.clusterDns,
               search: [normalizeDomain(flags.clusterDomain)],

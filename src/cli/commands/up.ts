@@ -8,7 +8,7 @@ import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
-import { parsePort, parseSeconds } from "./process-options.js";
+import { allowHostPathOption, parsePort, parseSeconds } from "./process-options.js";
 
 interface UpFlags {
   dataDir: string;
@@ -24,11 +24,12 @@ interface UpFlags {
   domain?: string;
   upstream?: Upstream[];
   zoneFile?: string;
+  allowHostPath?: string[];
+  secretsKeyFile?: string;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  program
-    .command("up")
+  allowHostPathOption(program.command("up"))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -52,6 +53,10 @@ export function registerUp(program: Command, io: CliIo): void {
     )
     .option("--zone-file <path>", "also keep an RFC 1035 zone file of the cluster's records here")
     .option("--no-dns", "do not serve cluster DNS on the pod network's gateway")
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) secrets are encrypted with (default: <data-dir>/secrets.key, made when missing)",
+    )
     .action(async (flags: UpFlags) => {
       const cluster = await up({
         dataDir: flags.dataDir,
@@ -67,6 +72,8 @@ export function registerUp(program: Command, io: CliIo): void {
         domain: flags.domain,
         upstreams: flags.upstream,
         zoneFile: flags.zoneFile,
+        allowHostPaths: flags.allowHostPath,
+        secretsKeyFile: flags.secretsKeyFile,
       });
       io.out(
         [

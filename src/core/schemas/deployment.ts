@@ -2,8 +2,10 @@
 // carries, and what the API serves back (Deployment, DeploymentWithStatus).
 import Type from "typebox";
 import { checkImageReference, IMAGE_EXAMPLE } from "../image-reference.js";
+import { checkMountPaths } from "../mount-rules.js";
 import { checkCommand, checkLabelKeys, checkUniquePorts } from "../spec-rules.js";
 import { Count, checked, closed, NO_NUL, named, stringMap, Text, timestamp } from "./common.js";
+import { ConfigRefs, SecretRefs, Volumes } from "./mounts.js";
 import { RolloutState } from "./rollout.js";
 import { HealthCheck, Placement, PortNumber, RestartPolicy, RolloutStrategy } from "./workload.js";
 
@@ -126,6 +128,9 @@ const templateFields = {
   healthCheck: Type.Optional(HealthCheck),
   placement: Type.Optional(Placement),
   restartPolicy: Type.Optional(RestartPolicy),
+  volumes: Type.Optional(Volumes),
+  configs: Type.Optional(ConfigRefs),
+  secrets: Type.Optional(SecretRefs),
 };
 
 const { image: _image, ...otherTemplateFields } = templateFields;
@@ -155,6 +160,8 @@ export const DeploymentSpec = named(
   ),
   "deployment",
 );
+// Across volumes, configs and secrets: every mount at a path of its own.
+checked(DeploymentSpec, checkMountPaths);
 
 /** A deployment as stored: the spec plus what Orchestra tracks about it. */
 export const Deployment = closed(

@@ -15,6 +15,7 @@ import type {
   NetworkSpec,
   RuntimeEvent,
   RuntimeInfo,
+  VolumeInfo,
 } from "../runtime.js";
 import { dockerMessage, isDefinitivePullFailure, isEngineRefusal, isStatus } from "./docker-errors.js";
 import { followDockerEvents } from "./docker-events.js";
@@ -22,6 +23,7 @@ import { execInContainer } from "./docker-exec.js";
 import { type DockerConnection, formatDockerHost, parseDockerHost } from "./docker-host.js";
 import { ensureDockerNetwork, removeDockerNetwork } from "./docker-networks.js";
 import { removeDockerContainer } from "./docker-removal.js";
+import { dockerMounts, ensureDockerVolume, listDockerVolumes, removeDockerVolume } from "./docker-volumes.js";
 
 export interface DockerRuntimeOptions {
   /** Any `--docker-host` form (unix:///var/run/docker.sock, tcp://host:2375, ...). */
@@ -172,6 +174,18 @@ export class DockerRuntime implements ContainerRuntime {
     };
   }
 
+  ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo> {
+    return ensureDockerVolume(this.docker, name, labels);
+  }
+
+  listVolumes(options: { labels: Record<string, string>; usage?: boolean }): Promise<VolumeInfo[]> {
+    return listDockerVolumes(this.docker, options);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return removeDockerVolume(this.docker, name);
+  }
+
   exec(id: string, argv: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
     return execInContainer(this.docker, id, argv, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
   }
@@ -211,6 +225,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.dnsSearch ? { DnsSearch: spec.dnsSearch } : {}),
         ...(spec.resources?.cpu ? { NanoCpus: Math.round(spec.resources.cpu * 1e6) } : {}),
         ...(spec.resources?.memory ? { Memory: spec.resources.memory } : {}),
+        ...(spec.mounts?.length ? { Mounts: dockerMounts(spec.mounts) } : {}),
       },
       NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } },
     };
