@@ -124,7 +124,8 @@ export function compareAndSetPod<C = undefined>(
   return compareAndSet(store, keys.pod(podId), change, { ...options, ops: podOps });
 }
 
-function keyOps<T>(key: string, decision: T | typeof DELETE, before: Entry<T> | undefined): TxOp[] {
+/** The ops that write `decision` over `before` at its version, with nothing else. */
+export function keyOps<T>(key: string, decision: T | typeof DELETE, before: Entry<T> | undefined): TxOp[] {
   if (decision === DELETE) return [{ op: "delete", key, version: before?.version }];
   if (!before) return [{ op: "create", key, value: decision }];
   return [{ op: "set", key, value: decision, version: before.version }];

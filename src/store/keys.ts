@@ -19,6 +19,9 @@ export const keys = {
   /** Revision history: `/revisions/<deployment>/<n>`. */
   revisions: (deployment: string) => childKey("/revisions", deployment),
   revision: (deployment: string, n: number) => childKey(childKey("/revisions", deployment), String(n)),
+  /** Claims of published ports, `<port>-<protocol>` → the deployment holding it: unique by creation. */
+  publishedPorts: "/publishedports",
+  publishedPort: (port: number, protocol: string) => childKey("/publishedports", `${port}-${protocol}`),
   rollouts: "/rollouts",
   rollout: (deployment: string) => childKey("/rollouts", deployment),
   /** Election names (see `Store.campaign`). */
