@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what Orchestra and its tests use: Docker engine (running), ZooKeeper,
-# busybox-static (offline demo images), dig and named-checkzone. Installs with apt-get on Debian as root;
+# busybox-static (offline demo images), dig and named-checkzone, iproute2 and iptables (the pod network, the lab). Installs with apt-get on Debian as root;
 # elsewhere says what is missing.
 set -euo pipefail
 
@@ -11,6 +11,8 @@ command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
 command -v dig >/dev/null 2>&1 || need_packages+=(dnsutils)
 command -v named-checkzone >/dev/null 2>&1 || need_packages+=(bind9-utils)
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
+command -v nsenter >/dev/null 2>&1 || need_packages+=(util-linux)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

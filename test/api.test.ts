@@ -183,6 +183,7 @@ describe("API without a token", () => {
       "/events",
       "/healthz",
       "/nodes",
+      "/nodes/{name}",
       "/nodes/{name}/cordon",
       "/nodes/{name}/labels",
       "/nodes/{name}/uncordon",

@@ -139,6 +139,12 @@ export class ApiClient {
     return (await this.request("GET", "/nodes")).body as NodeView[];
   }
 
+  /** Removes a node whose worker is gone; returns the pod subnet it released, if any. */
+  async deleteNode(name: string): Promise<{ name: string; podSubnet?: string }> {
+    const path = `/nodes/${encodeURIComponent(name)}`;
+    return (await this.request("DELETE", path)).body as { name: string; podSubnet?: string };
+  }
+
   /** Cordons (`true`) or uncordons a node; `changed` is false when it already was. */
   async setCordon(name: string, cordoned: boolean): Promise<{ changed: boolean; node: NodeView }> {
     const path = `/nodes/${encodeURIComponent(name)}/${cordoned ? "cordon" : "uncordon"}`;

@@ -12,6 +12,7 @@ import { registerDown } from "./commands/down.js";
 import { registerDrain } from "./commands/drain.js";
 import { registerEvents } from "./commands/events.js";
 import { registerGet } from "./commands/get.js";
+import { registerLab } from "./commands/lab.js";
 import { registerLabel } from "./commands/label.js";
 import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
@@ -37,6 +38,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerUp,
   registerRun,
   registerDown,
+  registerLab,
 ];
 
 function packageVersion(): string {

@@ -1,9 +1,23 @@
-// Starts a worker on this machine's Docker engine (`orchestra run worker`, and inside `orchestra up`).
+// Starts a worker on this machine's Docker engine (`orchestra run worker`, and inside `orchestra up`): claims
+// the node's pod subnet, makes the bridge network on it, keeps the routes and firewall rules of the pod network
+// across machines (unless `local`), then runs the Worker.
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
+import { HostKernel } from "../network/host-kernel.js";
+import type { NetworkKernel } from "../network/kernel.js";
+import { PodNetwork } from "../network/pod-network.js";
+import { dataPathRefusal } from "../network/privilege.js";
+import { allocateNodeSubnet, type NodeSubnetAllocation } from "../network/subnet-allocator.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
+import type { ContainerRuntime, NetworkInfo } from "../runtime/runtime.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
 import { Worker } from "../worker/worker.js";
+
+/**
+ * `routed`: pods reach pods on other machines (a route to each node's subnet, the pod CIDR left unmasqueraded);
+ * needs root or CAP_NET_ADMIN. `local`: one machine only (`orchestra up`), Docker's own masquerade, no privilege.
+ */
+export type PodNetworkMode = "routed" | "local";
 
 export interface WorkerProcessOptions {
   store: Store;
@@ -12,7 +26,10 @@ export interface WorkerProcessOptions {
   labels?: Record<string, string>;
   dockerHost?: string;
   network?: string;
-  subnet?: string;
+  /** The cluster's pod CIDR (`--pod-cidr`): must match the one recorded in the store, if any. */
+  podCidr?: string;
+  /** Default `routed`. */
+  podNetwork?: PodNetworkMode;
   dns?: { servers: string[]; search: string[] };
   stopGraceSeconds?: number;
   /** Where the worker's events go. Default: the store, as `worker/<node>`. */
@@ -24,32 +41,96 @@ export const DEFAULT_NETWORK = "orchestra";
 export async function startWorker(
   options: WorkerProcessOptions,
 ): Promise<{ worker: Worker; stop(): Promise<void> }> {
+  const mode = options.podNetwork ?? "routed";
+  if (mode === "routed") {
+    const refusal = dataPathRefusal();
+    if (refusal) throw new Error(refusal);
+  }
   const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
+  const kernel = new HostKernel();
   const name = options.name ?? defaultNodeName();
+  const address = options.address ?? defaultNodeAddress();
   const recorder = options.events ? undefined : new EventRecorder(options.store, `worker/${name}`);
-  const worker = new Worker({
-    store: options.store,
-    runtime,
-    name,
-    address: options.address ?? defaultNodeAddress(),
-    labels: options.labels,
-    network: { name: options.network ?? DEFAULT_NETWORK, subnet: options.subnet },
-    dns: options.dns,
-    stopGraceSeconds: options.stopGraceSeconds,
-    events: options.events ?? recorder,
-  });
+  let dataPath: PodNetwork | undefined;
+  let worker: Worker;
   try {
+    const { allocation, network } = await ensurePodNetwork({
+      store: options.store,
+      runtime,
+      kernel,
+      node: name,
+      address,
+      network: options.network ?? DEFAULT_NETWORK,
+      podCidr: options.podCidr,
+      mode,
+    });
+    if (mode === "routed") {
+      dataPath = new PodNetwork({ store: options.store, kernel, node: name, ...allocation });
+      await dataPath.start();
+    }
+    worker = new Worker({
+      store: options.store,
+      runtime,
+      name,
+      address,
+      labels: options.labels,
+      network: { name: network.name, subnet: allocation.subnet, masquerade: mode === "local" },
+      dns: options.dns,
+      stopGraceSeconds: options.stopGraceSeconds,
+      events: options.events ?? recorder,
+    });
     await worker.start();
   } catch (err) {
+    await dataPath?.stop();
     await runtime.close();
     throw err;
   }
+  const running = worker;
   return {
-    worker,
+    worker: running,
     async stop() {
-      await worker.stop();
+      await running.stop();
+      await dataPath?.stop();
       await recorder?.flush();
       await runtime.close();
     },
   };
+}
+
+export interface PodNetworkRequest {
+  store: Store;
+  runtime: ContainerRuntime;
+  kernel: NetworkKernel;
+  node: string;
+  address: string;
+  /** The engine's bridge network for this node's pods. */
+  network: string;
+  podCidr?: string;
+  mode: PodNetworkMode;
+}
+
+/**
+ * Claims (or finds) the node's /24 and makes sure the node's bridge network is on it. A network of that name
+ * on another subnet (another worker's on a shared engine, or one made before the pod network) is refused.
+ */
+export async function ensurePodNetwork(
+  request: PodNetworkRequest,
+): Promise<{ allocation: NodeSubnetAllocation; network: NetworkInfo }> {
+  const allocation = await allocateNodeSubnet(request.store, {
+    node: request.node,
+    address: request.address,
+    podCidr: request.podCidr,
+    routes: await request.kernel.routes(),
+  });
+  const network = await request.runtime.ensureNetwork({
+    name: request.network,
+    subnet: allocation.subnet,
+    masquerade: request.mode === "local",
+  });
+  if (network.subnet !== allocation.subnet) {
+    throw new Error(
+      `network "${network.name}" on the engine has subnet ${network.subnet}, but node "${request.node}" holds ${allocation.subnet}: each node needs a network of its own (--network NAME); remove an old one with orchestra down --network ${network.name}`,
+    );
+  }
+  return { allocation, network };
 }

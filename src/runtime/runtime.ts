@@ -7,6 +7,11 @@ export interface NetworkSpec {
   name: string;
   subnet?: string;
   gateway?: string;
+  /**
+   * Whether the engine masquerades what leaves the network (default true). The multi-host pod network turns it
+   * off, so that pods see each other's real addresses, and masquerades only what leaves the cluster itself.
+   */
+  masquerade?: boolean;
 }
 
 export interface NetworkInfo {

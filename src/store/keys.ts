@@ -23,6 +23,12 @@ export const keys = {
   publishedPorts: "/publishedports",
   publishedPort: (port: number, protocol: string) => childKey("/publishedports", `${port}-${protocol}`),
   rollouts: "/rollouts",
+  /** The pod network: the cluster's CIDR, the claim on each /24, and each node's /24 (see src/network/records.ts). */
+  podNetwork: "/podnetwork",
+  subnets: "/subnets",
+  subnet: (keyName: string) => childKey("/subnets", keyName),
+  nodeSubnets: "/nodesubnets",
+  nodeSubnet: (node: string) => childKey("/nodesubnets", node),
   rollout: (deployment: string) => childKey("/rollouts", deployment),
   /** Election names (see `Store.campaign`). */
   elections: {

@@ -9,7 +9,7 @@ import type { NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Reconciler } from "../machinery/reconciler.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
-import type { ContainerRuntime, EventSubscription, NetworkInfo } from "../runtime/runtime.js";
+import type { ContainerRuntime, EventSubscription, NetworkInfo, NetworkSpec } from "../runtime/runtime.js";
 import type { Store } from "../store/store.js";
 import { AssignedPods } from "./assigned-pods.js";
 import { type CrashBackoffOptions, crashOptions } from "./crash-backoff.js";
@@ -34,7 +34,7 @@ export interface WorkerOptions {
   address: string;
   labels?: Record<string, string>;
   /** Bridge network the pods run on; created when missing. */
-  network: { name: string; subnet?: string; gateway?: string };
+  network: NetworkSpec;
   /** DNS servers and search domains for containers, when cluster DNS runs. */
   dns?: { servers: string[]; search: string[] };
   /** Seconds between SIGTERM and SIGKILL when a pod's container is stopped. Default 10. */

@@ -14,8 +14,11 @@ import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { normalizeDomain } from "../../dns/zone.js";
 import { EventRecorder } from "../../events/event-recorder.js";
+import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
+import { dataPathRefusal } from "../../network/privilege.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import type { Store } from "../../store/store.js";
+import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import {
   collectLabel,
@@ -130,7 +133,10 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--label <key=value>", "node label (repeatable)", collectLabel)
     .option("--docker-host <url>", "Docker engine (default DOCKER_HOST or the local socket)")
     .option("--network <name>", "bridge network for pods (default orchestra)")
-    .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
+    .option(
+      "--pod-cidr <cidr>",
+      `the cluster's pod addresses, one /24 per node (default: the cluster's, else ${DEFAULT_POD_CIDR})`,
+    )
     .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
     .option(
       "--cluster-dns <ip>",
@@ -148,11 +154,15 @@ export function registerRun(program: Command, io: CliIo): void {
           label?: Record<string, string>;
           dockerHost?: string;
           network?: string;
-          subnet?: string;
+          podCidr?: string;
           stopGrace: string;
         },
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
+        const podCidr = flags.podCidr === undefined ? undefined : parsePodCidr(flags.podCidr);
+        // Before the store is opened: a worker that cannot program the pod network says so at once.
+        const refusal = dataPathRefusal();
+        if (refusal) throw new CliError(refusal);
         await runComponent("worker", flags, io, async (store) => {
           const worker = await startWorker({
             store,
@@ -161,7 +171,7 @@ export function registerRun(program: Command, io: CliIo): void {
             labels: flags.label,
             dockerHost: flags.dockerHost,
             network: flags.network,
-            subnet: flags.subnet,
+            podCidr,
             stopGraceSeconds,
             dns: flags.clusterDns && {
               servers: flags.clusterDns,

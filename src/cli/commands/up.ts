@@ -6,6 +6,7 @@ import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
 import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
+import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
 import { parsePort, parseSeconds } from "./process-options.js";
 
@@ -17,7 +18,7 @@ interface UpFlags {
   dockerHost?: string;
   name?: string;
   network?: string;
-  subnet?: string;
+  podCidr?: string;
   stopGrace: string;
   dns: boolean;
   domain?: string;
@@ -38,7 +39,10 @@ export function registerUp(program: Command, io: CliIo): void {
     .option("--docker-host <url>", "Docker engine (default DOCKER_HOST or the local socket)")
     .option("--name <node>", "name of this machine's node (default: host name)")
     .option("--network <name>", "bridge network for pods (default orchestra)")
-    .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
+    .option(
+      "--pod-cidr <cidr>",
+      `the cluster's pod addresses; the node takes a /24 of it (default ${DEFAULT_POD_CIDR})`,
+    )
     .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
     .option("--domain <name>", "cluster DNS domain (default cluster.local)")
     .option(
@@ -57,7 +61,7 @@ export function registerUp(program: Command, io: CliIo): void {
         dockerHost: flags.dockerHost,
         nodeName: flags.name,
         network: flags.network,
-        subnet: flags.subnet,
+        podCidr: flags.podCidr === undefined ? undefined : parsePodCidr(flags.podCidr),
         stopGraceSeconds: parseSeconds(flags.stopGrace, "stop-grace"),
         dns: flags.dns,
         domain: flags.domain,

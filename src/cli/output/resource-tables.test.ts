@@ -134,12 +134,23 @@ describe("node table", () => {
     assert.deepEqual(table.rows[0], ["node-1", "Ready", "2", "500m/2", "256Mi/8Gi", "2h"]);
   });
 
-  test("wide adds address and sorted labels; cordoned and gone nodes say so", () => {
-    const table = nodeTable([{ ...node, schedulable: false, unschedulable: true }], new Map(), {
-      wide: true,
-      now,
-    });
-    assert.deepEqual(table.headers, ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE", "ADDRESS", "LABELS"]);
+  test("wide adds address, pod subnet and sorted labels; cordoned and gone nodes say so", () => {
+    const table = nodeTable(
+      [{ ...node, schedulable: false, unschedulable: true, podSubnet: "10.42.3.0/24" }],
+      new Map(),
+      { wide: true, now },
+    );
+    assert.deepEqual(table.headers, [
+      "NAME",
+      "STATUS",
+      "PODS",
+      "CPU",
+      "MEMORY",
+      "AGE",
+      "ADDRESS",
+      "POD-SUBNET",
+      "LABELS",
+    ]);
     assert.deepEqual(table.rows[0], [
       "node-1",
       "Ready,SchedulingDisabled",
@@ -148,6 +159,7 @@ describe("node table", () => {
       "0/8Gi",
       "2h",
       "10.0.0.5",
+      "10.42.3.0/24",
       "disk=ssd,zone=a",
     ]);
     const gone = nodeTable([{ ...node, ready: false, address: "", registeredAt: "" }], new Map(), {

@@ -93,12 +93,12 @@ function usage(allocated: number | undefined, capacity: number | undefined, form
 }
 
 /**
- * NAME STATUS PODS CPU MEMORY AGE [ADDRESS LABELS]; CPU and MEMORY are requests of the bound pods over the
+ * NAME STATUS PODS CPU MEMORY AGE [ADDRESS POD-SUBNET LABELS]; CPU and MEMORY are requests of the bound pods over the
  * node's capacity (`500m/2`, `256Mi/23Gi`). `podCounts` fills PODS when the server gives no count.
  */
 export function nodeTable(nodes: NodeView[], podCounts: Map<string, number>, options: TableOptions): Table {
   const headers = ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"];
-  if (options.wide) headers.push("ADDRESS", "LABELS");
+  if (options.wide) headers.push("ADDRESS", "POD-SUBNET", "LABELS");
   const rows = nodes.map((node) => {
     const pods = typeof node.pods === "number" ? node.pods : (podCounts.get(node.name) ?? 0);
     const row = [
@@ -109,7 +109,7 @@ export function nodeTable(nodes: NodeView[], podCounts: Map<string, number>, opt
       usage(node.allocated?.memory, node.capacity?.memory, formatMemory),
       formatAge(node.registeredAt || undefined, options.now),
     ];
-    if (options.wide) row.push(cell(node.address), labelList(node.labels));
+    if (options.wide) row.push(cell(node.address), cell(node.podSubnet), labelList(node.labels));
     return row;
   });
   return { headers, rows };

@@ -23,7 +23,12 @@ export const NodeInfo = closed(
     }),
     labels: stringMap(Type.String()),
     capacity: NodeCapacity,
-    podSubnet: Type.Optional(Type.String({ description: "The CIDR its pods' addresses come from." })),
+    podSubnet: Type.Optional(
+      Type.String({
+        description:
+          "The node's /24 of the cluster's pod CIDR: its pods' addresses, routed to it from every node.",
+      }),
+    ),
     schedulable: Type.Boolean({
       description: "False when the worker registered so or a user cordoned the node.",
     }),
@@ -90,4 +95,13 @@ export const CordonResult = closed(
     node: NodeView,
   },
   { title: "CordonResult" },
+);
+
+/** The answer of DELETE /nodes/{name}. */
+export const NodeRemoved = closed(
+  {
+    name: Type.String(),
+    podSubnet: Type.Optional(Type.String({ description: "The pod subnet released, if the node held one." })),
+  },
+  { title: "NodeRemoved", description: "The node is gone, with its settings and its pod subnet." },
 );
