@@ -7,7 +7,9 @@
 // connections evenly over the backends; connection tracking keeps each connection (UDP flows too) on the
 // backend it got, so taking a backend out of the table stops only new connections to it. A connection
 // marked for masquerade (its backend is on another node, or it comes from a pod or loopback and would not
-// find its way back otherwise) is masqueraded in nat postrouting.
+// find its way back otherwise) is source-NATed in nat postrouting: to the node's pod gateway when given
+// (an address of the pod network, which the other node routes back here and its firewall lets in), else
+// to the outgoing interface's address.
 import type { PublishedService } from "./published-port-plan.js";
 
 /** The connection mark bit that asks for masquerade. */
@@ -24,6 +26,8 @@ export interface RulesetOptions {
   localhost: boolean;
   /** Sources that are masqueraded whatever the backend (the node's pods, so that hairpin answers return). */
   masqueradeSources?: readonly string[];
+  /** The address masqueraded connections take: the node's pod gateway. Default: the outgoing interface's. */
+  snatTo?: string;
 }
 
 const chainOf = (service: PublishedService) => `port_${service.protocol}_${service.publishedPort}`;
@@ -48,7 +52,7 @@ export function renderPortRuleset(services: readonly PublishedService[], options
     "  }",
     "  chain postrouting {",
     "    type nat hook postrouting priority 90; policy accept;",
-    `    ct mark & ${MASQUERADE_MARK} == ${MASQUERADE_MARK} masquerade`,
+    `    ct mark & ${MASQUERADE_MARK} == ${MASQUERADE_MARK} ${options.snatTo ? `snat to ${options.snatTo}` : "masquerade"}`,
     "  }",
     "  chain published {",
     ...served.map((s) => `    ${s.protocol} dport ${s.publishedPort} jump ${chainOf(s)}`),
