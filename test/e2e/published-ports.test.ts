@@ -1,0 +1,241 @@
+// Published ports on the lab: three hosts (network namespaces with their own engines and workers), the test in the
+// root namespace as the outside client. Every host answers on a deployment's published port, served by its own
+// pod when it has one (which then sees the client's real address), else by another host's pod, masqueraded;
+// a taken port is refused; deleting the deployment frees the port and removes every rule; UDP works too.
+import assert from "node:assert/strict";
+import { createSocket } from "node:dgram";
+import { request } from "node:http";
+import { after, before, describe, test } from "node:test";
+import type { Pod } from "../../src/core/types.js";
+import type { Lab } from "../../src/lab/lab.js";
+import { DEFAULT_LAB_IMAGES } from "../../src/lab/lab.js";
+import { sameRule } from "../../src/network/firewall-plan.js";
+import { dnatForwardRule } from "../../src/network/published-port-rules.js";
+import { eventually, runCli } from "../support/cluster.js";
+import {
+  DEMO_IMAGE,
+  DEMO_PORT,
+  ensureUdpEchoImage,
+  UDP_ECHO_IMAGE,
+  UDP_ECHO_PORT,
+} from "../support/images.js";
+import { startTestLab } from "../support/lab.js";
+
+const STEP_TIMEOUT_MS = 120_000;
+const HTTP_PORT = 8000;
+const UDP_PORT = 9053;
+
+let lab: Lab;
+
+async function api<T>(path: string): Promise<T> {
+  const response = await fetch(`${lab.apiUrl}${path}`, { signal: AbortSignal.timeout(5000) });
+  assert.equal(response.status, 200, `GET ${path}`);
+  return (await response.json()) as T;
+}
+
+async function cli(args: string[]): Promise<string> {
+  const result = await runCli(args, { server: lab.apiUrl });
+  assert.equal(result.code, 0, `orchestra ${args.join(" ")}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The deployment's pods once exactly `count` run and are ready (and none is being drained), by node. */
+async function readyPods(deployment: string, count: number): Promise<Pod[]> {
+  return eventually(
+    async () => {
+      const pods = await api<Pod[]>(`/pods?deployment=${deployment}`);
+      const ready = pods.filter(
+        (pod) => pod.status.phase === "Running" && pod.status.ready !== false && pod.status.ip,
+      );
+      assert.equal(pods.length, count, `${pods.length} pods of ${deployment}, ${count} wanted`);
+      assert.equal(ready.length, count, `${ready.length} of ${count} ${deployment} pods ready`);
+      return ready.sort((a, b) => (a.node ?? "").localeCompare(b.node ?? ""));
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
+/** GET on a new connection each time (no keep-alive), so that every request is a new pick of a pod. */
+function get(address: string, port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: address, port, path, agent: false, timeout: 3000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () =>
+        res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}`)),
+      );
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET http://${address}:${port}${path} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** `<pod name> <address the pod saw>` from the pod that served a request to `address`'s published port. */
+async function who(address: string): Promise<{ pod: string; client: string }> {
+  const [pod = "", client = ""] = (await get(address, HTTP_PORT, "/cgi-bin/who")).trim().split(" ");
+  return { pod, client };
+}
+
+/** One datagram to `address`'s published UDP port; the echo's answer. */
+function udpEcho(address: string, payload: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket("udp4");
+    const timer = setTimeout(() => {
+      socket.close();
+      reject(new Error(`no UDP answer from ${address}:${UDP_PORT}`));
+    }, 2000);
+    socket.on("message", (message) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(message.toString());
+    });
+    socket.send(payload, UDP_PORT, address);
+  });
+}
+
+const addressOf = (host: string) => lab.host(host).address;
+const hostNames = () => lab.hosts.map((host) => host.name);
+
+/** Whether a host's namespace still holds any published-port table or forward rule of Orchestra's. */
+async function leftovers(host: string): Promise<string[]> {
+  const kernel = lab.kernel(host);
+  const tables = (await kernel.nftTables()).filter((table) => table.startsWith("orchestra_ports"));
+  const rules = (await kernel.rules("filter")).filter((rule) => sameRule(rule, dnatForwardRule(host)));
+  return [...tables, ...rules.map((rule) => rule.args.join(" "))];
+}
+
+describe("published ports (the lab)", { timeout: 900_000 }, () => {
+  before(async () => {
+    await ensureUdpEchoImage();
+    lab = await startTestLab(3, { images: [...DEFAULT_LAB_IMAGES, UDP_ECHO_IMAGE] });
+  });
+
+  after(async () => {
+    await lab?.down();
+  });
+
+  test("3 replicas on 3 hosts: 300 requests over the hosts' published ports all succeed and reach every pod; each host serves its own pod, which sees the client's address", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    await cli([
+      "deploy",
+      "web",
+      "--image",
+      DEMO_IMAGE,
+      "--replicas",
+      "3",
+      "--publish",
+      `${HTTP_PORT}:${DEMO_PORT}`,
+    ]);
+    const pods = await readyPods("web", 3);
+    assert.deepEqual(
+      pods.map((pod) => pod.node),
+      ["h1", "h2", "h3"],
+      "one pod per host",
+    );
+    for (const host of hostNames()) await eventually(() => who(addressOf(host)), { timeoutMs: 10_000 });
+
+    const client = lab.state.rootAddress;
+    const served = new Map<string, number>();
+    for (let i = 0; i < 300; i++) {
+      const host = hostNames()[i % 3] as string;
+      const answer = await who(addressOf(host));
+      const local = pods.find((pod) => pod.node === host)?.name;
+      assert.deepEqual(
+        answer,
+        { pod: local, client },
+        `request ${i} to ${host}: its own pod, seeing ${client}`,
+      );
+      served.set(answer.pod, (served.get(answer.pod) ?? 0) + 1);
+    }
+    assert.deepEqual([...served.values()], [100, 100, 100], "every pod served its host's 100 requests");
+    const view = await api<{ ports: { publishedPort?: number }[] }>("/deployments/web");
+    assert.equal(view.ports[0]?.publishedPort, HTTP_PORT, "GET /deployments/web shows the published port");
+  });
+
+  test("scaled to 1: the two hosts without a pod still answer every request, through the remaining pod, masqueraded", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    await cli(["scale", "web", "1"]);
+    const [pod] = await readyPods("web", 1);
+    assert.ok(pod?.node && pod.status.ip);
+    const nodes = await api<{ name: string; podSubnet?: string }[]>("/nodes");
+    for (const host of hostNames()) {
+      const subnet = nodes.find((node) => node.name === host)?.podSubnet ?? "";
+      const gateway = subnet.replace(/\.0\/24$/, ".1");
+      // The rules follow the store: once the drained pods have left the rotation, all answers come from the one pod.
+      await eventually(async () => assert.equal((await who(addressOf(host))).pod, pod.name), {
+        timeoutMs: 10_000,
+      });
+      for (let i = 0; i < 30; i++) {
+        const answer = await who(addressOf(host));
+        const seen: string = host === pod.node ? lab.state.rootAddress : gateway;
+        assert.deepEqual(answer, { pod: pod.name, client: seen }, `request ${i} to ${host}`);
+      }
+    }
+  });
+
+  test("a published port is the cluster's once: another deployment gets a 409 naming the holder; deleting the holder frees it and removes every rule on every host", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const refused = await runCli(
+      ["deploy", "other", "--image", DEMO_IMAGE, "--publish", `${HTTP_PORT}:${DEMO_PORT}`],
+      { server: lab.apiUrl },
+    );
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      new RegExp(`^error: .*published port ${HTTP_PORT}/tcp is already taken by deployment web`),
+    );
+    assert.equal((await fetch(`${lab.apiUrl}/deployments/other`)).status, 404, "nothing of it was written");
+
+    await cli(["delete", "deployment", "web"]);
+    for (const host of hostNames()) {
+      await eventually(async () => assert.deepEqual(await leftovers(host), [], `${host}'s rules`), {
+        timeoutMs: 10_000,
+      });
+    }
+    await cli(["deploy", "other", "--image", DEMO_IMAGE, "--publish", `${HTTP_PORT}:${DEMO_PORT}`]);
+    await readyPods("other", 1);
+    await eventually(() => who(addressOf("h1")), { timeoutMs: 10_000 });
+    await cli(["delete", "deployment", "other"]);
+    for (const host of hostNames()) {
+      await eventually(async () => assert.deepEqual(await leftovers(host), [], `${host}'s rules`), {
+        timeoutMs: 10_000,
+      });
+    }
+  });
+
+  test("UDP: a published echo service answers through every host's port", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    await cli([
+      "deploy",
+      "echo",
+      "--image",
+      UDP_ECHO_IMAGE,
+      "--replicas",
+      "1",
+      "--publish",
+      `${UDP_PORT}:${UDP_ECHO_PORT}/udp`,
+    ]);
+    const [pod] = await readyPods("echo", 1);
+    assert.ok(pod);
+    for (const host of hostNames()) {
+      const answer = await eventually(() => udpEcho(addressOf(host), `ping ${host}`), { timeoutMs: 10_000 });
+      assert.match(answer, new RegExp(`^${pod.name} \\S+ ping ${host}$`), `through ${host}`);
+      if (host === pod.node)
+        assert.equal(answer.split(" ")[1], lab.state.rootAddress, "served locally: the client's address");
+    }
+    await cli(["delete", "deployment", "echo"]);
+    for (const host of hostNames()) {
+      await eventually(async () => assert.deepEqual(await leftovers(host), [], `${host}'s rules`), {
+        timeoutMs: 10_000,
+      });
+    }
+  });
+});
