@@ -5,6 +5,7 @@ import type {
   DeploymentSpec,
   DeploymentWithStatus,
   EvictionResult,
+  NodeRemoved,
   Pod,
   Revision,
   RollbackResult,
@@ -140,9 +141,9 @@ export class ApiClient {
   }
 
   /** Removes a node whose worker is gone; returns the pod subnet it released, if any. */
-  async deleteNode(name: string): Promise<{ name: string; podSubnet?: string }> {
+  async deleteNode(name: string): Promise<NodeRemoved> {
     const path = `/nodes/${encodeURIComponent(name)}`;
-    return (await this.request("DELETE", path)).body as { name: string; podSubnet?: string };
+    return (await this.request("DELETE", path)).body as NodeRemoved;
   }
 
   /** Cordons (`true`) or uncordons a node; `changed` is false when it already was. */

@@ -21,6 +21,7 @@ import type {
   CordonResult as CordonResultSchema,
   NodeCapacity as NodeCapacitySchema,
   NodeInfo as NodeInfoSchema,
+  NodeRemoved as NodeRemovedSchema,
   NodeView as NodeViewSchema,
 } from "./schemas/node.js";
 import type {
@@ -63,6 +64,7 @@ export type EvictionResult = Static<typeof EvictionResultSchema>;
 
 export type NodeCapacity = Static<typeof NodeCapacitySchema>;
 export type NodeInfo = Static<typeof NodeInfoSchema>;
+export type NodeRemoved = Static<typeof NodeRemovedSchema>;
 export type NodeView = Static<typeof NodeViewSchema>;
 export type CordonResult = Static<typeof CordonResultSchema>;
 
