@@ -19,7 +19,7 @@ import {
   UDP_ECHO_IMAGE,
   UDP_ECHO_PORT,
 } from "../support/images.js";
-import { startTestLab } from "../support/lab.js";
+import { podExec, startTestLab } from "../support/lab.js";
 
 const STEP_TIMEOUT_MS = 120_000;
 const HTTP_PORT = 8000;
@@ -137,7 +137,11 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
       ["h1", "h2", "h3"],
       "one pod per host",
     );
-    for (const host of hostNames()) await eventually(() => who(addressOf(host)), { timeoutMs: 10_000 });
+    // The workers follow the store: each host serves its own pod once its worker has seen that pod ready.
+    for (const host of hostNames()) {
+      const local = pods.find((pod) => pod.node === host)?.name;
+      await eventually(async () => assert.equal((await who(addressOf(host))).pod, local), { timeoutMs: 10_000 });
+    }
 
     const client = lab.state.rootAddress;
     const served = new Map<string, number>();
@@ -209,6 +213,90 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
       });
     }
   });
+
+  test("a pod that stops being ready leaves the rotation within 1 s; a rolling update of 4 replicas (maxUnavailable 0) fails no request", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const manifest = (replicas: number, version: string) =>
+      [
+        "name: checked",
+        `image: ${DEMO_IMAGE}`,
+        `replicas: ${replicas}`,
+        `ports: ["${HTTP_PORT + 1}:${DEMO_PORT}"]`,
+        `env: {VERSION: "${version}"}`,
+        'healthCheck: {exec: ["cat", "/www/healthz"], intervalSeconds: 1, timeoutSeconds: 1, retries: 1}',
+        "strategy: {maxUnavailable: 0, maxSurge: 1}",
+      ].join("\n");
+    const apply = async (text: string) => {
+      const result = await runCli(["apply", "-f", "-"], { server: lab.apiUrl, input: text });
+      assert.equal(result.code, 0, result.stderr);
+    };
+    const whoOn = async (host: string) => {
+      const [pod = "", client = ""] = (await get(addressOf(host), HTTP_PORT + 1, "/cgi-bin/who"))
+        .trim()
+        .split(" ");
+      return { pod, client };
+    };
+    await apply(manifest(3, "1"));
+    try {
+      await readinessAndRollout(apply, manifest, whoOn);
+    } finally {
+      await cli(["delete", "deployment", "checked"]);
+    }
+  });
+
+  /** The rest of the test above: a pod leaving the rotation, then a rolling update. */
+  async function readinessAndRollout(
+    apply: (text: string) => Promise<void>,
+    manifest: (replicas: number, version: string) => string,
+    whoOn: (host: string) => Promise<{ pod: string; client: string }>,
+  ): Promise<void> {
+    const pods = await readyPods("checked", 3);
+    const onH1 = pods.find((pod) => pod.node === "h1");
+    assert.ok(onH1?.status.containerId);
+    await eventually(async () => assert.equal((await whoOn("h1")).pod, onH1.name), { timeoutMs: 10_000 });
+
+    // Its health check fails from now on: once the store says it is not ready, h1 must stop sending to it.
+    await podExec(lab, "h1", onH1.status.containerId, ["rm", "/www/healthz"]);
+    await eventually(
+      async () => {
+        const pod = (await api<Pod[]>("/pods?deployment=checked")).find((p) => p.id === onH1.id);
+        assert.equal(pod?.status.ready, false, "the store says the pod is not ready");
+      },
+      { timeoutMs: 20_000, intervalMs: 20 },
+    );
+    const unreadyAt = Date.now();
+    let leftAfterMs = Number.POSITIVE_INFINITY;
+    while (Date.now() - unreadyAt < 5000) {
+      const answer = await whoOn("h1").catch(() => undefined);
+      if (answer && answer.pod !== onH1.name) {
+        leftAfterMs = Date.now() - unreadyAt;
+        break;
+      }
+    }
+    assert.ok(leftAfterMs < 1000, `the unready pod left h1's rotation after ${leftAfterMs} ms`);
+
+    // A rolling update while a client loops over the three hosts: every request succeeds.
+    await readyPods("checked", 3);
+    await apply(manifest(4, "1"));
+    await readyPods("checked", 4);
+    let done = false;
+    const failures: string[] = [];
+    let requests = 0;
+    const client = (async () => {
+      while (!done) {
+        const host = hostNames()[requests++ % 3] as string;
+        await whoOn(host).catch((err: Error) => failures.push(`${host}: ${err.message}`));
+      }
+    })();
+    await apply(manifest(4, "2"));
+    const status = await runCli(["rollout", "status", "checked", "--timeout", "90s"], { server: lab.apiUrl });
+    done = true;
+    await client;
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed during the rollout`);
+    assert.ok(requests > 50, `${requests} requests during the rollout`);
+  }
 
   test("UDP: a published echo service answers through every host's port", {
     timeout: STEP_TIMEOUT_MS,
