@@ -140,7 +140,9 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
     // The workers follow the store: each host serves its own pod once its worker has seen that pod ready.
     for (const host of hostNames()) {
       const local = pods.find((pod) => pod.node === host)?.name;
-      await eventually(async () => assert.equal((await who(addressOf(host))).pod, local), { timeoutMs: 10_000 });
+      await eventually(async () => assert.equal((await who(addressOf(host))).pod, local), {
+        timeoutMs: 10_000,
+      });
     }
 
     const client = lab.state.rootAddress;
