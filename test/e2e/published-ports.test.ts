@@ -226,7 +226,7 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
         `replicas: ${replicas}`,
         `ports: ["${HTTP_PORT + 1}:${DEMO_PORT}"]`,
         `env: {VERSION: "${version}"}`,
-        'healthCheck: {exec: ["cat", "/www/healthz"], intervalSeconds: 1, timeoutSeconds: 1, retries: 1}',
+        'healthCheck: {exec: ["cat", "/www/healthz"], intervalSeconds: 1, timeoutSeconds: 3, retries: 3}',
         "strategy: {maxUnavailable: 0, maxSurge: 1}",
       ].join("\n");
     const apply = async (text: string) => {
