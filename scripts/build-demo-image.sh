@@ -5,7 +5,9 @@
 #   orchestra/test-busybox:latest  plain busybox (sh, sleep, wget, nslookup, ...) for tests
 #   orchestra/iperf3:latest        busybox plus Debian's iperf3 and its libraries (npm run bench:network; only
 #                                  when asked for, and iperf3 must be installed: apt-get install iperf3)
-# Usage: scripts/build-demo-image.sh [--force] [hello|test-busybox|iperf3 ...]   (default: hello and test-busybox)
+#   orchestra/udp-echo:latest      busybox plus a UDP echo server on :9000 (scripts/images/udp-echo.c, built static
+#                                  with gcc: apt-get install gcc libc6-dev), for the published-ports tests
+# Usage: scripts/build-demo-image.sh [--force] [hello|test-busybox|iperf3|udp-echo ...]   (default: hello and test-busybox)
 # An image is rebuilt only when missing or built from another busybox or another version of this script.
 set -euo pipefail
 
@@ -15,7 +17,7 @@ targets=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
-    hello | test-busybox | iperf3) targets+=("$arg") ;;
+    hello | test-busybox | iperf3 | udp-echo) targets+=("$arg") ;;
     -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-demo-image: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -69,6 +71,15 @@ printf 'Content-Type: text/plain\r\n\r\n%s\n' "${addr#::ffff:}"
 SCRIPT
 chmod 755 "$rootfs/www/cgi-bin/remote-addr"
 
+# Which pod answered and whom it saw, in one answer: "<pod name> <caller's address>".
+cat >"$rootfs/www/cgi-bin/who" <<'SCRIPT'
+#!/bin/sh
+addr="${REMOTE_ADDR#[}"
+addr="${addr%]}"
+printf 'Content-Type: text/plain\r\n\r\n%s %s\n' "${ORCHESTRA_POD_NAME:-$(hostname)}" "${addr#::ffff:}"
+SCRIPT
+chmod 755 "$rootfs/www/cgi-bin/who"
+
 cat >"$context/Dockerfile.test-busybox" <<DOCKERFILE
 FROM scratch
 COPY rootfs/ /
@@ -106,10 +117,28 @@ CMD ["iperf3", "-s"]
 DOCKERFILE
 fi
 
+# A UDP echo server (busybox has none), compiled static so that it runs FROM scratch.
+if [[ " ${targets[*]} " == *" udp-echo "* ]]; then
+  command -v gcc >/dev/null || { echo "build-demo-image: gcc is not installed (Debian: apt-get install gcc libc6-dev)" >&2; exit 1; }
+  source_c="$(dirname "$0")/images/udp-echo.c"
+  cp -a "$rootfs" "$context/rootfs-udp-echo"
+  gcc -static -Os -o "$context/rootfs-udp-echo/bin/udp-echo" "$source_c"
+  udp_echo_hash="$(cat "$BUSYBOX" "$0" "$source_c" | sha256sum | cut -c1-16)"
+  cat >"$context/Dockerfile.udp-echo" <<DOCKERFILE
+FROM scratch
+COPY rootfs-udp-echo/ /
+ENV PATH=/bin
+EXPOSE 9000/udp
+LABEL orchestra.build-hash="$udp_echo_hash" org.opencontainers.image.description="UDP echo for Orchestra's published-ports tests"
+CMD ["udp-echo"]
+DOCKERFILE
+fi
+
 for target in "${targets[@]}"; do
   image="orchestra/$target:latest"
   wanted="$build_hash"
   [ "$target" != iperf3 ] || wanted="$iperf3_hash"
+  [ "$target" != udp-echo ] || wanted="$udp_echo_hash"
   current="$(docker image inspect --format '{{index .Config.Labels "orchestra.build-hash"}}' "$image" 2>/dev/null || true)"
   if [ "$force" = 0 ] && [ "$current" = "$wanted" ]; then
     echo "$image is up to date"

@@ -22,6 +22,8 @@ for table in filter nat mangle raw; do
   section "iptables -t $table"
   iptables-save -t "$table" 2>/dev/null | grep -v '^#' | sed -E 's/\[[0-9]+:[0-9]+\]/[0:0]/'
 done
+section "nftables tables"
+nft list tables 2>/dev/null | sort
 section "docker networks"
 docker network ls --format '{{.Name}} {{.Driver}}' 2>/dev/null | sort
 section "docker containers"

@@ -191,6 +191,7 @@ describe("orchestra deploy and get", () => {
         "IMAGE",
         "HASH",
         "ROLLOUT",
+        "PUBLISHED",
       ]);
       assert.deepEqual(wideRow?.slice(5, 7), ["nginx:1.27", deployment.hash]);
 

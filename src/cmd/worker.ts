@@ -2,11 +2,13 @@
 // the node's pod subnet, makes the bridge network on it, keeps the routes and firewall rules of the pod network
 // across machines (unless `local`), then runs the Worker.
 import { resolve } from "node:path";
+import { logger } from "../core/logger.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { HostKernel } from "../network/host-kernel.js";
 import type { NetworkKernel } from "../network/kernel.js";
 import { PodNetwork } from "../network/pod-network.js";
-import { dataPathRefusal } from "../network/privilege.js";
+import { dataPathRefusal, hasNetAdmin } from "../network/privilege.js";
+import { PublishedPortRules } from "../network/published-port-rules.js";
 import { allocateNodeSubnet, type NodeSubnetAllocation } from "../network/subnet-allocator.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
 import type { ContainerRuntime, NetworkInfo } from "../runtime/runtime.js";
@@ -58,7 +60,8 @@ export async function startWorker(
   const address = options.address ?? defaultNodeAddress();
   const recorder = options.events ? undefined : new EventRecorder(options.store, `worker/${name}`);
   let dataPath: PodNetwork | undefined;
-  let worker: Worker;
+  let ports: PublishedPortRules | undefined;
+  let worker: Worker | undefined;
   try {
     const { allocation, network } = await ensurePodNetwork({
       store: options.store,
@@ -88,7 +91,27 @@ export async function startWorker(
       events: options.events ?? recorder,
     });
     await worker.start();
+    // Published ports need CAP_NET_ADMIN, which a routed worker has; `up` (local) without it says so.
+    if (mode === "routed" || hasNetAdmin()) {
+      ports = new PublishedPortRules({
+        store: options.store,
+        kernel,
+        node: name,
+        subnet: allocation.subnet,
+        gateway: network.gateway,
+      });
+      await ports.start();
+    } else {
+      logger("worker", { node: name }).warn(
+        "published ports are not served: the worker needs root or CAP_NET_ADMIN for them",
+      );
+    }
   } catch (err) {
+    // The worker runs once the published ports are being set up: stop it if they fail.
+    if (ports) {
+      await ports.stop();
+      await worker?.stop();
+    }
     await dataPath?.stop();
     await runtime.close();
     throw err;
@@ -97,6 +120,7 @@ export async function startWorker(
   return {
     worker: running,
     async stop() {
+      await ports?.stop();
       await running.stop();
       await dataPath?.stop();
       await recorder?.flush();

@@ -3,10 +3,11 @@
 // ValidationError naming the field.
 import { ValidationError } from "./errors.js";
 import { childField } from "./field-path.js";
+import { orchestraPortOwner } from "./published-ports.js";
 
 // The shapes the schemas accepted, spelled here (not imported from types.ts, which derives from the schemas
 // these rules are part of).
-type Port = { name?: string; containerPort: number; protocol: string };
+type Port = { name?: string; containerPort: number; protocol: string; publishedPort?: number };
 type Constraint = { operator: string; value?: string; values?: string[] };
 type Backoff = { backoffInitialSeconds: number; backoffMaxSeconds: number };
 type Budgets = { maxSurge?: number | string; maxUnavailable?: number | string };
@@ -20,10 +21,14 @@ export function checkCommand(command: string[], field: string): void {
   if (command[0] === "") throw new ValidationError(`${field}[0]`, "must name the program to run");
 }
 
-/** No two ports with the same number and protocol, no two with the same name (SRV records need both). */
+/**
+ * No two ports with the same number and protocol, no two with the same name (SRV records need both), no
+ * two published on the same port and protocol, none published on one of Orchestra's own ports.
+ */
 export function checkUniquePorts(ports: Port[], field: string): void {
   const seenPorts = new Map<string, number>();
   const seenNames = new Map<string, number>();
+  const seenPublished = new Map<string, number>();
   ports.forEach((port, i) => {
     const at = childField(field, i);
     const key = `${port.containerPort}/${port.protocol}`;
@@ -32,6 +37,7 @@ export function checkUniquePorts(ports: Port[], field: string): void {
       throw new ValidationError(`${at}.containerPort`, `${key} is already declared by ports[${earlier}]`);
     }
     seenPorts.set(key, i);
+    if (port.publishedPort !== undefined) checkPublishedPort(port, i, `${at}.publishedPort`, seenPublished);
     if (port.name === undefined) return;
     const earlierName = seenNames.get(port.name);
     if (earlierName !== undefined) {
@@ -39,6 +45,16 @@ export function checkUniquePorts(ports: Port[], field: string): void {
     }
     seenNames.set(port.name, i);
   });
+}
+
+function checkPublishedPort(port: Port, index: number, at: string, seen: Map<string, number>): void {
+  const key = `${port.publishedPort}/${port.protocol}`;
+  const owner = orchestraPortOwner(port.publishedPort as number, port.protocol);
+  if (owner !== undefined) throw new ValidationError(at, `${key} is one of Orchestra's own ports (${owner})`);
+  const earlier = seen.get(key);
+  if (earlier !== undefined)
+    throw new ValidationError(at, `${key} is already published by ports[${earlier}]`);
+  seen.set(key, index);
 }
 
 /** Label keys: `[prefix/]name`, the prefix a DNS subdomain, the name at most 63 characters. */

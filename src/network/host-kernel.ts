@@ -1,5 +1,5 @@
 // The machine's network stack through its own tools: iproute2 (`ip`) for routes and addresses, iptables (on
-// Debian 12 the nf_tables flavour Docker uses too) for rules. Optionally inside another network namespace.
+// Debian 12 the nf_tables flavour Docker uses too) for rules, nft for Orchestra's own tables. Optionally inside another network namespace.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { parseSavedRules } from "./firewall-plan.js";
@@ -80,17 +80,37 @@ export class HostKernel implements NetworkKernel {
     }
   }
 
+  async applyNft(script: string): Promise<void> {
+    await this.command("nft", ["-f", "-"], script);
+  }
+
+  async nftTables(): Promise<string[]> {
+    const output = await this.command("nft", ["list", "tables", "ip"]);
+    return output.split("\n").flatMap((line) => /^table ip (\S+)$/.exec(line.trim())?.slice(1) ?? []);
+  }
+
+  async sysctl(name: string): Promise<string | undefined> {
+    try {
+      return (await this.command("sysctl", ["-n", name])).trim();
+    } catch (err) {
+      if (/cannot stat|No such file/i.test((err as Error).message)) return undefined;
+      throw err;
+    }
+  }
+
   private iptables(table: FirewallTable, args: string[]): Promise<string> {
     return this.command("iptables", ["-w", LOCK_WAIT_SECONDS, "-t", table, ...args]);
   }
 
-  /** Runs the tool and returns its stdout; a failure's message is the tool's own error line. */
-  private async command(tool: string, args: string[]): Promise<string> {
+  /** Runs the tool (with `input` on its stdin) and returns its stdout; a failure's message is the tool's own error line. */
+  private async command(tool: string, args: string[], input?: string): Promise<string> {
     const [file, argv] = this.options.netnsPath
       ? ["nsenter", [`--net=${this.options.netnsPath}`, tool, ...args]]
       : [tool, args];
     try {
-      const { stdout } = await run(file, argv, { timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+      const running = run(file, argv, { timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+      if (input !== undefined) running.child.stdin?.end(input);
+      const { stdout } = await running;
       return stdout;
     } catch (err) {
       const failure = err as Error & { stderr?: string; code?: string | number };
@@ -105,5 +125,7 @@ function missingPackage(tool: string): string {
   if (tool === "ip") return "Debian: apt-get install iproute2";
   if (tool.startsWith("iptables")) return "Debian: apt-get install iptables";
   if (tool === "nsenter") return "Debian: apt-get install util-linux";
+  if (tool === "nft") return "Debian: apt-get install nftables";
+  if (tool === "sysctl") return "Debian: apt-get install procps";
   return "install it with your package manager";
 }

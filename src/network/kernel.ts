@@ -1,5 +1,5 @@
-// What the pod network needs from the machine's network stack: its routes and addresses, and the firewall
-// rules of Docker's chains. host-kernel.ts runs iproute2 and iptables for it; testing/fake-kernel.ts keeps it in memory.
+// What the pod network needs from the machine's network stack: its routes and addresses, the firewall
+// rules of Docker's chains, and nftables tables of Orchestra's own (published ports). host-kernel.ts runs iproute2 and iptables for it; testing/fake-kernel.ts keeps it in memory.
 
 /** A route of the main table, as `ip -j route` shows it. */
 export interface KernelRoute {
@@ -37,4 +37,10 @@ export interface NetworkKernel {
   deleteRule(rule: FirewallRule): Promise<void>;
   /** Creates the chain when missing. */
   ensureChain(table: FirewallTable, chain: string): Promise<void>;
+  /** Runs an nftables script (`nft -f`): the kernel applies it whole or not at all. */
+  applyNft(script: string): Promise<void>;
+  /** The names of the nftables tables of the `ip` family. */
+  nftTables(): Promise<string[]>;
+  /** A sysctl's value (`net.ipv4.conf.all.route_localnet`), undefined when the kernel has no such key. */
+  sysctl(name: string): Promise<string | undefined>;
 }

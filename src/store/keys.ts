@@ -34,6 +34,9 @@ export const keys = {
    */
   volumes: "/volumes",
   volume: (node: string, volume: string) => childKey("/volumes", `${volume}.${node}`),
+  /** Claims of published ports, `<port>-<protocol>` → the deployment holding it: unique by creation. */
+  publishedPorts: "/publishedports",
+  publishedPort: (port: number, protocol: string) => childKey("/publishedports", `${port}-${protocol}`),
   rollouts: "/rollouts",
   /** The pod network: the cluster's CIDR, the claim on each /24, and each node's /24 (see src/network/records.ts). */
   podNetwork: "/podnetwork",

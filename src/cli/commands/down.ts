@@ -1,10 +1,11 @@
 // `orchestra down`: removes every container Orchestra created on this machine's Docker engine, its pod network,
-// and the routes and firewall rules of the pod network across machines.
+// the routes and firewall rules of the pod network across machines, and the published ports' tables.
 import type { Command } from "commander";
 import { DEFAULT_NETWORK } from "../../cmd/worker.js";
 import { removeDataPath } from "../../network/data-path-cleanup.js";
 import { HostKernel } from "../../network/host-kernel.js";
 import { hasNetAdmin } from "../../network/privilege.js";
+import { removePublishedPorts } from "../../network/published-port-rules.js";
 import { DockerRuntime } from "../../runtime/docker/docker-runtime.js";
 import { MANAGED_LABELS } from "../../runtime/labels.js";
 import type { CliIo } from "../cli-io.js";
@@ -30,7 +31,10 @@ export function registerDown(program: Command, io: CliIo): void {
       }
       // Without CAP_NET_ADMIN no worker here could have set any (a routed worker refuses to start).
       if (hasNetAdmin()) {
-        const removed = await removeDataPath(new HostKernel());
+        const kernel = new HostKernel();
+        const tables = await removePublishedPorts(kernel);
+        if (tables > 0) io.out(`${tables} table(s) of published ports removed\n`);
+        const removed = await removeDataPath(kernel);
         if (removed.rules + removed.routes > 0) {
           io.out(
             `${removed.rules} firewall rule(s) and ${removed.routes} route(s) of the pod network removed\n`,

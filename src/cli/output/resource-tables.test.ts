@@ -45,7 +45,7 @@ const node: NodeView = {
 };
 
 describe("deployment table", () => {
-  test("READY is ready pods over desired replicas; wide adds IMAGE, HASH and the rollout", () => {
+  test("READY is ready pods over desired replicas; wide adds IMAGE, HASH, the rollout and the published ports", () => {
     assert.equal(
       formatTable(deploymentTable([web], { wide: false, now })),
       "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/3     3            2           3m\n",
@@ -60,8 +60,31 @@ describe("deployment table", () => {
       "IMAGE",
       "HASH",
       "ROLLOUT",
+      "PUBLISHED",
     ]);
-    assert.deepEqual(wide.rows[0], ["web", "2/3", "3", "2", "3m", "nginx:alpine", "5d8f7c9b", "<none>"]);
+    assert.deepEqual(wide.rows[0], [
+      "web",
+      "2/3",
+      "3",
+      "2",
+      "3m",
+      "nginx:alpine",
+      "5d8f7c9b",
+      "<none>",
+      "<none>",
+    ]);
+    const published: DeploymentView = {
+      ...web,
+      ports: [
+        { containerPort: 8080, protocol: "tcp", publishedPort: 8000 },
+        { containerPort: 9090, protocol: "tcp" },
+        { containerPort: 53, protocol: "udp", publishedPort: 5353 },
+      ],
+    };
+    assert.equal(
+      deploymentTable([published], { wide: true, now }).rows[0]?.[8],
+      "8000->8080/tcp,5353->53/udp",
+    );
     const rolledBack: DeploymentView = {
       ...web,
       status: {

@@ -67,18 +67,30 @@ export const PortSpec = closed(
     ),
     containerPort: PortNumber,
     protocol: Type.Enum(["tcp", "udp"], { default: "tcp" }),
+    publishedPort: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description:
+          "Published on every node's addresses: a connection to this port reaches a ready pod of the " +
+          "deployment (one on the same node when there is one). Unique across the cluster per protocol; " +
+          "not one of Orchestra's own ports.",
+      }),
+    ),
   },
   {
     title: "PortSpec",
-    description: "A port a container listens on; a named port gets a DNS SRV record.",
-    errorMessage: { type: "must be an object {name?, containerPort, protocol?}" },
+    description:
+      "A port a container listens on; a named port gets a DNS SRV record; a port with `publishedPort` is " +
+      "reachable from outside on every node.",
+    errorMessage: { type: "must be an object {name?, containerPort, protocol?, publishedPort?}" },
   },
 );
 
 export const Ports = checked(
   Type.Array(PortSpec, {
-    description: "Unique by containerPort/protocol and by name.",
-    errorMessage: { type: "must be an array of {name?, containerPort, protocol?}" },
+    description: "Unique by containerPort/protocol, by name and by publishedPort/protocol.",
+    errorMessage: { type: "must be an array of {name?, containerPort, protocol?, publishedPort?}" },
   }),
   checkUniquePorts,
 );

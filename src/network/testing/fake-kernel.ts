@@ -1,5 +1,6 @@
 // An in-memory network stack for tests of the pod network without privileges: routes, addresses and the
-// rules of the filter and nat tables, changed as iproute2 and iptables would change them.
+// rules of the filter and nat tables, changed as iproute2 and iptables would change them; nftables tables as
+// the scripts applied left them.
 import { sameRule } from "../firewall-plan.js";
 import type { FirewallRule, FirewallTable, KernelRoute, NetworkKernel } from "../kernel.js";
 import { ROUTE_PROTOCOL } from "../route-plan.js";
@@ -13,6 +14,9 @@ export class FakeKernel implements NetworkKernel {
   readonly changes: string[] = [];
   /** Make replaceRoute fail for this destination (a gateway the kernel refuses). */
   failRouteTo?: string;
+  /** nftables tables of family ip → the script that made each (the last `table ip NAME {` block's script). */
+  nftTableScripts = new Map<string, string>();
+  sysctls = new Map<string, string>([["net.ipv4.conf.all.route_localnet", "0"]]);
 
   async routes(): Promise<KernelRoute[]> {
     return this.routeTable.map((route) => ({ ...route }));
@@ -57,5 +61,22 @@ export class FakeKernel implements NetworkKernel {
 
   async ensureChain(table: FirewallTable, chain: string): Promise<void> {
     this.chains.add(`${table}/${chain}`);
+  }
+
+  /** Understands what published-port-ruleset.ts writes: `delete table ip NAME` and `table ip NAME {`. */
+  async applyNft(script: string): Promise<void> {
+    for (const [, name] of script.matchAll(/^delete table ip (\S+)$/gm))
+      this.nftTableScripts.delete(name as string);
+    for (const [, name] of script.matchAll(/^table ip (\S+) \{$/gm))
+      this.nftTableScripts.set(name as string, script);
+    this.changes.push(`nft ${[...script.matchAll(/^(delete )?table ip \S+/gm)].map((m) => m[0]).join("; ")}`);
+  }
+
+  async nftTables(): Promise<string[]> {
+    return [...this.nftTableScripts.keys()];
+  }
+
+  async sysctl(name: string): Promise<string | undefined> {
+    return this.sysctls.get(name);
   }
 }
