@@ -21,6 +21,9 @@ export interface UpOptions {
   apiHost: string;
   apiPort: number;
   token?: string;
+  /** The API server's Host and Origin allow-lists (see ApiServerOptions). */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   dockerHost?: string;
   nodeName?: string;
   network?: string;
@@ -113,6 +116,8 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       host: options.apiHost,
       port: options.apiPort,
       token: options.token,
+      allowedHosts: options.allowedHosts,
+      allowedOrigins: options.allowedOrigins,
       informers,
     });
     components.push({ name: "api", stop: () => api.close() });

@@ -32,8 +32,11 @@ export const MAX_CONSTRAINT_VALUES = 64;
 export const MAX_HTTP_PATH_LENGTH = 2048;
 
 // Requests and connections of the API server (options of buildApiServer; flags of `up` and `run api` where named).
-/** Request body in bytes; 413 beyond. */
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * Request body in bytes; 413 beyond, refused on its Content-Length before a byte is read. Twice the largest
+ * deployment: a fill of 1 MB bodies costs the server nothing to refuse.
+ */
+export const DEFAULT_BODY_LIMIT = 2 * MAX_DEPLOYMENT_BYTES;
 /** Objects and arrays nested in a request body. */
 export const MAX_BODY_DEPTH = 32;
 /** Time to receive a request's headers. */
@@ -53,5 +56,10 @@ export const MAX_PAGE_SIZE = 1000;
 export const MAX_EVENTS = 1000;
 /** Concurrent streaming requests (logs, exec) per API server, for the routes that stream. */
 export const MAX_STREAMS = 64;
-/** How much of a value an error message or a log line repeats: a huge bad key is named, not echoed whole. */
-export const MAX_ECHO_LENGTH = 100;
+/**
+ * How much of a key or header an error message or a log line repeats: a huge bad key is named by its start,
+ * not echoed whole. Above the longest valid key (a label key, 317), so a key near a limit is shown whole.
+ */
+export const MAX_ECHO_LENGTH = 400;
+/** An unknown field gets a "did you mean" only up to this length (the comparison costs length squared). */
+export const MAX_SUGGESTED_KEY_LENGTH = 64;

@@ -24,6 +24,8 @@ import {
   parsePort,
   parsePositiveInt,
   parseSeconds,
+  type RequestGuardFlags,
+  requestGuardOptions,
 } from "./process-options.js";
 
 interface StoreFlags {
@@ -66,19 +68,28 @@ function storeOptions(command: Command): Command {
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  storeOptions(run.command("api").description("the API server"))
+  requestGuardOptions(storeOptions(run.command("api").description("the API server")))
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
-    .action(async (flags: StoreFlags & { host: string; port: string; tokenFile?: string }) => {
-      const port = parsePort(flags.port, "port");
-      const token = readToken(flags.tokenFile, io.env);
-      await runComponent("api", flags, io, async (store) => {
-        const api = await startApiServer({ store, host: flags.host, port, token });
-        io.out(`API server listening at ${api.url}\n`);
-        return { name: "api", stop: () => api.close() };
-      });
-    });
+    .action(
+      async (flags: StoreFlags & RequestGuardFlags & { host: string; port: string; tokenFile?: string }) => {
+        const port = parsePort(flags.port, "port");
+        const token = readToken(flags.tokenFile, io.env);
+        await runComponent("api", flags, io, async (store) => {
+          const api = await startApiServer({
+            store,
+            host: flags.host,
+            port,
+            token,
+            allowedHosts: flags.allowedHost,
+            allowedOrigins: flags.allowedOrigin,
+          });
+          io.out(`API server listening at ${api.url}\n`);
+          return { name: "api", stop: () => api.close() };
+        });
+      },
+    );
 
   storeOptions(run.command("controller").description("the controller (leader-elected)"))
     .option(

@@ -7,9 +7,9 @@ import { up } from "../../cmd/up.js";
 import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import type { CliIo } from "../cli-io.js";
-import { parsePort, parseSeconds } from "./process-options.js";
+import { parsePort, parseSeconds, type RequestGuardFlags, requestGuardOptions } from "./process-options.js";
 
-interface UpFlags {
+interface UpFlags extends RequestGuardFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -26,7 +26,7 @@ interface UpFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command("up")
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
@@ -47,35 +47,37 @@ export function registerUp(program: Command, io: CliIo): void {
       (text: string, previous: Upstream[] = []) => [...previous, parseUpstream(text)],
     )
     .option("--zone-file <path>", "also keep an RFC 1035 zone file of the cluster's records here")
-    .option("--no-dns", "do not serve cluster DNS on the pod network's gateway")
-    .action(async (flags: UpFlags) => {
-      const cluster = await up({
-        dataDir: flags.dataDir,
-        apiHost: flags.apiHost,
-        apiPort: parsePort(flags.apiPort, "api-port"),
-        token: readToken(flags.tokenFile, io.env),
-        dockerHost: flags.dockerHost,
-        nodeName: flags.name,
-        network: flags.network,
-        subnet: flags.subnet,
-        stopGraceSeconds: parseSeconds(flags.stopGrace, "stop-grace"),
-        dns: flags.dns,
-        domain: flags.domain,
-        upstreams: flags.upstream,
-        zoneFile: flags.zoneFile,
-      });
-      io.out(
-        [
-          `Orchestra is up: API at ${cluster.apiUrl}, node "${cluster.nodeName}", data in ${flags.dataDir}`,
-          ...(cluster.dns
-            ? [`Cluster DNS:       ${cluster.dns.address}:${cluster.dns.port} for *.${cluster.dns.domain}`]
-            : []),
-          `Deploy something:  orchestra deploy web --image orchestra/hello --replicas 3`,
-          `Then:              orchestra get pods -o wide`,
-          "Stop with Ctrl-C (containers keep running and are adopted on the next start; `orchestra down` removes them).",
-          "",
-        ].join("\n"),
-      );
-      await runUntilSignal(cluster.components, logger("up"));
+    .option("--no-dns", "do not serve cluster DNS on the pod network's gateway");
+  requestGuardOptions(command).action(async (flags: UpFlags) => {
+    const cluster = await up({
+      dataDir: flags.dataDir,
+      apiHost: flags.apiHost,
+      apiPort: parsePort(flags.apiPort, "api-port"),
+      token: readToken(flags.tokenFile, io.env),
+      allowedHosts: flags.allowedHost,
+      allowedOrigins: flags.allowedOrigin,
+      dockerHost: flags.dockerHost,
+      nodeName: flags.name,
+      network: flags.network,
+      subnet: flags.subnet,
+      stopGraceSeconds: parseSeconds(flags.stopGrace, "stop-grace"),
+      dns: flags.dns,
+      domain: flags.domain,
+      upstreams: flags.upstream,
+      zoneFile: flags.zoneFile,
     });
+    io.out(
+      [
+        `Orchestra is up: API at ${cluster.apiUrl}, node "${cluster.nodeName}", data in ${flags.dataDir}`,
+        ...(cluster.dns
+          ? [`Cluster DNS:       ${cluster.dns.address}:${cluster.dns.port} for *.${cluster.dns.domain}`]
+          : []),
+        `Deploy something:  orchestra deploy web --image orchestra/hello --replicas 3`,
+        `Then:              orchestra get pods -o wide`,
+        "Stop with Ctrl-C (containers keep running and are adopted on the next start; `orchestra down` removes them).",
+        "",
+      ].join("\n"),
+    );
+    await runUntilSignal(cluster.components, logger("up"));
+  });
 }
