@@ -49,7 +49,11 @@ describe("configs, secrets and volumes over the API", () => {
   ): Promise<Reply> {
     const response = await fetch(`${url}${path}`, {
       method,
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      // A POST carries its content type even without a body, as the CLI sends it (a bodiless POST is refused).
+      headers:
+        body === undefined && method !== "POST"
+          ? headers
+          : { "content-type": "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -50,7 +50,7 @@ const everyField: DeploymentSpec = {
   ports: [
     { name: "http", containerPort: 8080, protocol: "tcp" },
     { name: "dns", containerPort: 53, protocol: "udp" },
-    { containerPort: 9090, protocol: "tcp" },
+    { containerPort: 9090, protocol: "tcp", publishedPort: 30090 },
   ],
   labels: { tier: "frontend", "example.com/team": "a" },
   resources: { cpu: 250, memory: 64 * 2 ** 20 },
@@ -229,7 +229,7 @@ describe("the API contract", () => {
   async function call(method: string, path: string, body?: unknown) {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: body === undefined && method !== "POST" ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     // biome-ignore lint/suspicious/noExplicitAny: bodies are compared field by field.

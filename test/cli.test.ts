@@ -268,7 +268,8 @@ describe("orchestra deploy and get", () => {
       assert.deepEqual(nodes[0], ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"]);
       assert.deepEqual(nodes[1]?.slice(0, 3), ["node-1", "Ready", "1"]);
       const wideNodes = cells((await orchestra(["get", "no", "-o", "wide"])).stdout);
-      assert.deepEqual(wideNodes[1]?.slice(6), ["10.1.0.7", "zone=a"]);
+      assert.deepEqual(wideNodes[0]?.slice(6), ["ADDRESS", "POD-SUBNET", "LABELS"]);
+      assert.deepEqual(wideNodes[1]?.slice(6), ["10.1.0.7", "<none>", "zone=a"]);
 
       assertError(await orchestra(["get", "pod", "web-zzzzz"]), 'pod "web-zzzzz" not found');
     } finally {

@@ -232,7 +232,9 @@ export class ApiClient {
   ): Promise<Answer> {
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
+    // Every write says JSON, with a body or without: the server refuses a POST that does not (a browser's
+    // cross-site "simple" request could not say it).
+    if (options.body !== undefined || method !== "GET") headers["content-type"] = "application/json";
     let response: Response;
     try {
       response = await fetch(`${this.server}${path}`, {

@@ -24,6 +24,9 @@ export interface UpOptions {
   apiHost: string;
   apiPort: number;
   token?: string;
+  /** The API server's Host and Origin allow-lists (see ApiServerOptions). */
+  allowedHosts?: string[];
+  allowedOrigins?: string[];
   dockerHost?: string;
   nodeName?: string;
   network?: string;
@@ -133,6 +136,8 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       host: options.apiHost,
       port: options.apiPort,
       token: options.token,
+      allowedHosts: options.allowedHosts,
+      allowedOrigins: options.allowedOrigins,
       informers,
       secretsKey: secrets,
     });

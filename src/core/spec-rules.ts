@@ -3,12 +3,13 @@
 // ValidationError naming the field.
 import { ValidationError } from "./errors.js";
 import { childField } from "./field-path.js";
+import { MAX_DEPLOYMENT_BYTES } from "./limits.js";
 import { orchestraPortOwner } from "./published-ports.js";
 
 // The shapes the schemas accepted, spelled here (not imported from types.ts, which derives from the schemas
 // these rules are part of).
 type Port = { name?: string; containerPort: number; protocol: string; publishedPort?: number };
-type Constraint = { operator: string; value?: string; values?: string[] };
+type Constraint = { label: string; operator: string; value?: string; values?: string[] };
 type Backoff = { backoffInitialSeconds: number; backoffMaxSeconds: number };
 type Budgets = { maxSurge?: number | string; maxUnavailable?: number | string };
 
@@ -59,25 +60,39 @@ function checkPublishedPort(port: Port, index: number, at: string, seen: Map<str
 
 /** Label keys: `[prefix/]name`, the prefix a DNS subdomain, the name at most 63 characters. */
 export function checkLabelKeys(labels: Record<string, unknown>, field: string): void {
-  for (const key of Object.keys(labels)) {
-    const at = childField(field, key, true);
-    const slash = key.indexOf("/");
-    const prefix = slash < 0 ? undefined : key.slice(0, slash);
-    const name = slash < 0 ? key : key.slice(slash + 1);
-    if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-      throw new ValidationError(at, "key prefix must be a DNS subdomain (lowercase, at most 253 characters)");
-    }
-    if (!LABEL_NAME.test(name)) {
-      throw new ValidationError(
-        at,
-        "key must be [prefix/]name, name at most 63 of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-      );
-    }
+  for (const key of Object.keys(labels)) checkLabelKey(key, childField(field, key, true));
+}
+
+/** One label key (see checkLabelKeys), `field` naming it. */
+export function checkLabelKey(key: string, field: string): void {
+  const slash = key.indexOf("/");
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    throw new ValidationError(
+      field,
+      "key prefix must be a DNS subdomain (lowercase, at most 253 characters)",
+    );
+  }
+  if (!LABEL_NAME.test(name)) {
+    throw new ValidationError(
+      field,
+      "key must be [prefix/]name, name at most 63 of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+    );
   }
 }
 
-/** `==`/`!=` need a `value`, `in`/`notin` a non-empty `values`, `exists`/`notexists` neither. */
+/** The whole spec is one store value, copied into its pods and revisions: bounded as JSON. */
+export function checkSpecSize(spec: unknown, field: string): void {
+  const bytes = Buffer.byteLength(JSON.stringify(spec));
+  if (bytes > MAX_DEPLOYMENT_BYTES) {
+    throw new ValidationError(field, `is ${bytes} bytes as JSON; at most ${MAX_DEPLOYMENT_BYTES}`);
+  }
+}
+
+/** A constraint's label is a label key; `==`/`!=` need a `value`, `in`/`notin` a non-empty `values`, `exists`/`notexists` neither. */
 export function checkConstraint(constraint: Constraint, field: string): void {
+  checkLabelKey(constraint.label, `${field}.label`);
   const { operator } = constraint;
   if (operator === "==" || operator === "!=") {
     if (constraint.value === undefined)

@@ -6,6 +6,7 @@ import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
 import {
   ConfigInfo as ConfigInfoSchema,
+  DATA_BODY_LIMIT,
   Config as ConfigSchema,
   DataIfMatchHeaders,
   DataNameParams,
@@ -89,6 +90,7 @@ export function dataRoutes(
           ),
         },
         onRequest: async (request) => requireJson(request),
+        bodyLimit: DATA_BODY_LIMIT,
       },
       async (request, reply) => {
         const { name } = request.params;

@@ -13,18 +13,17 @@ import {
   NodeView as NodeViewSchema,
 } from "../../core/schemas/node.js";
 import { EvictionResult, PodIdParams } from "../../core/schemas/pod.js";
-import type { Deployment, NodeInfo, NodeView, Pod } from "../../core/types.js";
+import type { NodeInfo, NodeView, Pod } from "../../core/types.js";
 import type { EventSink } from "../../events/event-recorder.js";
 import type { NodeSubnet } from "../../network/records.js";
 import { subnetReleaseOps } from "../../network/subnet-allocator.js";
 import { compareAndSet, NO_CHANGE } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
-import { podDeleteOps } from "../../store/pod-ops.js";
 import { baseName, type TxOp } from "../../store/store.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { evictionDecision } from "../eviction.js";
 import { nodeViews } from "../node-view.js";
+import { evictPod } from "../pod-eviction.js";
 import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
 
 const NO_NODE = "No such node.";
@@ -215,33 +214,12 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
     },
     async (request, reply) => {
       const { id } = request.params;
-      const entry = await store.get<Pod>(keys.pod(id));
-      if (!entry) throw new NotFoundError(`pod "${id}" not found`);
-      const pod = entry.value;
-      const [deployment, pods] = await Promise.all([
-        store.get<Deployment>(keys.deployment(pod.deployment)),
-        store.list<Pod>(keys.pods),
-      ]);
-      const decision = evictionDecision(
-        pod,
-        deployment?.value,
-        pods.map((e) => e.value),
-      );
-      if (!decision.allowed) {
+      const outcome = await evictPod(store, id);
+      if (!outcome.evicted) {
         reply.header("retry-after", "1");
-        return reply.status(429).send({ error: "TooManyRequests", message: decision.message });
+        return reply.status(429).send({ error: "TooManyRequests", message: outcome.message });
       }
-      // At the version read: a pod that changed meanwhile (say, became unready) is decided again.
-      try {
-        await store.transaction(podDeleteOps(pod, entry.version));
-      } catch (error) {
-        if (error instanceof NotFoundError) throw new NotFoundError(`pod "${id}" not found`);
-        if (!(error instanceof ConflictError)) throw error;
-        reply.header("retry-after", "1");
-        return reply
-          .status(429)
-          .send({ error: "TooManyRequests", message: `pod/${pod.name} changed: try again` });
-      }
+      const { pod, others } = outcome;
       events.record({
         type: "Normal",
         reason: "Evicted",
@@ -251,7 +229,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
       });
       // The last pod evicted from a cordoned node completes a drain (`orchestra drain` evicts one by one).
       const node = pod.node;
-      if (node !== undefined && !pods.some((e) => e.value.node === node && e.value.id !== id)) {
+      if (node !== undefined && !others.some((other) => other.node === node)) {
         const config = await store.get<NodeConfig>(keys.nodeConfig(node));
         if (config?.value.unschedulable) {
           events.record({

@@ -4,6 +4,27 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { ValidationError } from "../../core/errors.js";
 
+/** The API server's guards against web pages (src/api/request-guards.ts), as flags of `up` and `run api`. */
+export interface RequestGuardFlags {
+  allowedHost?: string[];
+  allowedOrigin?: string[];
+}
+
+export function requestGuardOptions(command: Command): Command {
+  const collect = (text: string, previous: string[] = []) => [...previous, text];
+  return command
+    .option(
+      "--allowed-host <name>",
+      "without a token, also serve requests for this Host name besides loopback ones (repeatable)",
+      collect,
+    )
+    .option(
+      "--allowed-origin <origin>",
+      "serve browser requests from this Origin, e.g. https://dash.example (repeatable; default none)",
+      collect,
+    );
+}
+
 export function parsePort(text: string, field: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text) || port < 0 || port > 65535) {

@@ -29,6 +29,8 @@ import {
   parsePort,
   parsePositiveInt,
   parseSeconds,
+  type RequestGuardFlags,
+  requestGuardOptions,
 } from "./process-options.js";
 
 interface StoreFlags {
@@ -71,7 +73,7 @@ function storeOptions(command: Command): Command {
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  storeOptions(run.command("api").description("the API server"))
+  requestGuardOptions(storeOptions(run.command("api").description("the API server")))
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
@@ -81,13 +83,22 @@ export function registerRun(program: Command, io: CliIo): void {
     )
     .action(
       async (
-        flags: StoreFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
+        flags: StoreFlags &
+          RequestGuardFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
       ) => {
         const port = parsePort(flags.port, "port");
         const token = readToken(flags.tokenFile, io.env);
         const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("api", flags, io, async (store) => {
-          const api = await startApiServer({ store, host: flags.host, port, token, secretsKey });
+          const api = await startApiServer({
+            store,
+            host: flags.host,
+            port,
+            token,
+            secretsKey,
+            allowedHosts: flags.allowedHost,
+            allowedOrigins: flags.allowedOrigin,
+          });
           io.out(`API server listening at ${api.url}\n`);
           return { name: "api", stop: () => api.close() };
         });

@@ -8,9 +8,15 @@ import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
-import { allowHostPathOption, parsePort, parseSeconds } from "./process-options.js";
+import {
+  allowHostPathOption,
+  parsePort,
+  parseSeconds,
+  type RequestGuardFlags,
+  requestGuardOptions,
+} from "./process-options.js";
 
-interface UpFlags {
+interface UpFlags extends RequestGuardFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -29,7 +35,7 @@ interface UpFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  allowHostPathOption(program.command("up"))
+  requestGuardOptions(allowHostPathOption(program.command("up")))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -63,6 +69,8 @@ export function registerUp(program: Command, io: CliIo): void {
         apiHost: flags.apiHost,
         apiPort: parsePort(flags.apiPort, "api-port"),
         token: readToken(flags.tokenFile, io.env),
+        allowedHosts: flags.allowedHost,
+        allowedOrigins: flags.allowedOrigin,
         dockerHost: flags.dockerHost,
         nodeName: flags.name,
         network: flags.network,

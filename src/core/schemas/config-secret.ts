@@ -8,6 +8,8 @@ import { DataName } from "./mounts.js";
 
 /** Most bytes of data (decoded, all keys together) in one config or secret: ZooKeeper holds 1 MB per node. */
 export const MAX_DATA_BYTES = 512 * 1024;
+/** Body limit of a config's or secret's PUT: its data in base64 (4/3 of MAX_DATA_BYTES) with keys and JSON. */
+export const DATA_BODY_LIMIT = 1024 * 1024;
 /** Most keys (files) in one config or secret. */
 export const MAX_DATA_KEYS = 64;
 /** Longest key. */

@@ -1,9 +1,19 @@
 // Schemas of a worker node: its registration (`/nodes/<name>`, ephemeral), the view GET /nodes serves
 // (merged with what users set: cordon, labels) and the changes users make.
 import Type from "typebox";
+import { MAX_LABELS } from "../limits.js";
 import { checkLabelKeys } from "../spec-rules.js";
-import { Count, checked, closed, stringMap, timestamp } from "./common.js";
-import { LABEL_VALUE, LABEL_VALUE_MESSAGE } from "./deployment.js";
+import {
+  atMost,
+  Count,
+  checked,
+  closed,
+  LABEL_VALUE,
+  LABEL_VALUE_MESSAGE,
+  stringMap,
+  timestamp,
+} from "./common.js";
+import { LabelKey } from "./deployment.js";
 import { ObjectName } from "./pod.js";
 
 export const NodeCapacity = closed(
@@ -77,7 +87,14 @@ export const NodeLabelsPatch = closed(
           pattern: LABEL_VALUE,
           errorMessage: LABEL_VALUE_MESSAGE,
         }),
-        { errorMessage: { type: "must be an object mapping label keys to a string or null" } },
+        {
+          keys: LabelKey,
+          maxProperties: MAX_LABELS,
+          errorMessage: {
+            type: "must be an object mapping label keys to a string or null",
+            maxProperties: atMost(MAX_LABELS, "labels"),
+          },
+        },
       ),
       checkLabelKeys,
     ),

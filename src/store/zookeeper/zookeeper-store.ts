@@ -8,11 +8,14 @@ import { ConflictError } from "../../core/errors.js";
 import { type Logger, logger } from "../../core/logger.js";
 import {
   assertKey,
+  assertPage,
   type CampaignHandlers,
   type Candidacy,
   childKey,
   type Entry,
   type Lease,
+  type Page,
+  type PageRequest,
   parentOf,
   type SessionState,
   type Store,
@@ -106,17 +109,45 @@ export class ZooKeeperStore implements Store {
 
   async list<T>(dir: string): Promise<Entry<T>[]> {
     assertKey(dir);
-    let names: string[];
+    return this.read<T>(dir, await this.childNames(dir));
+  }
+
+  async listPage<T>(dir: string, page: PageRequest): Promise<Page<T>> {
+    assertPage(dir, page);
+    // ZooKeeper lists a znode's children only whole: the names are cheap, the values are read for the page only.
+    const names = await this.childNames(dir);
+    const start = page.after === undefined ? 0 : names.findIndex((name) => name > (page.after as string));
+    const chosen = start < 0 ? [] : names.slice(start, start + page.limit);
+    const more = start >= 0 && start + page.limit < names.length;
+    const entries = await this.read<T>(dir, chosen);
+    return more ? { entries, next: chosen[chosen.length - 1] } : { entries };
+  }
+
+  async count(dir: string): Promise<number> {
+    assertKey(dir);
     try {
-      names = await this.session.run((client) => zk.getChildren(client, this.path(dir)));
+      const stat = await this.session.run((client) => zk.exists(client, this.path(dir)));
+      return stat?.numChildren ?? 0;
+    } catch (error) {
+      throw storeError(error, dir);
+    }
+  }
+
+  /** The names of the children of `dir`, sorted (as keys sort); none when `dir` is missing. */
+  private async childNames(dir: string): Promise<string[]> {
+    try {
+      const names = await this.session.run((client) => zk.getChildren(client, this.path(dir)));
+      return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     } catch (error) {
       if (zk.zkCode(error) === Exception.NO_NODE) return [];
       throw storeError(error, dir);
     }
+  }
+
+  /** The entries of the children `names` (sorted) of `dir`; one deleted meanwhile is left out. */
+  private async read<T>(dir: string, names: string[]): Promise<Entry<T>[]> {
     const entries = await Promise.all(names.map((name) => this.get<T>(childKey(dir, name))));
-    return entries
-      .filter((e): e is Entry<T> => e !== undefined)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return entries.filter((e): e is Entry<T> => e !== undefined);
   }
 
   async create<T>(key: string, value: T, options: { ephemeral?: boolean } = {}): Promise<Entry<T>> {
