@@ -16,6 +16,7 @@ import { registerLabel } from "./commands/label.js";
 import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
+import { registerSnapshot } from "./commands/snapshot.js";
 import { registerUp } from "./commands/up.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -37,6 +38,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerUp,
   registerRun,
   registerDown,
+  registerSnapshot,
 ];
 
 function packageVersion(): string {
