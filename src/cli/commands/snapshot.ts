@@ -4,6 +4,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { openStore } from "../../cmd/open-store.js";
+import { logWarningsOnly } from "../../core/logger.js";
 import {
   clearStore,
   persistentTopKeys,
@@ -37,6 +38,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .argument("<file>", "snapshot file to write")
     .addOption(storeOption())
     .action(async (file: string, flags: SnapshotFlags) => {
+      logWarningsOnly();
       const opened = await openStore(flags.store);
       try {
         const entries = await readAllKeys(opened.store);
@@ -63,6 +65,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .addOption(storeOption())
     .option("--force", "delete every key the store holds first", false)
     .action(async (file: string, flags: SnapshotFlags) => {
+      logWarningsOnly();
       let data: Buffer;
       try {
         data = readFileSync(file);
