@@ -3,7 +3,7 @@
 // not to an API server: run it with the components stopped.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { openStore } from "../../cmd/open-store.js";
+import { openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
 import { logWarningsOnly } from "../../core/logger.js";
 import {
   clearStore,
@@ -17,6 +17,7 @@ import type { CliIo } from "../cli-io.js";
 
 interface SnapshotFlags {
   store: string;
+  zkAuthFile?: string;
   force?: boolean;
 }
 
@@ -37,9 +38,10 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .description("write every key of the store to FILE (mode 0600)")
     .argument("<file>", "snapshot file to write")
     .addOption(storeOption())
+    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP)
     .action(async (file: string, flags: SnapshotFlags) => {
       logWarningsOnly();
-      const opened = await openStore(flags.store);
+      const opened = await openStore(flags.store, { zkAuthFile: flags.zkAuthFile });
       try {
         const entries = await readAllKeys(opened.store);
         const data = encodeSnapshot(entries, new Date(io.now()));
@@ -63,6 +65,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .description("create the keys of FILE in the store, which must be empty unless --force")
     .argument("<file>", "snapshot file to read")
     .addOption(storeOption())
+    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP)
     .option("--force", "delete every key the store holds first", false)
     .action(async (file: string, flags: SnapshotFlags) => {
       logWarningsOnly();
@@ -79,7 +82,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
         if (error instanceof SnapshotFormatError) throw new CliError(error.message);
         throw error;
       }
-      const opened = await openStore(flags.store);
+      const opened = await openStore(flags.store, { zkAuthFile: flags.zkAuthFile });
       try {
         const present = await persistentTopKeys(opened.store);
         if (present.length > 0 && !flags.force) {
