@@ -319,7 +319,10 @@ export class ZooKeeperStore implements Store {
    * since the operator believes the tree is locked. (A snapshot restored into a new root locks it all.)
    */
   async warnUnlessRootLocked(identity: string): Promise<void> {
-    const acls = await this.session.run((client) => zk.getAcl(client, this.root));
+    // Another identity's root refuses us its ACL: fail at start, not at the first read.
+    const acls = await this.session
+      .run((client) => zk.getAcl(client, this.root))
+      .catch((error: unknown) => Promise.reject(storeError(error, "/")));
     const others = acls.filter((acl) => !(acl.id.scheme === "digest" && acl.id.id === identity));
     if (others.length === 0) return;
     this.log.warn(
