@@ -8,7 +8,6 @@ import {
   type Stat,
   type Transaction,
 } from "node-zookeeper-client";
-
 import { znodeAcls } from "./zookeeper-auth.js";
 
 export type Watcher = (event: Event) => void;
