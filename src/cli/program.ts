@@ -18,6 +18,7 @@ import { registerLabel } from "./commands/label.js";
 import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
+import { registerSnapshot } from "./commands/snapshot.js";
 import { registerUp } from "./commands/up.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -41,6 +42,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerRun,
   registerDown,
   registerLab,
+  registerSnapshot,
 ];
 
 function packageVersion(): string {

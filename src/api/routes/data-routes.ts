@@ -6,8 +6,8 @@ import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
 import {
   ConfigInfo as ConfigInfoSchema,
-  DATA_BODY_LIMIT,
   Config as ConfigSchema,
+  DATA_BODY_LIMIT,
   DataIfMatchHeaders,
   DataNameParams,
   DataWrite,

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/api.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
 import { runUntilSignal, type Stoppable } from "../../cmd/lifecycle.js";
-import { DEFAULT_SESSION_TIMEOUT_MS, openStore } from "../../cmd/open-store.js";
+import { DEFAULT_SESSION_TIMEOUT_MS, openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
@@ -36,6 +36,7 @@ import {
 interface StoreFlags {
   store: string;
   sessionTimeout: string;
+  zkAuthFile?: string;
 }
 
 /** Opens the store, starts one component on it, and runs until a signal; then stops it and closes the store. */
@@ -47,7 +48,7 @@ async function runComponent(
 ): Promise<void> {
   const log = logger(component);
   const sessionTimeoutMs = parsePositiveInt(flags.sessionTimeout, "session-timeout");
-  const opened = await openStore(flags.store, { sessionTimeoutMs });
+  const opened = await openStore(flags.store, { sessionTimeoutMs, zkAuthFile: flags.zkAuthFile });
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   try {
     components.push(await start(opened.store));
@@ -67,7 +68,8 @@ function storeOptions(command: Command): Command {
         "embedded:DIR or zk://host:port[,host:port...][/root]",
       ).makeOptionMandatory(),
     )
-    .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS));
+    .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS))
+    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP);
 }
 
 export function registerRun(program: Command, io: CliIo): void {

@@ -26,6 +26,7 @@ import {
 import { ChildrenWatch } from "./children-watch.js";
 import * as zk from "./client-calls.js";
 import { decode, encode, NULL_DATA } from "./znode-data.js";
+import { digestId, type ZooKeeperAuth } from "./zookeeper-auth.js";
 import { byCandidacy, type ElectionPlace, ZooKeeperCandidacy } from "./zookeeper-candidacy.js";
 import { storeError } from "./zookeeper-errors.js";
 import { ZooKeeperSession, type ZooKeeperTlsOptions } from "./zookeeper-session.js";
@@ -42,6 +43,8 @@ export interface ZooKeeperStoreOptions {
   operationTimeoutMs?: number;
   /** Connect over TLS, to the servers' `secureClientPort`. Default: plain TCP. */
   tls?: ZooKeeperTlsOptions;
+  /** Authenticate with this digest identity and create every znode with an ACL for it alone. Default: open ACLs. */
+  auth?: ZooKeeperAuth;
   clock?: Clock;
 }
 
@@ -50,6 +53,7 @@ export async function openZooKeeperStore(options: ZooKeeperStoreOptions): Promis
   const store = new ZooKeeperStore(options);
   try {
     await store.ensureFolder(store.root);
+    if (options.auth) await store.warnUnlessRootLocked(digestId(options.auth));
   } catch (error) {
     await store.close();
     throw error;
@@ -81,6 +85,7 @@ export class ZooKeeperStore implements Store {
       sessionTimeoutMs,
       operationTimeoutMs: this.operationTimeoutMs,
       tls: options.tls,
+      auth: options.auth,
       clock: this.clock,
       log: this.log,
     });
@@ -157,7 +162,7 @@ export class ZooKeeperStore implements Store {
     const path = this.path(key);
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.session.run((client) => zk.create(client, path, data, mode));
+        await this.session.run((client) => zk.create(client, path, data, mode, this.session.acls));
         return { key, value, version: 0 };
       } catch (error) {
         const code = zk.zkCode(error);
@@ -327,7 +332,9 @@ export class ZooKeeperStore implements Store {
     if (path === "/") return;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.session.run((client) => zk.create(client, path, NULL_DATA, CreateMode.PERSISTENT));
+        await this.session.run((client) =>
+          zk.create(client, path, NULL_DATA, CreateMode.PERSISTENT, this.session.acls),
+        );
         return;
       } catch (error) {
         const code = zk.zkCode(error);
@@ -336,6 +343,23 @@ export class ZooKeeperStore implements Store {
         await this.ensureFolder(parentOf(path));
       }
     }
+  }
+
+  /**
+   * A root made before authentication was turned on keeps its open ACL, and so do the znodes under it: say so,
+   * since the operator believes the tree is locked. (A snapshot restored into a new root locks it all.)
+   */
+  async warnUnlessRootLocked(identity: string): Promise<void> {
+    // Another identity's root refuses us its ACL: fail at start, not at the first read.
+    const acls = await this.session
+      .run((client) => zk.getAcl(client, this.root))
+      .catch((error: unknown) => Promise.reject(storeError(error, "/")));
+    const others = acls.filter((acl) => !(acl.id.scheme === "digest" && acl.id.id === identity));
+    if (others.length === 0) return;
+    this.log.warn(
+      { acl: others.map((acl) => `${acl.id.scheme}:${acl.id.id}`) },
+      "the store's root znode admits other identities than --zk-auth-file's (it was created without it): znodes made before stay open; restore a snapshot into a new root to lock them",
+    );
   }
 
   private path(key: string): string {
