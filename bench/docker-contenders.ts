@@ -41,8 +41,13 @@ async function removeLabelled(
   watch: EngineWatch,
   labels: Record<string, string>,
 ): Promise<void> {
-  const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
-  const left = await docker.listContainers({ all: true, filters });
+  await removeContainers(docker, Object.entries(labels).map(([key, value]) => `${key}=${value}`));
+  await watch.waitGone(labels, 60_000);
+}
+
+/** Force-removes every container (running or not) that carries all of `labels` (`key` or `key=value`). */
+async function removeContainers(docker: Docker, labels: string[]): Promise<void> {
+  const left = await docker.listContainers({ all: true, filters: { label: labels } });
   await Promise.all(
     left.map((c) =>
       docker
@@ -51,7 +56,6 @@ async function removeLabelled(
         .catch(() => undefined),
     ),
   );
-  await watch.waitGone(labels, 60_000);
 }
 
 /**
@@ -145,15 +149,7 @@ export async function leaveEngineAsFound(docker: Docker, tagPrefix: string): Pro
     await run("docker", ["swarm", "leave", "--force"]).catch(() => undefined);
     swarmJoined = false;
   }
-  const left = await docker.listContainers({ all: true, filters: { label: [BENCH_LABEL] } });
-  await Promise.all(
-    left.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
+  await removeContainers(docker, [BENCH_LABEL]);
 }
 
 /**
