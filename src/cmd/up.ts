@@ -128,6 +128,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       secrets,
       dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
       address: UP_NODE_ADDRESS,
+      informers,
     });
     components.push({ name: "worker", stop: () => worker.stop() });
 

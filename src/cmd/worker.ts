@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import { logger } from "../core/logger.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
+import type { SharedInformers } from "../machinery/shared-informers.js";
 import { HostKernel } from "../network/host-kernel.js";
 import type { NetworkKernel } from "../network/kernel.js";
 import { PodNetwork } from "../network/pod-network.js";
@@ -42,6 +43,8 @@ export interface WorkerProcessOptions {
   secrets?: SecretKeyRing;
   /** Where the worker's events go. Default: the store, as `worker/<node>`. */
   events?: EventSink;
+  /** The process's informers (`up`), which the published-port rules watch through; else they make their own. */
+  informers?: SharedInformers;
 }
 
 export const DEFAULT_NETWORK = "orchestra";
@@ -99,6 +102,7 @@ export async function startWorker(
         node: name,
         subnet: allocation.subnet,
         gateway: network.gateway,
+        informers: options.informers,
       });
       await ports.start();
     } else {
