@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
+import { removeDataPath } from "../../src/network/data-path-cleanup.js";
+import { HostKernel } from "../../src/network/host-kernel.js";
 import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
 import { testPodCidr } from "./pod-cidr.js";
 
@@ -336,6 +338,10 @@ export class ClusterRun {
     await Promise.all(this.processes.map((p) => p.terminate("SIGKILL")));
     const leftovers = await this.containers().catch(() => []);
     problems.push(...(await removeDockerLeftovers(this.docker, leftovers, [this.network])));
+    // A `run worker` started on this run's node (e.g. after moving its store) leaves the pod network's rules.
+    await removeDataPath(new HostKernel(), [this.nodeName]).catch((error: Error) =>
+      problems.push(`firewall rules: ${error.message}`),
+    );
     rmSync(this.dataDir, { recursive: true, force: true });
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }
