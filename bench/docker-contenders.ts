@@ -41,7 +41,10 @@ async function removeLabelled(
   watch: EngineWatch,
   labels: Record<string, string>,
 ): Promise<void> {
-  await removeContainers(docker, Object.entries(labels).map(([key, value]) => `${key}=${value}`));
+  await removeContainers(
+    docker,
+    Object.entries(labels).map(([key, value]) => `${key}=${value}`),
+  );
   await watch.waitGone(labels, 60_000);
 }
 
