@@ -1,5 +1,8 @@
 // HTTP client for the Orchestra API server: one method per route; every failure becomes a CliError
 // whose message is fit for the one-line `error: ...` the CLI prints.
+
+import type { Static } from "typebox";
+import type { JoinAnswer, TokenCreate, TokenCreated, TokenInfo } from "../core/schemas/token.js";
 import type {
   ClusterEvent,
   ConfigInfo,
@@ -26,6 +29,11 @@ type Computed<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 export type DeploymentView = Computed<DeploymentWithStatus, "status">;
 /** A node as `GET /nodes` serves it, with what the server computes. */
 export type NodeView = Computed<ServedNode, "pods" | "unschedulable" | "ready" | "allocated">;
+
+export type TokenCreateInput = Static<typeof TokenCreate>;
+export type TokenInfoView = Static<typeof TokenInfo>;
+export type TokenCreatedView = Static<typeof TokenCreated>;
+export type JoinAnswerView = Static<typeof JoinAnswer>;
 
 export interface ApiClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -221,6 +229,24 @@ export class ApiClient {
     return (await this.request("GET", "/volumes")).body as VolumeReport[];
   }
 
+  /** A new token with `role`; the answer's `token` is its secret, shown this once. */
+  async createToken(input: TokenCreateInput): Promise<TokenCreatedView> {
+    return (await this.request("POST", "/tokens", { body: input })).body as TokenCreatedView;
+  }
+
+  async listTokens(): Promise<TokenInfoView[]> {
+    return (await this.request("GET", "/tokens")).body as TokenInfoView[];
+  }
+
+  async revokeToken(id: string): Promise<TokenInfoView> {
+    return (await this.request("DELETE", `/tokens/${encodeURIComponent(id)}`)).body as TokenInfoView;
+  }
+
+  /** A worker's join (this client's token: a node token): where the store is, and its credential. */
+  async join(node: string): Promise<JoinAnswerView> {
+    return (await this.request("POST", "/join", { body: { node } })).body as JoinAnswerView;
+  }
+
   async health(): Promise<unknown> {
     return (await this.request("GET", "/healthz")).body;
   }
@@ -282,7 +308,7 @@ export class ApiClient {
       const hint =
         this.token === undefined
           ? "the API server requires a token (use --token or ORCHESTRA_TOKEN)"
-          : "the API server rejected the token";
+          : `the API server rejected the token${serverMessage ? ` (${serverMessage})` : ""}`;
       return new ApiError(401, code, `unauthorized: ${hint}`);
     }
     const message =
