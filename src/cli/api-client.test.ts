@@ -113,8 +113,10 @@ describe("ApiClient", () => {
       status: 401,
       message: "unauthorized: the API server requires a token (use --token or ORCHESTRA_TOKEN)",
     });
+    answer = json(401, { error: "Unauthorized", message: "authorization: the bearer token expired at X" });
     await assert.rejects(new ApiClient({ server: url, token: "wrong" }).listNodes(), {
-      message: "unauthorized: the API server rejected the token",
+      message:
+        "unauthorized: the API server rejected the token (authorization: the bearer token expired at X)",
     });
   });
 
