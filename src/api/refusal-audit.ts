@@ -11,7 +11,7 @@ const WINDOW_MS = 60_000;
 
 export interface Refusal {
   status: 401 | 403;
-  /** The token's id; `bootstrap` for the operator's token; absent when none (or no role token) was sent. */
+  /** The role token's id (of a token that may not exist); absent when no role token was sent. */
   tokenId?: string;
   method: string;
   /** The request's path, without its query. */
