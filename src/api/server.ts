@@ -37,11 +37,13 @@ import {
 import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
 import { requestGuard } from "./request-guards.js";
+import { recordRequestMetrics } from "./request-metrics.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { dataRoutes } from "./routes/data-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
+import { metricsRoutes } from "./routes/metrics-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
 import { volumeRoutes } from "./routes/volume-routes.js";
@@ -154,6 +156,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     }),
   );
   if (options.token !== undefined) app.addHook("onRequest", bearerAuth(options.token));
+  app.addHook("onResponse", recordRequestMetrics);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
@@ -178,6 +181,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     nodeRoutes(api, store, events);
     eventRoutes(api, store);
     metaRoutes(api, store);
+    metricsRoutes(api);
     dataRoutes(api, store, options.secretsKey, clock);
     volumeRoutes(api, store);
   });
