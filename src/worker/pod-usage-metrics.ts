@@ -47,7 +47,9 @@ export function attachPodUsageMetrics(source: PodUsageSource): () => void {
 export async function podUsage(source: PodUsageSource): Promise<[Sample<PodLabel>[], Sample<PodLabel>[]]> {
   const containers = await source.list({ labels: { [LABEL_MANAGED]: "true", [LABEL_NODE]: source.node } });
   const running = containers.filter((container) => container.running);
-  const usages = await Promise.all(running.map((container) => source.stats(container.id).catch(() => undefined)));
+  const usages = await Promise.all(
+    running.map((container) => source.stats(container.id).catch(() => undefined)),
+  );
   const cpu: Sample<PodLabel>[] = [];
   const memory: Sample<PodLabel>[] = [];
   running.forEach((container, i) => {
