@@ -184,6 +184,7 @@ describe("API without a token", () => {
       "/deployments/{name}/rollout",
       "/events",
       "/healthz",
+      "/metrics",
       "/nodes",
       "/nodes/{name}",
       "/nodes/{name}/cordon",
