@@ -185,6 +185,7 @@ describe("API without a token", () => {
       "/events",
       "/healthz",
       "/join",
+      "/metrics",
       "/nodes",
       "/nodes/{name}",
       "/nodes/{name}/cordon",

@@ -38,12 +38,14 @@ import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
 import { RefusalAudit } from "./refusal-audit.js";
 import { requestGuard } from "./request-guards.js";
+import { recordRequestMetrics } from "./request-metrics.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { dataRoutes } from "./routes/data-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { type JoinInfo, joinRoutes } from "./routes/join-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
+import { metricsRoutes } from "./routes/metrics-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
 import { tokenRoutes } from "./routes/token-routes.js";
@@ -175,6 +177,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
       audit: new RefusalAudit(events, { clock, perMinute: options.refusalEventsPerMinute }),
     }),
   );
+  app.addHook("onResponse", recordRequestMetrics);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
@@ -198,6 +201,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     nodeRoutes(api, store, events);
     eventRoutes(api, store);
     metaRoutes(api, store);
+    metricsRoutes(api);
     dataRoutes(api, store, options.secretsKey, clock);
     volumeRoutes(api, store);
     tokenRoutes(api, store, clock);

@@ -1,6 +1,7 @@
 // Opens the store a process was pointed at. Only entry points pick a concrete Store implementation.
 import { ValidationError } from "../core/errors.js";
 import { logger } from "../core/logger.js";
+import { InstrumentedStore } from "../metrics/instrumented-store.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
 import {
@@ -37,7 +38,7 @@ export async function openStore(
     const backend = EmbeddedBackend.open(location.dir);
     const store = backend.connect();
     return {
-      store,
+      store: new InstrumentedStore(store),
       description: `embedded store in ${location.dir}`,
       async close() {
         await store.close();
@@ -59,7 +60,7 @@ export async function openStore(
     ...(auth ? { auth } : {}),
   });
   return {
-    store,
+    store: new InstrumentedStore(store),
     description: `ZooKeeper ${location.connectString}${location.root}`,
     close: () => store.close(),
   };

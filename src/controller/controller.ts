@@ -13,6 +13,7 @@ import { SharedInformers } from "../machinery/shared-informers.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import { backfillAssignments } from "./assignment-backfill.js";
+import { attachClusterMetrics } from "./cluster-metrics.js";
 import { DeploymentReconciler, type ReconcileOutcome } from "./deployment-reconciler.js";
 import { NodeLifecycle } from "./node-lifecycle.js";
 import type { NodeLossOptions } from "./node-loss-plan.js";
@@ -53,6 +54,7 @@ export class Controller {
   private readonly clock: Clock;
   private readonly workers: number;
   private runner?: Reconciler<string>;
+  private detachMetrics?: () => void;
 
   constructor(
     private readonly store: Store,
@@ -177,8 +179,14 @@ export class Controller {
       workers: this.workers,
       clock: this.clock,
       logger: this.log,
+      name: "deployments",
     });
     this.runner.start();
+    this.detachMetrics = attachClusterMetrics({
+      pods: this.pods,
+      nodes: this.nodes,
+      rolloutStates: () => this.reconciler.rollouts.states(),
+    });
     this.enqueueAll();
     this.nodeLifecycle.start();
     const lease = this.leader.lease;
@@ -194,6 +202,8 @@ export class Controller {
   private async stopWorking(): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;
+    this.detachMetrics?.();
+    this.detachMetrics = undefined;
     await Promise.all([runner?.stop(), this.nodeLifecycle.stop()]);
     this.log.info("no longer leading: stopped reconciling");
   }

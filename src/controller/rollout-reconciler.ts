@@ -45,6 +45,11 @@ export class RolloutReconciler {
     this.rollbacks.clear();
   }
 
+  /** The state of each deployment's latest rollout, as last read or written (for orchestra_rollouts). */
+  *states(): Iterable<string> {
+    for (const cached of this.statuses.values()) if (cached) yield cached.value.state;
+  }
+
   /** True when the deployment cache lags behind a rollback we wrote: do nothing until it catches up. */
   isStale(deployment: Deployment): boolean {
     const written = this.rollbacks.get(deployment.name);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import dnsPacket from "dns-packet";
+import { metricsText } from "../metrics/metrics-registry.js";
 import { ClusterAuthority } from "./cluster-authority.js";
 import { ClusterRecords } from "./cluster-records.js";
 import { Forwarder } from "./forwarder.js";
@@ -60,5 +61,26 @@ describe("QueryHandler", () => {
     assert.equal(await handler.handle(Buffer.from([1, 2, 3]), "udp"), undefined);
     const cut = queryMessage("web.cluster.local").subarray(0, 18);
     assert.equal(decodeReply(await handler.handle(cut, "tcp")).rcode, "FORMERR");
+  });
+
+  test("answers are counted by transport and answer code, dropped messages apart", async () => {
+    const handler = new QueryHandler({ authority: authority() });
+    const count = async (series: string) => {
+      const line = (await metricsText())
+        .split("\n")
+        .find((l) => l.startsWith(`orchestra_dns_queries_total{${series}} `));
+      return Number(line?.split(" ")[1] ?? 0);
+    };
+    const before = {
+      ok: await count('transport="udp",rcode="NOERROR"'),
+      missing: await count('transport="tcp",rcode="NXDOMAIN"'),
+      dropped: await count('transport="udp",rcode="dropped"'),
+    };
+    await handler.handle(queryMessage("web.cluster.local"), "udp");
+    await handler.handle(queryMessage("nothing.cluster.local"), "tcp");
+    await handler.handle(Buffer.from([1, 2, 3]), "udp");
+    assert.equal(await count('transport="udp",rcode="NOERROR"'), before.ok + 1);
+    assert.equal(await count('transport="tcp",rcode="NXDOMAIN"'), before.missing + 1);
+    assert.equal(await count('transport="udp",rcode="dropped"'), before.dropped + 1);
   });
 });

@@ -1,6 +1,7 @@
 // Turns one DNS message into its response: in-zone names from the cluster authority, other names through
 // the forwarder, malformed messages FORMERR or nothing. Transport-agnostic (UDP and TCP share it).
 import { type Logger, logger as makeLogger } from "../core/logger.js";
+import { dnsQueries } from "../metrics/metrics.js";
 import type { ClusterAuthority } from "./cluster-authority.js";
 import { encodeResponse, parseQuery, relayResponse, responseLimit } from "./dns-message.js";
 import type { Forwarder } from "./forwarder.js";
@@ -29,8 +30,14 @@ export class QueryHandler {
     this.log = options.logger ?? makeLogger("dns");
   }
 
-  /** The response to send, or undefined to send nothing. Never rejects. */
+  /** The response to send, or undefined to send nothing. Never rejects. Counted by its answer code. */
   async handle(message: Buffer, transport: Transport): Promise<Buffer | undefined> {
+    const response = await this.respond(message, transport);
+    dnsQueries.inc({ transport, rcode: response ? responseCode(response) : "dropped" });
+    return response;
+  }
+
+  private async respond(message: Buffer, transport: Transport): Promise<Buffer | undefined> {
     const parsed = parseQuery(message);
     if (parsed.kind === "drop") {
       this.log.debug({ transport, bytes: message.length, reason: parsed.reason }, "dropped a message");
@@ -69,4 +76,24 @@ export class QueryHandler {
       }
     }
   }
+}
+
+/** RFC 1035's and RFC 2136's names of the header's RCODE (the low 4 bits of its fourth byte). */
+const RCODE_NAMES = [
+  "NOERROR",
+  "FORMERR",
+  "SERVFAIL",
+  "NXDOMAIN",
+  "NOTIMP",
+  "REFUSED",
+  "YXDOMAIN",
+  "YXRRSET",
+  "NXRRSET",
+  "NOTAUTH",
+  "NOTZONE",
+];
+
+export function responseCode(response: Buffer): string {
+  const code = (response[3] ?? 0) & 0x0f;
+  return RCODE_NAMES[code] ?? `RCODE_${code}`;
 }

@@ -2,6 +2,7 @@
 // loops with the Lease when elected, stops them at once when deposed, and resigns on stop().
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
+import { leader } from "../metrics/metrics.js";
 import type { Candidacy, Lease, Store } from "../store/store.js";
 import { Backoff } from "./backoff.js";
 
@@ -53,6 +54,7 @@ export class LeaderLoop {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    leader.set({ election: this.options.election }, 0);
     await Promise.all((this.options.caches ?? []).map((cache) => cache.start()));
     await this.campaign();
   }
@@ -98,6 +100,7 @@ export class LeaderLoop {
   private elected(lease: Lease): void {
     if (!this.running) return;
     this.currentLease = lease;
+    leader.set({ election: this.options.election }, 1);
     this.log.info("elected leader");
     this.transitions = this.transitions.then(async () => {
       // Deposed (or stopped) while an earlier transition ran: do not start.
@@ -115,7 +118,10 @@ export class LeaderLoop {
     // Writes that read `lease` from now on have none, even before the loops have stopped.
     const wasLeading = this.currentLease !== undefined;
     this.currentLease = undefined;
-    if (wasLeading) this.log.info({ why }, "leadership ended");
+    if (wasLeading) {
+      leader.set({ election: this.options.election }, 0);
+      this.log.info({ why }, "leadership ended");
+    }
     this.transitions = this.transitions.then(async () => {
       if (!this.active) return;
       this.active = false;

@@ -1,12 +1,15 @@
 // The queue between watch events and reconcile workers, after client-go's workqueue: keys are
 // de-duplicated, a key is never handed to two workers at once, and failed keys come back with backoff.
 import { type Clock, systemClock } from "../core/clock.js";
+import { workQueueDepth } from "../metrics/metrics.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 
 export interface WorkQueueOptions {
   clock?: Clock;
   /** Backoff of `addRateLimited`. Default 5 ms doubling up to 30 s. */
   backoff?: BackoffOptions;
+  /** The control loop's name: its depth is reported as orchestra_workqueue_depth{controller=name} until shut down. */
+  name?: string;
 }
 
 export class WorkQueue<K = string> {
@@ -22,10 +25,14 @@ export class WorkQueue<K = string> {
   private readonly delayed = new Map<K, { due: number; cancel: () => void }>();
   private waiters: (() => void)[] = [];
   private stopped = false;
+  private readonly detachMetrics?: () => void;
 
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.backoff = new Backoff<K>(options.backoff);
+    const controller = options.name;
+    if (controller !== undefined)
+      this.detachMetrics = workQueueDepth.attach(() => [[{ controller }, this.length]]);
   }
 
   /** Keys waiting for a worker (not counting those in flight or delayed). */
@@ -113,6 +120,7 @@ export class WorkQueue<K = string> {
   shutDown(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.detachMetrics?.();
     for (const { cancel } of this.delayed.values()) cancel();
     this.delayed.clear();
     this.items = [];

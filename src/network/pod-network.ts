@@ -47,6 +47,7 @@ export class PodNetwork {
       reconcile: (part) => (part === "routes" ? this.syncRoutes() : this.syncFirewall()),
       clock,
       logger: this.log,
+      name: "pod-network",
       backoff: { initialMs: 200, maxMs: 10_000 },
     });
   }

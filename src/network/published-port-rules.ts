@@ -81,6 +81,7 @@ export class PublishedPortRules {
       reconcile: () => this.sync(),
       clock,
       logger: this.log,
+      name: "published-ports",
       backoff: { initialMs: 100, maxMs: 5_000 },
     });
   }

@@ -13,6 +13,7 @@ import type { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
 import { WorkQueue } from "../machinery/work-queue.js";
+import { schedulingAttempts, schedulingDuration, secondsSince } from "../metrics/metrics.js";
 import { keys } from "../store/keys.js";
 import type { Entry, Lease, Store } from "../store/store.js";
 import { commitPodWrites, type PodWrite } from "./binding.js";
@@ -188,7 +189,7 @@ export class Scheduler {
   private startWorking(): void {
     this.assumed.clear();
     this.unschedulable.clear();
-    const queue = new WorkQueue<string>({ clock: this.clock });
+    const queue = new WorkQueue<string>({ clock: this.clock, name: "scheduler" });
     this.queue = queue;
     this.loop = this.run(queue);
     this.enqueueUnbound();
@@ -209,9 +210,12 @@ export class Scheduler {
     for (;;) {
       const ids = await queue.getBatch(this.batchSize);
       if (ids.length === 0) return;
+      const startedAt = performance.now();
       try {
         await this.scheduleBatch(ids, queue);
+        schedulingDuration.observe(secondsSince(startedAt));
       } catch (err) {
+        schedulingAttempts.inc({ result: "error" }, ids.length);
         if (err instanceof FencedError) {
           // The lease is gone; the store's deposed notice follows. Place nothing more meanwhile.
           this.log.warn({ err: err.message }, "binding fenced: no longer the leader");
@@ -307,6 +311,9 @@ export class Scheduler {
         this.recordEvent(pod, "Warning", "FailedScheduling", messages.get(id) ?? "");
       }
     }
+    schedulingAttempts.inc({ result: "scheduled" }, bound);
+    schedulingAttempts.inc({ result: "unschedulable" }, result.unschedulable.length);
+    schedulingAttempts.inc({ result: "conflict" }, outcome.failed.length);
     for (const { id, error } of outcome.failed) {
       // Changed or gone since we read it: the watch brings the new version, then we look again.
       this.assumed.delete(id);

@@ -123,6 +123,7 @@ export class Worker {
       workers: options.concurrency ?? 8,
       clock: this.clock,
       logger: this.log,
+      name: "pods",
     });
   }
 

@@ -271,7 +271,8 @@ export class DistributedRun {
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }
 
-  private async start(
+  /** `orchestra run ...args --store <the run's> --session-timeout ...`, tracked for cleanup(). */
+  async start(
     args: string[],
     options: { waitForApi?: boolean; readyText?: string },
   ): Promise<OrchestraProcess> {

@@ -1,8 +1,10 @@
 // Option parsing shared by the commands that start processes (`up`, `run ...`).
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ValidationError } from "../../core/errors.js";
+import { chooseLogFormat, LOG_FORMATS, type LogFormat, setLogFormat } from "../../core/logger.js";
+import { DEFAULT_METRICS_HOST } from "../../metrics/metrics-server.js";
 
 /** The API server's guards against web pages (src/api/request-guards.ts), as flags of `up` and `run api`. */
 export interface RequestGuardFlags {
@@ -89,4 +91,36 @@ export function collectDir(dir: string, dirs: string[] = []): string[] {
   }
   if (!isDirectory) throw new ValidationError("allow-host-path", `${path} is not a directory`);
   return [...dirs, path];
+}
+
+/** `--log-format json|pretty`, as `up` and `run ...` take it. */
+export function logFormatOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      "--log-format <format>",
+      "log lines on stderr: json, or pretty (readable); default pretty on a terminal, else json",
+    ).choices(LOG_FORMATS),
+  );
+}
+
+/** Sets the process's log format from `--log-format`, or from whether stderr is a terminal. */
+export function applyLogFormat(asked: LogFormat | undefined): void {
+  const terminal = process.stderr.isTTY === true;
+  setLogFormat(chooseLogFormat(asked, terminal), terminal);
+}
+
+/** `--metrics-host` and `--metrics-port`: where a component without an API serves GET /metrics. */
+export interface MetricsFlags {
+  metricsHost: string;
+  metricsPort: string;
+}
+
+export function metricsOptions(command: Command, defaultPort: number): Command {
+  return command
+    .option("--metrics-host <host>", "address GET /metrics is served on", DEFAULT_METRICS_HOST)
+    .option(
+      "--metrics-port <port>",
+      "port GET /metrics is served on (0 picks a free one)",
+      String(defaultPort),
+    );
 }

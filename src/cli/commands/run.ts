@@ -3,17 +3,18 @@ import { isIP } from "node:net";
 import { type Command, Option } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/api.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
-import { runUntilSignal, type Stoppable } from "../../cmd/lifecycle.js";
+import { runUntilSignal, type Stoppable, stopAll } from "../../cmd/lifecycle.js";
 import { DEFAULT_SESSION_TIMEOUT_MS, openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
 import { DEFAULT_NODE_LOSS } from "../../controller/node-loss-plan.js";
 import { ValidationError } from "../../core/errors.js";
-import { logger } from "../../core/logger.js";
+import { type LogFormat, logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { normalizeDomain } from "../../dns/zone.js";
 import { EventRecorder } from "../../events/event-recorder.js";
+import { DEFAULT_METRICS_PORTS, startMetricsServer } from "../../metrics/metrics-server.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import { dataPathRefusal } from "../../network/privilege.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
@@ -26,7 +27,11 @@ import type { CliIo } from "../cli-io.js";
 import { type WorkerStoreFlags, workerStore } from "../worker-join.js";
 import {
   allowHostPathOption,
+  applyLogFormat,
   collectLabel,
+  logFormatOption,
+  type MetricsFlags,
+  metricsOptions,
   parseFraction,
   parseMilliseconds,
   parsePort,
@@ -42,17 +47,24 @@ interface StoreFlags {
   zkAuthFile?: string;
   /** The store's identity as a worker's join brought it (instead of --zk-auth-file). */
   zkAuth?: ZooKeeperAuth;
+  logFormat?: LogFormat;
 }
 
-/** Opens the store, starts one component on it, and runs until a signal; then stops it and closes the store. */
+/**
+ * Opens the store, starts one component on it, and runs until a signal; then stops it and closes the store.
+ * A component without an API serves GET /metrics on its own port.
+ */
 async function runComponent(
   component: string,
-  flags: StoreFlags,
+  flags: StoreFlags & Partial<MetricsFlags>,
   io: CliIo,
   start: (store: Store) => Promise<Stoppable>,
 ): Promise<void> {
+  applyLogFormat(flags.logFormat);
   const log = logger(component);
   const sessionTimeoutMs = parsePositiveInt(flags.sessionTimeout, "session-timeout");
+  const metricsPort =
+    flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "metrics-port");
   const opened = await openStore(flags.store, {
     sessionTimeoutMs,
     zkAuthFile: flags.zkAuthFile,
@@ -65,13 +77,35 @@ async function runComponent(
     await opened.close();
     throw err;
   }
+  if (metricsPort !== undefined) {
+    const metrics = await startMetricsServer({
+      host: flags.metricsHost,
+      port: metricsPort,
+      portIsDefault: flags.metricsPort === String(DEFAULT_METRICS_PORTS[component as MetricsComponent]),
+    }).catch(async (err: unknown) => {
+      await stopAll(components, log);
+      throw err;
+    });
+    if (metrics) {
+      components.push({ name: "metrics", stop: () => metrics.close() });
+      io.out(`Metrics at ${metrics.url}\n`);
+    }
+  }
   io.err(`${component} running on the ${opened.description}\n`);
   await runUntilSignal(components, log);
 }
 
+type MetricsComponent = keyof typeof DEFAULT_METRICS_PORTS;
+
+/** A component's own /metrics listener, on its default port unless told. */
+function withMetrics(command: Command, component: MetricsComponent): Command {
+  return metricsOptions(command, DEFAULT_METRICS_PORTS[component]);
+}
+
+/** What every component process takes: its store (mandatory unless a worker joins), and its log format. */
 function storeOptions(command: Command, mandatory = true): Command {
   const store = new Option("--store <url>", "embedded:DIR or zk://host:port[,host:port...][/root]");
-  return command
+  return logFormatOption(command)
     .addOption(mandatory ? store.makeOptionMandatory() : store)
     .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS))
     .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP);
@@ -126,7 +160,10 @@ export function registerRun(program: Command, io: CliIo): void {
       },
     );
 
-  storeOptions(run.command("controller").description("the controller (leader-elected)"))
+  withMetrics(
+    storeOptions(run.command("controller").description("the controller (leader-elected)")),
+    "controller",
+  )
     .option(
       "--node-grace <ms>",
       "how long a node's registration stays gone before its pods move",
@@ -160,21 +197,25 @@ export function registerRun(program: Command, io: CliIo): void {
       },
     );
 
-  storeOptions(run.command("scheduler").description("the scheduler (leader-elected)")).action(
-    async (flags: StoreFlags) => {
-      await runComponent("scheduler", flags, io, async (store) => {
-        const scheduler = new Scheduler(store, { events: new EventRecorder(store, "scheduler") });
-        await scheduler.start();
-        return { name: "scheduler", stop: () => scheduler.stop() };
-      });
-    },
-  );
+  withMetrics(
+    storeOptions(run.command("scheduler").description("the scheduler (leader-elected)")),
+    "scheduler",
+  ).action(async (flags: StoreFlags) => {
+    await runComponent("scheduler", flags, io, async (store) => {
+      const scheduler = new Scheduler(store, { events: new EventRecorder(store, "scheduler") });
+      await scheduler.start();
+      return { name: "scheduler", stop: () => scheduler.stop() };
+    });
+  });
 
-  storeOptions(
-    allowHostPathOption(
-      run.command("worker").description("a worker: runs the pods bound to this node on Docker"),
+  withMetrics(
+    storeOptions(
+      allowHostPathOption(
+        run.command("worker").description("a worker: runs the pods bound to this node on Docker"),
+      ),
+      false,
     ),
-    false,
+    "worker",
   )
     .option(
       "--join-token <token>",
@@ -250,7 +291,10 @@ export function registerRun(program: Command, io: CliIo): void {
       },
     );
 
-  storeOptions(run.command("dns").description("the cluster DNS server (several may run side by side)"))
+  withMetrics(
+    storeOptions(run.command("dns").description("the cluster DNS server (several may run side by side)")),
+    "dns",
+  )
     .option(
       "--host <host>",
       "address to serve on, UDP and TCP (one that containers can reach)",

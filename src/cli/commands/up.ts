@@ -4,12 +4,14 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../cmd/api.js";
 import { runUntilSignal } from "../../cmd/lifecycle.js";
 import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
-import { logger } from "../../core/logger.js";
+import { type LogFormat, logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
 import {
   allowHostPathOption,
+  applyLogFormat,
+  logFormatOption,
   parsePort,
   parseSeconds,
   type RequestGuardFlags,
@@ -32,10 +34,11 @@ interface UpFlags extends RequestGuardFlags {
   zoneFile?: string;
   allowHostPath?: string[];
   secretsKeyFile?: string;
+  logFormat?: LogFormat;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  requestGuardOptions(allowHostPathOption(program.command("up")))
+  logFormatOption(requestGuardOptions(allowHostPathOption(program.command("up"))))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -64,6 +67,7 @@ export function registerUp(program: Command, io: CliIo): void {
       "key(s) secrets are encrypted with (default: <data-dir>/secrets.key, made when missing)",
     )
     .action(async (flags: UpFlags) => {
+      applyLogFormat(flags.logFormat);
       const cluster = await up({
         dataDir: flags.dataDir,
         apiHost: flags.apiHost,
@@ -91,6 +95,7 @@ export function registerUp(program: Command, io: CliIo): void {
             : []),
           `Deploy something:  orchestra deploy web --image orchestra/hello --replicas 3`,
           `Then:              orchestra get pods -o wide`,
+          `Metrics:           ${cluster.apiUrl}/metrics (Prometheus text format)`,
           "Stop with Ctrl-C (containers keep running and are adopted on the next start; `orchestra down` removes them).",
           "",
         ].join("\n"),
