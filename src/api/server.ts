@@ -15,7 +15,9 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_DEPLOYMENTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_BODY_DEPTH,
 } from "../core/limits.js";
 import { logger } from "../core/logger.js";
 import { checkToken } from "../core/token.js";
@@ -26,6 +28,7 @@ import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
 import { bearerAuth } from "./auth.js";
+import { nestsDeeperThan } from "./body-depth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import {
   ForbiddenError,
@@ -53,7 +56,7 @@ export interface ApiServerOptions {
   store: Store;
   /** When set, every request but GET /healthz needs `Authorization: Bearer <token>`. */
   token?: string;
-  /** Largest accepted request body in bytes (default 1 MiB); larger ones get a 413. */
+  /** Largest accepted request body in bytes (default 512 KiB); larger ones get a 413. */
   bodyLimit?: number;
   /** Time to receive a whole request, body included; the socket is closed after it (default 30 s). */
   requestTimeoutMs?: number;
@@ -61,6 +64,8 @@ export interface ApiServerOptions {
   idleTimeoutMs?: number;
   /** Open connections; more are closed as they arrive (default 4096). */
   maxConnections?: number;
+  /** Deployments the cluster may hold; creating one more is a 403 (default 10000). */
+  maxDeployments?: number;
   /** Without a token: host names served besides loopback ones (DNS rebinding guard, request-guards.ts). */
   allowedHosts?: string[];
   /** Origins whose browser requests are served; a request with any other Origin gets a 403. */
@@ -135,6 +140,13 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
       else done(new MalformedBodyError("body: is empty; send a JSON object"), undefined);
       return;
     }
+    if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+      done(
+        new MalformedBodyError(`body: nests objects and arrays deeper than the limit of ${MAX_BODY_DEPTH}`),
+        undefined,
+      );
+      return;
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
@@ -172,7 +184,9 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
 
   const events = options.events ?? new EventRecorder(options.store, "api");
   app.register(async (api) => {
-    deploymentRoutes(api, store, pods, clock);
+    deploymentRoutes(api, store, pods, clock, {
+      maxDeployments: options.maxDeployments ?? DEFAULT_MAX_DEPLOYMENTS,
+    });
     rolloutRoutes(api, store, clock);
     clusterRoutes(api, store);
     nodeRoutes(api, store, events);

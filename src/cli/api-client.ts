@@ -1,5 +1,7 @@
 // HTTP client for the Orchestra API server: one method per route; every failure becomes a CliError
 // whose message is fit for the one-line `error: ...` the CLI prints.
+
+import { CONTINUE_HEADER } from "../core/schemas/list-page.js";
 import type {
   ClusterEvent,
   ConfigInfo,
@@ -49,7 +51,12 @@ export interface PutResult {
 interface Answer {
   status: number;
   body: unknown;
+  /** A list's token of its next page (the x-continue header), when more follow. */
+  next?: string;
 }
+
+/** Pages a list is read in at most: at the most a server serves per page, 10 million objects. */
+const MAX_PAGES = 10_000;
 
 const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: "connection refused",
@@ -89,7 +96,7 @@ export class ApiClient {
   }
 
   async listDeployments(): Promise<DeploymentView[]> {
-    return (await this.request("GET", "/deployments")).body as DeploymentView[];
+    return this.listAll<DeploymentView>("/deployments");
   }
 
   /** Undefined when there is no such deployment. */
@@ -138,11 +145,11 @@ export class ApiClient {
     if (filter.node !== undefined) query.set("node", filter.node);
     const queryString = query.toString();
     const suffix = queryString === "" ? "" : `?${queryString}`;
-    return (await this.request("GET", `/pods${suffix}`)).body as Pod[];
+    return this.listAll<Pod>(`/pods${suffix}`);
   }
 
   async listNodes(): Promise<NodeView[]> {
-    return (await this.request("GET", "/nodes")).body as NodeView[];
+    return this.listAll<NodeView>("/nodes");
   }
 
   /** Removes a node whose worker is gone; returns the pod subnet it released, if any. */
@@ -197,7 +204,7 @@ export class ApiClient {
 
   /** Configs or secrets, without their data. */
   async listData(kind: "config" | "secret"): Promise<(ConfigInfo | SecretInfo)[]> {
-    return (await this.request("GET", `/${kind}s`)).body as (ConfigInfo | SecretInfo)[];
+    return this.listAll<ConfigInfo | SecretInfo>(`/${kind}s`);
   }
 
   /** Creates (`ifMatch: "0"`), updates (`"*"`) or either; `data` maps keys to base64. */
@@ -218,11 +225,32 @@ export class ApiClient {
   }
 
   async listVolumes(): Promise<VolumeReport[]> {
-    return (await this.request("GET", "/volumes")).body as VolumeReport[];
+    return this.listAll<VolumeReport>("/volumes");
   }
 
   async health(): Promise<unknown> {
     return (await this.request("GET", "/healthz")).body;
+  }
+
+  /** Every item of a list, following its pages' continue tokens (the server serves a page at a time). */
+  private async listAll<T>(path: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined;
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const separator = path.includes("?") ? "&" : "?";
+      const page = next === undefined ? path : `${path}${separator}continue=${encodeURIComponent(next)}`;
+      const answer = await this.request("GET", page);
+      if (!Array.isArray(answer.body)) {
+        throw new CliError(`the API server at ${this.server} answered GET ${path} with something not a list`);
+      }
+      items.push(...(answer.body as T[]));
+      if (answer.next === undefined) return items;
+      if (answer.next === next) {
+        throw new CliError(`the API server at ${this.server} gave the same page of ${path} twice`);
+      }
+      next = answer.next;
+    }
+    throw new CliError(`the API server at ${this.server} served more than ${MAX_PAGES} pages of ${path}`);
   }
 
   private async request(
@@ -259,7 +287,8 @@ export class ApiClient {
           `the API server at ${this.server} answered ${method} ${path} with something that is not JSON`,
         );
       }
-      return { status: response.status, body };
+      const next = response.headers.get(CONTINUE_HEADER) ?? undefined;
+      return { status: response.status, body, ...(next ? { next } : {}) };
     }
     throw this.errorFor(response, body);
   }

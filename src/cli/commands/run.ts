@@ -22,7 +22,10 @@ import type { Store } from "../../store/store.js";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import {
+  type ApiLimitFlags,
   allowHostPathOption,
+  apiLimitOptions,
+  apiLimitsFrom,
   collectLabel,
   parseFraction,
   parseMilliseconds,
@@ -75,7 +78,7 @@ function storeOptions(command: Command): Command {
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  requestGuardOptions(storeOptions(run.command("api").description("the API server")))
+  apiLimitOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server"))))
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
@@ -86,9 +89,11 @@ export function registerRun(program: Command, io: CliIo): void {
     .action(
       async (
         flags: StoreFlags &
-          RequestGuardFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
+          RequestGuardFlags &
+          ApiLimitFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
       ) => {
         const port = parsePort(flags.port, "port");
+        const limits = apiLimitsFrom(flags);
         const token = readToken(flags.tokenFile, io.env);
         const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("api", flags, io, async (store) => {
@@ -100,6 +105,7 @@ export function registerRun(program: Command, io: CliIo): void {
             secretsKey,
             allowedHosts: flags.allowedHost,
             allowedOrigins: flags.allowedOrigin,
+            ...limits,
           });
           io.out(`API server listening at ${api.url}\n`);
           return { name: "api", stop: () => api.close() };

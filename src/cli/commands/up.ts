@@ -9,14 +9,17 @@ import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
 import {
+  type ApiLimitFlags,
   allowHostPathOption,
+  apiLimitOptions,
+  apiLimitsFrom,
   parsePort,
   parseSeconds,
   type RequestGuardFlags,
   requestGuardOptions,
 } from "./process-options.js";
 
-interface UpFlags extends RequestGuardFlags {
+interface UpFlags extends RequestGuardFlags, ApiLimitFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -35,7 +38,7 @@ interface UpFlags extends RequestGuardFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  requestGuardOptions(allowHostPathOption(program.command("up")))
+  apiLimitOptions(requestGuardOptions(allowHostPathOption(program.command("up"))))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -71,6 +74,7 @@ export function registerUp(program: Command, io: CliIo): void {
         token: readToken(flags.tokenFile, io.env),
         allowedHosts: flags.allowedHost,
         allowedOrigins: flags.allowedOrigin,
+        apiLimits: apiLimitsFrom(flags),
         dockerHost: flags.dockerHost,
         nodeName: flags.name,
         network: flags.network,
