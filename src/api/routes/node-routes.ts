@@ -261,16 +261,26 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
 class RegisteredNode extends ConflictError {}
 
 /**
- * A node's labels, the worker's and the users' together, stay within MAX_LABELS; so do the users' settings
- * (removals of the worker's labels included), however many PATCHes add to them.
+ * A node's labels, the worker's and the users' together, stay within MAX_LABELS however many PATCHes add to
+ * them; so do the users' labels alone (the worker may drop its own), and their removals of worker labels.
  */
 function checkLabelCount(settings: Record<string, string | null>, registration: NodeInfo | undefined): void {
-  const settingCount = Object.keys(settings).length;
-  const labelCount = Object.keys(applyLabels(registration?.labels ?? {}, settings)).length;
-  if (settingCount > MAX_LABELS || labelCount > MAX_LABELS) {
+  const values = Object.values(settings);
+  const removals = values.filter((value) => value === null).length;
+  const labels = Math.max(
+    values.length - removals,
+    Object.keys(applyLabels(registration?.labels ?? {}, settings)).length,
+  );
+  if (labels > MAX_LABELS) {
     throw new ValidationError(
       "labels",
-      `the node would have ${Math.max(settingCount, labelCount)} labels or label settings; the limit is ${MAX_LABELS} (remove some with null)`,
+      `the node would have ${labels} labels; the limit is ${MAX_LABELS} (remove some with null)`,
+    );
+  }
+  if (removals > MAX_LABELS) {
+    throw new ValidationError(
+      "labels",
+      `the node would keep ${removals} removals; the limit is ${MAX_LABELS}`,
     );
   }
 }
