@@ -1,6 +1,5 @@
 // Read-only views of what the other components write: GET /pods (GET /nodes is in node-routes.ts).
-import Type from "typebox";
-import { PAGED } from "../../core/schemas/list-page.js";
+import { pagedList } from "../../core/schemas/list-page.js";
 import { PodQuery, Pod as PodSchema } from "../../core/schemas/pod.js";
 import type { Pod } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
@@ -18,9 +17,7 @@ export function clusterRoutes(app: ApiApp, store: ApiStore): void {
         querystring: PodQuery,
         response: withErrors(
           {
-            200: Type.Array(PodSchema, {
-              description: `Pods by id, filtered by deployment and/or node when asked. ${PAGED}`,
-            }),
+            200: pagedList(PodSchema, "Pods by id, filtered by deployment and/or node when asked."),
           },
           { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),

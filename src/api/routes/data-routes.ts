@@ -1,7 +1,7 @@
 // Configs and secrets: GET /configs, GET/PUT/DELETE /configs/:name, the same under /secrets, and
 // POST /secrets/:name/reencrypt. A secret's data goes in with PUT and never comes out: its answers carry only
 // name, keys, size, version, key id and users. An update rolls out the deployments that use it (data-writes.ts).
-import Type, { type TSchema } from "typebox";
+import type { TSchema } from "typebox";
 import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
 import { MAX_CONFIGS, MAX_SECRETS } from "../../core/limits.js";
@@ -15,7 +15,7 @@ import {
   ReencryptResult,
   SecretInfo as SecretInfoSchema,
 } from "../../core/schemas/config-secret.js";
-import { PAGED, PageQuery as PageQueryFields } from "../../core/schemas/list-page.js";
+import { PageQuery as PageQueryFields, pagedList } from "../../core/schemas/list-page.js";
 import type { ConfigData, Deployment, StoredConfig, StoredSecret } from "../../core/types.js";
 import type { SecretKeyRing } from "../../secrets/secret-key-ring.js";
 import { keys } from "../../store/keys.js";
@@ -77,7 +77,7 @@ export function dataRoutes(
           summary: `List ${kind}s${kind === "secret" ? " (never their data)" : " (without their data)"}`,
           querystring: PageQueryFields,
           response: withErrors(
-            { 200: Type.Array(Info, { description: `Sorted by name. ${PAGED}` }) },
+            { 200: pagedList(Info, "Sorted by name.") },
             { ...STORE_ERRORS, 400: PAGE_ERRORS },
           ),
         },

@@ -1,6 +1,5 @@
 // GET/PUT /deployments and GET/DELETE /deployments/:name.
 import type { FastifyRequest } from "fastify";
-import Type from "typebox";
 import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
 import { DEFAULT_MAX_DEPLOYMENTS } from "../../core/limits.js";
@@ -11,7 +10,7 @@ import {
   DeploymentWithStatus,
   IfMatchHeaders,
 } from "../../core/schemas/deployment.js";
-import { PAGED, PageQuery } from "../../core/schemas/list-page.js";
+import { PageQuery, pagedList } from "../../core/schemas/list-page.js";
 import { DeleteDeploymentQuery } from "../../core/schemas/volume.js";
 import type { Deployment, Pod, RolloutStatus } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
@@ -59,7 +58,7 @@ export function deploymentRoutes(
         summary: "List deployments with their status",
         querystring: PageQuery,
         response: withErrors(
-          { 200: Type.Array(DeploymentWithStatus, { description: `Deployments, sorted by name. ${PAGED}` }) },
+          { 200: pagedList(DeploymentWithStatus, "Deployments, sorted by name.") },
           { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },

@@ -1,12 +1,11 @@
 // Nodes: GET /nodes (registrations merged with user settings, with pods and allocation), cordon, uncordon
 // and labels (kept in /nodeconfig, so they survive worker restarts), DELETE of a node whose worker is gone (its
 // settings and pod subnet go), and POST /pods/:id/eviction for drains.
-import Type from "typebox";
 import { isStoreConflict, retryOnConflict } from "../../core/conflict-retry.js";
 import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
 import { MAX_LABELS } from "../../core/limits.js";
 import { applyLabels, type NodeConfig } from "../../core/node-config.js";
-import { PAGED, PageQuery } from "../../core/schemas/list-page.js";
+import { PageQuery, pagedList } from "../../core/schemas/list-page.js";
 import {
   CordonResult,
   NodeLabelsPatch,
@@ -79,9 +78,10 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
         querystring: PageQuery,
         response: withErrors(
           {
-            200: Type.Array(NodeViewSchema, {
-              description: `Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready. Sorted by name. ${PAGED}`,
-            }),
+            200: pagedList(
+              NodeViewSchema,
+              "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready. Sorted by name.",
+            ),
           },
           { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),

@@ -1,7 +1,6 @@
 // GET /volumes[?node=N&deployment=D]: the named volumes workers report, with the node that holds each (volumes
 // are local to their node), its size and whether a container uses it.
-import Type from "typebox";
-import { PAGED } from "../../core/schemas/list-page.js";
+import { pagedList } from "../../core/schemas/list-page.js";
 import { VolumeQuery, VolumeReport as VolumeReportSchema } from "../../core/schemas/volume.js";
 import type { VolumeReport } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
@@ -18,7 +17,7 @@ export function volumeRoutes(app: ApiApp, store: ApiStore): void {
         summary: "List named volumes and the nodes that hold them",
         querystring: VolumeQuery,
         response: withErrors(
-          { 200: Type.Array(VolumeReportSchema, { description: `Sorted by volume, then node. ${PAGED}` }) },
+          { 200: pagedList(VolumeReportSchema, "Sorted by volume, then node.") },
           { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },

@@ -1,6 +1,6 @@
 // The query of every paginated list (`?limit=N&continue=TOKEN`, in Kubernetes' manner) and the header that
 // carries the next page's token. A list route adds PageFields to its own query schema.
-import Type from "typebox";
+import Type, { type TArray, type TSchema } from "typebox";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../limits.js";
 import { closed } from "./common.js";
 
@@ -28,7 +28,18 @@ export const PageFields = {
 };
 
 /** What a list's 200 answer says about its pages, for its description. */
-export const PAGED = `In pages (\`limit\`, default ${DEFAULT_PAGE_SIZE}); \`${CONTINUE_HEADER}\` names the next one.`;
+const PAGED = `In pages (\`limit\`, default ${DEFAULT_PAGE_SIZE}); the \`${CONTINUE_HEADER}\` header names the next one.`;
+
+/** A page of a list, as a 200 answer: the items, and the continue header in the OpenAPI document. */
+export function pagedList<T extends TSchema>(items: T, description: string): TArray<T> {
+  const headers = {
+    [CONTINUE_HEADER]: Type.String({
+      description: "Present when more items follow: pass it as `?continue=` for the next page.",
+    }),
+  };
+  // @fastify/swagger moves `headers` of a response schema into the answer's headers.
+  return { ...Type.Array(items, { description: `${description} ${PAGED}` }), headers } as TArray<T>;
+}
 
 /** The query of a list that takes nothing else. */
 export const PageQuery = closed(PageFields);
