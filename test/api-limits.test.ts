@@ -215,6 +215,17 @@ describe("deep nesting and simultaneous writes", () => {
     assert.equal(refused.status, 400);
     assert.match(refused.body.message, /^body: nests objects and arrays deeper than the limit/);
     assert.equal(await snapshot(h.store), before);
+    // A charset other than UTF-8 would be misread: a 415, not a body read as UTF-8.
+    const latin1 = await send(
+      h.url,
+      "PUT",
+      "/deployments",
+      { "content-type": "application/json; charset=latin1" },
+      JSON.stringify({ name: "web", image: "nginx:1.27", env: { A: "caf\u00e9" } }),
+    );
+    assert.equal(latin1.status, 415, JSON.stringify(latin1.body));
+    assert.equal(latin1.body.message, 'content-type: charset "latin1" is not served; send UTF-8');
+    assert.equal(await snapshot(h.store), before);
     const quoted = await put(h, "web", { env: { A: "[".repeat(100) } });
     assert.equal(quoted.status, 201, JSON.stringify(quoted.body));
   });

@@ -130,6 +130,17 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   // JSON only (Fastify would read text/plain too): any other body is a 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    // The body is read as UTF-8 (JSON's only encoding, RFC 8259): another charset would be misread.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers["content-type"] ?? "")?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new UnsupportedMediaTypeError(
+          `content-type: charset ${JSON.stringify(truncated(charset))} is not served; send UTF-8`,
+        ),
+        undefined,
+      );
+      return;
+    }
     const text = body as string;
     if (text.trim() === "") {
       // Routes without a body (eviction, cordon, delete) or with an optional one (rollback) take
