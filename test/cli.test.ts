@@ -2,7 +2,7 @@
 // what a user sees on stdout and stderr, the exit codes, and what ends up in the store.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -359,6 +359,103 @@ describe("orchestra apply", () => {
       await orchestra(["apply", "-f", join(dir, "missing.yaml")]),
       `cannot read ${join(dir, "missing.yaml")} (no such file)`,
     );
+  });
+});
+
+describe("careless and hostile input", () => {
+  before(clearDeployments);
+
+  test("a file over apply's limit is refused on its size, in one line, before it is read", async () => {
+    const file = join(dir, "huge.json");
+    // 50 MB: the size only, no content written (a sparse file).
+    writeFileSync(file, "");
+    truncateSync(file, 50 * 1024 * 1024);
+    // Compared with a run that reads nothing: starting Node is slow on a loaded machine.
+    let started = performance.now();
+    await orchestra(["apply", "-f", join(dir, "missing.yaml")]);
+    const baseline = performance.now() - started;
+    started = performance.now();
+    assertError(
+      await orchestra(["apply", "-f", file]),
+      `${file}: larger than the limit of 8388608 bytes (apply --max-size)`,
+    );
+    const took = performance.now() - started;
+    assert.ok(took < baseline + 2000, `took ${took} ms, ${baseline} ms for a missing file`);
+    const input = `${JSON.stringify({ name: "fresh", image: "busybox" })}\n${" ".repeat(2000)}`;
+    assertError(
+      await orchestra(["apply", "-f", "-", "--max-size", "1000"], { input }),
+      "stdin: larger than the limit of 1000 bytes (apply --max-size)",
+    );
+    assert.equal(await stored("fresh"), undefined);
+  });
+
+  test("YAML sets, ordered maps and binary are refused with their field, never stored as {}", async () => {
+    const file = join(dir, "tags.yaml");
+    const cases: [string, string][] = [
+      ["env: !!set\n  ? A\n  ? B\n", "env: the YAML tag !!set is not supported"],
+      ["env: !!omap\n  - A: x\n", "env: the YAML tag !!omap is not supported"],
+      ["labels:\n  tier: !!binary aGk=\n", "labels.tier: the YAML tag !!binary is not supported"],
+      ["command: [sh, !custom x]\n", "command[1]: the YAML tag !custom is not supported"],
+    ];
+    for (const [yaml, message] of cases) {
+      writeFileSync(file, `name: tagged\nimage: busybox\n${yaml}`);
+      assertError(
+        await orchestra(["apply", "-f", file]),
+        `${file}: document 1: ${message} (write a plain mapping, list or string)`,
+      );
+    }
+    assert.equal(await stored("tagged"), undefined);
+  });
+
+  test("a YAML alias bomb fails naming the file", async () => {
+    const file = join(dir, "bomb.yaml");
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const name of ["b", "c", "d", "e", "f", "g"]) {
+      const previous = String.fromCharCode(name.charCodeAt(0) - 1);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    writeFileSync(file, `${levels.join("\n")}\n`);
+    const run = await orchestra(["apply", "-f", file]);
+    assertError(run, `${file}: document 1: Excessive alias count indicates a resource exhaustion attack`);
+  });
+
+  test("__proto__ as a variable, label or data key is refused, never dropped", async () => {
+    assertError(
+      await orchestra(["deploy", "proto", "--image", "busybox", "--env", "__proto__=x"]),
+      '--env: "__proto__" cannot be a key',
+    );
+    assertError(
+      await orchestra(["deploy", "proto", "--image", "busybox", "--label", "__proto__=x"]),
+      '--label: "__proto__" cannot be a key',
+    );
+    assertError(
+      await orchestra(["config", "create", "proto", "--from-literal", "__proto__=x"]),
+      '--from-literal: "__proto__" cannot be a key',
+    );
+    // In a file, the key reaches the server's rules, which name it.
+    const file = join(dir, "proto.yaml");
+    writeFileSync(file, "name: proto\nimage: busybox\nenv:\n  __proto__: x\n");
+    const run = await orchestra(["apply", "-f", file]);
+    assert.match(
+      run.stderr,
+      /^error: .*env\.__proto__: is not a valid environment variable name.*not __proto__\n$/,
+    );
+    assert.equal(await stored("proto"), undefined);
+  });
+
+  test("--from-file refuses a file larger than a config may hold, and a stream as it passes it", async () => {
+    const file = join(dir, "big.bin");
+    writeFileSync(file, "");
+    truncateSync(file, 600 * 1024);
+    assertError(
+      await orchestra(["config", "create", "big", "--from-file", file]),
+      `--from-file: ${file}: larger than the limit of 524288 bytes (all of a config's or secret's data)`,
+    );
+    assertError(
+      await orchestra(["config", "create", "big", "--from-file", "zero=/dev/zero"]),
+      "--from-file: /dev/zero: larger than the limit of 524288 bytes (all of a config's or secret's data)",
+    );
+    assert.equal(await store.get(keys.config("big")), undefined);
   });
 });
 

@@ -20,6 +20,11 @@ export class ForbiddenError extends OrchestraError {
   override name = "ForbiddenError";
 }
 
+/** One object more than a limit on their number allows (deployments, configs, secrets): nothing is written. */
+export class LimitExceededError extends OrchestraError {
+  override name = "LimitExceededError";
+}
+
 /** A body sent with a content type other than application/json. */
 export class UnsupportedMediaTypeError extends OrchestraError {
   override name = "UnsupportedMediaTypeError";
@@ -73,7 +78,8 @@ export function httpErrorOf(error: unknown, bodyLimit = DEFAULT_BODY_LIMIT): Htt
   }
   if (error instanceof MalformedBodyError) return reply(400, "BadRequest", error.message);
   if (error instanceof UnauthorizedError) return reply(401, "Unauthorized", error.message);
-  if (error instanceof ForbiddenError) return reply(403, "Forbidden", error.message);
+  if (error instanceof ForbiddenError || error instanceof LimitExceededError)
+    return reply(403, "Forbidden", error.message);
   if (error instanceof NotFoundError) return reply(404, "NotFound", error.message);
   if (error instanceof ConflictError) return reply(409, "Conflict", error.message);
   if (error instanceof UnsupportedMediaTypeError) return reply(415, "UnsupportedMediaType", error.message);

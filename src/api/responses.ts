@@ -32,3 +32,7 @@ export const BODY_ERRORS = {
   413: "A body over the limit (512 KiB by default).",
   415: "A body that is not application/json.",
 };
+
+/** What a paginated list answers with 400. */
+export const PAGE_ERRORS =
+  "A limit that is not a whole number from 1 to the maximum page size, a continue token this list did not give, or an unknown or repeated query parameter.";

@@ -15,7 +15,9 @@ import {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_DEPLOYMENTS,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_BODY_DEPTH,
 } from "../core/limits.js";
 import { logger } from "../core/logger.js";
 import { checkToken } from "../core/token.js";
@@ -26,6 +28,7 @@ import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
 import { authenticate } from "./auth.js";
+import { nestsDeeperThan } from "./body-depth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import {
   ForbiddenError,
@@ -62,7 +65,7 @@ export interface ApiServerOptions {
    * present a token are checked (loopback only, see cmd/api.ts).
    */
   token?: string;
-  /** Largest accepted request body in bytes (default 1 MiB); larger ones get a 413. */
+  /** Largest accepted request body in bytes (default 512 KiB); larger ones get a 413. */
   bodyLimit?: number;
   /** Time to receive a whole request, body included; the socket is closed after it (default 30 s). */
   requestTimeoutMs?: number;
@@ -70,6 +73,8 @@ export interface ApiServerOptions {
   idleTimeoutMs?: number;
   /** Open connections; more are closed as they arrive (default 4096). */
   maxConnections?: number;
+  /** Deployments the cluster may hold; creating one more is a 403 (default 10000). */
+  maxDeployments?: number;
   /** Without a token: host names served besides loopback ones (DNS rebinding guard, request-guards.ts). */
   allowedHosts?: string[];
   /** Origins whose browser requests are served; a request with any other Origin gets a 403. */
@@ -138,6 +143,17 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   // JSON only (Fastify would read text/plain too): any other body is a 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    // The body is read as UTF-8 (JSON's only encoding, RFC 8259): another charset would be misread.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(request.headers["content-type"] ?? "")?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new UnsupportedMediaTypeError(
+          `content-type: charset ${JSON.stringify(truncated(charset))} is not served; send UTF-8`,
+        ),
+        undefined,
+      );
+      return;
+    }
     const text = body as string;
     if (text.trim() === "") {
       // Routes without a body (eviction, cordon, delete) or with an optional one (rollback) take
@@ -146,6 +162,13 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
       if (schema === undefined) done(null, undefined);
       else if (schema.anyOf?.some((branch) => branch.type === "null")) done(null, null);
       else done(new MalformedBodyError("body: is empty; send a JSON object"), undefined);
+      return;
+    }
+    if (nestsDeeperThan(text, MAX_BODY_DEPTH)) {
+      done(
+        new MalformedBodyError(`body: nests objects and arrays deeper than the limit of ${MAX_BODY_DEPTH}`),
+        undefined,
+      );
       return;
     }
     try {
@@ -195,7 +218,9 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   app.addHook("onClose", async () => lifecycle.stop());
 
   app.register(async (api) => {
-    deploymentRoutes(api, store, pods, clock);
+    deploymentRoutes(api, store, pods, clock, {
+      maxDeployments: options.maxDeployments ?? DEFAULT_MAX_DEPLOYMENTS,
+    });
     rolloutRoutes(api, store, clock);
     clusterRoutes(api, store);
     nodeRoutes(api, store, events);

@@ -135,6 +135,35 @@ describe("ApiClient", () => {
     });
   });
 
+  test("lists are read page after page, following x-continue, in one array", async () => {
+    seen = [];
+    const client = new ApiClient({ server: url });
+    answer = (response) => {
+      const page = new URL(`http://x${seen[seen.length - 1]?.url}`).searchParams.get("continue");
+      const next = page === null ? "t1" : page === "t1" ? "t2" : undefined;
+      response.writeHead(200, {
+        "content-type": "application/json",
+        ...(next ? { "x-continue": next } : {}),
+      });
+      response.end(JSON.stringify([{ name: `after-${page ?? "start"}` }]));
+    };
+    const pods = await client.listPods({ deployment: "web" });
+    assert.deepEqual(
+      pods.map((pod) => pod.name),
+      ["after-start", "after-t1", "after-t2"],
+    );
+    assert.deepEqual(
+      seen.map((request) => request.url),
+      ["/pods?deployment=web", "/pods?deployment=web&continue=t1", "/pods?deployment=web&continue=t2"],
+    );
+    // A server that hands the same token back would loop forever: the client stops.
+    answer = (response) => {
+      response.writeHead(200, { "content-type": "application/json", "x-continue": "again" });
+      response.end("[]");
+    };
+    await assert.rejects(client.listDeployments(), /gave the same page of \/deployments twice/);
+  });
+
   test("server URLs must be http(s)", () => {
     assert.equal(normaliseServerUrl("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
     assert.equal(normaliseServerUrl("https://api.example/orchestra/"), "https://api.example/orchestra");

@@ -2,6 +2,7 @@
 // whose message is fit for the one-line `error: ...` the CLI prints.
 
 import type { Static } from "typebox";
+import { CONTINUE_HEADER } from "../core/schemas/list-page.js";
 import type { JoinAnswer, TokenCreate, TokenCreated, TokenInfo } from "../core/schemas/token.js";
 import type {
   ClusterEvent,
@@ -57,7 +58,12 @@ export interface PutResult {
 interface Answer {
   status: number;
   body: unknown;
+  /** A list's token of its next page (the x-continue header), when more follow. */
+  next?: string;
 }
+
+/** Pages a list is read in at most: at the most a server serves per page, 10 million objects. */
+const MAX_PAGES = 10_000;
 
 const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: "connection refused",
@@ -97,7 +103,7 @@ export class ApiClient {
   }
 
   async listDeployments(): Promise<DeploymentView[]> {
-    return (await this.request("GET", "/deployments")).body as DeploymentView[];
+    return this.listAll<DeploymentView>("/deployments");
   }
 
   /** Undefined when there is no such deployment. */
@@ -146,11 +152,11 @@ export class ApiClient {
     if (filter.node !== undefined) query.set("node", filter.node);
     const queryString = query.toString();
     const suffix = queryString === "" ? "" : `?${queryString}`;
-    return (await this.request("GET", `/pods${suffix}`)).body as Pod[];
+    return this.listAll<Pod>(`/pods${suffix}`);
   }
 
   async listNodes(): Promise<NodeView[]> {
-    return (await this.request("GET", "/nodes")).body as NodeView[];
+    return this.listAll<NodeView>("/nodes");
   }
 
   /** Removes a node whose worker is gone; returns the pod subnet it released, if any. */
@@ -205,7 +211,7 @@ export class ApiClient {
 
   /** Configs or secrets, without their data. */
   async listData(kind: "config" | "secret"): Promise<(ConfigInfo | SecretInfo)[]> {
-    return (await this.request("GET", `/${kind}s`)).body as (ConfigInfo | SecretInfo)[];
+    return this.listAll<ConfigInfo | SecretInfo>(`/${kind}s`);
   }
 
   /** Creates (`ifMatch: "0"`), updates (`"*"`) or either; `data` maps keys to base64. */
@@ -226,7 +232,7 @@ export class ApiClient {
   }
 
   async listVolumes(): Promise<VolumeReport[]> {
-    return (await this.request("GET", "/volumes")).body as VolumeReport[];
+    return this.listAll<VolumeReport>("/volumes");
   }
 
   /** A new token with `role`; the answer's `token` is its secret, shown this once. */
@@ -249,6 +255,27 @@ export class ApiClient {
 
   async health(): Promise<unknown> {
     return (await this.request("GET", "/healthz")).body;
+  }
+
+  /** Every item of a list, following its pages' continue tokens (the server serves a page at a time). */
+  private async listAll<T>(path: string): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | undefined;
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const separator = path.includes("?") ? "&" : "?";
+      const page = next === undefined ? path : `${path}${separator}continue=${encodeURIComponent(next)}`;
+      const answer = await this.request("GET", page);
+      if (!Array.isArray(answer.body)) {
+        throw new CliError(`the API server at ${this.server} answered GET ${path} with something not a list`);
+      }
+      items.push(...(answer.body as T[]));
+      if (answer.next === undefined) return items;
+      if (answer.next === next) {
+        throw new CliError(`the API server at ${this.server} gave the same page of ${path} twice`);
+      }
+      next = answer.next;
+    }
+    throw new CliError(`the API server at ${this.server} served more than ${MAX_PAGES} pages of ${path}`);
   }
 
   private async request(
@@ -285,7 +312,8 @@ export class ApiClient {
           `the API server at ${this.server} answered ${method} ${path} with something that is not JSON`,
         );
       }
-      return { status: response.status, body };
+      const next = response.headers.get(CONTINUE_HEADER) ?? undefined;
+      return { status: response.status, body, ...(next ? { next } : {}) };
     }
     throw this.errorFor(response, body);
   }

@@ -1,18 +1,14 @@
 // What a command may touch of the outside world: output streams, stdin, environment, time.
 // Injected so that commands can also be driven in-process (tests, embedding).
+import { type InputLimit, readStreamCapped } from "./input-file.js";
 
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
-  readStdin(): Promise<string>;
+  /** All of stdin as text; with a limit, a CliError as soon as it passes the limit's size (input-file.ts). */
+  readStdin(limit?: InputLimit): Promise<string>;
   env: Record<string, string | undefined>;
   now(): number;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** The real process: stdout, stderr, stdin, process.env and the wall clock. */
@@ -20,7 +16,7 @@ export function processIo(): CliIo {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
-    readStdin: () => readAll(process.stdin),
+    readStdin: (limit) => readStreamCapped(process.stdin, limit ?? { maxBytes: Number.POSITIVE_INFINITY }),
     env: process.env,
     now: () => Date.now(),
   };

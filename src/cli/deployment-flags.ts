@@ -30,12 +30,21 @@ export function parseReplicas(text: string): number {
   return validateReplicas(/^\s*\d+\s*$/.test(text) ? Number(text) : text);
 }
 
+/**
+ * Refuses `__proto__` as a key of a map built from flags: assigned to a plain object it would set the object's
+ * prototype and vanish, and the command would go on without it.
+ */
+export function checkFlagKey(flag: string, key: string): void {
+  if (key === "__proto__") throw new CliError(`${flag}: "__proto__" cannot be a key`);
+}
+
 /** Repeated `--flag KEY=VALUE` → a map; the value may itself hold `=`; a later key wins. */
 export function parseKeyValues(flag: string, pairs: string[]): Record<string, string> {
   const map: Record<string, string> = {};
   for (const pair of pairs) {
     const equals = pair.indexOf("=");
     if (equals <= 0) throw new CliError(`--${flag}: expected KEY=VALUE, got "${pair}"`);
+    checkFlagKey(`--${flag}`, pair.slice(0, equals));
     map[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   return map;

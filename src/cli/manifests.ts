@@ -1,6 +1,7 @@
 // Reads the deployment documents of `orchestra apply`: a YAML stream of one or many documents, or JSON
 // (a JSON text is a YAML document too); a document that is a list contributes each of its items.
-import { parseAllDocuments } from "yaml";
+import { type Document, isPair, isScalar, isSeq, parseAllDocuments, visit } from "yaml";
+import { childField } from "../core/field-path.js";
 import { CliError } from "./cli-error.js";
 import { parsePublishedPort } from "./published-port-flag.js";
 
@@ -49,11 +50,47 @@ function portItem(port: unknown, index: number, where: Omit<Manifest, "spec">): 
   return parsed;
 }
 
+/** The tags of YAML's core schema: what JSON can hold. Others (`!!set`, `!!omap`, `!!binary`) would be lost. */
+const CORE_TAGS = new Set(
+  ["map", "seq", "str", "null", "bool", "int", "float"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+/** The field a node is at, named as the API names fields: `env`, `ports[0]`, `labels["a/b"]`. */
+function fieldOf(ancestors: readonly unknown[], node: unknown): string {
+  const chain = [...ancestors, node];
+  let field = "";
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const parent = chain[i];
+    const child = chain[i + 1];
+    if (isPair(parent)) {
+      const key = isScalar(parent.key) ? String(parent.key.value) : String(parent.key);
+      field = childField(field, key, field !== "");
+    } else if (isSeq(parent)) {
+      field = childField(field, parent.items.indexOf(child as never));
+    }
+  }
+  return field === "" ? "the document" : field;
+}
+
+/** Refuses any tag outside the core schema, naming the field: JSON has no sets, ordered maps or bytes. */
+function checkTags(document: Document.Parsed, documentNumber: number): void {
+  visit(document, {
+    Node(_key, node, ancestors) {
+      if (node.tag === undefined || CORE_TAGS.has(node.tag)) return;
+      const tag = node.tag.replace(/^tag:yaml\.org,2002:/, "!!");
+      throw new CliError(
+        `document ${documentNumber}: ${fieldOf(ancestors, node)}: the YAML tag ${tag} is not supported (write a plain mapping, list or string)`,
+      );
+    },
+  });
+}
+
 /** Parses every document up front, so a syntax error anywhere stops `apply` before it writes anything. */
 export function parseManifests(text: string): Manifest[] {
   const manifests: Manifest[] = [];
   let documentNumber = 0;
-  for (const document of parseAllDocuments(text)) {
+  // YAML 1.1's types (sets, ordered maps, binary, timestamps) stay unresolved, for checkTags to refuse.
+  for (const document of parseAllDocuments(text, { resolveKnownTags: false })) {
     documentNumber++;
     const problem = document.errors[0];
     if (problem) {
@@ -61,7 +98,14 @@ export function parseManifests(text: string): Manifest[] {
       const firstLine = (problem.message.split("\n")[0] ?? problem.message).replace(/:$/, "");
       throw new CliError(`document ${documentNumber}: ${firstLine}`);
     }
-    const value: unknown = document.toJS();
+    checkTags(document, documentNumber);
+    let value: unknown;
+    try {
+      value = document.toJS();
+    } catch (error) {
+      // An alias bomb ("Excessive alias count ..."), or an alias to nothing.
+      throw new CliError(`document ${documentNumber}: ${(error as Error).message}`);
+    }
     // An empty document (e.g. after a trailing `---`) holds nothing to apply.
     if (value === null || value === undefined) continue;
     if (Array.isArray(value))

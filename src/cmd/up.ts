@@ -2,6 +2,7 @@
 // local Docker engine, sharing one embedded store on local disk.
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { ApiServerOptions } from "../api/server.js";
 import { Controller } from "../controller/controller.js";
 import { logger } from "../core/logger.js";
 import { DNS_PORT, type Upstream } from "../dns/upstreams.js";
@@ -27,6 +28,11 @@ export interface UpOptions {
   /** The API server's Host and Origin allow-lists (see ApiServerOptions). */
   allowedHosts?: string[];
   allowedOrigins?: string[];
+  /** The API server's timeouts, connection cap and deployment cap (defaults in src/core/limits.ts). */
+  apiLimits?: Pick<
+    ApiServerOptions,
+    "requestTimeoutMs" | "idleTimeoutMs" | "maxConnections" | "maxDeployments"
+  >;
   dockerHost?: string;
   nodeName?: string;
   network?: string;
@@ -139,6 +145,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       token: options.token,
       allowedHosts: options.allowedHosts,
       allowedOrigins: options.allowedOrigins,
+      ...options.apiLimits,
       informers,
       secretsKey: secrets,
     });

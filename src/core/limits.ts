@@ -9,6 +9,9 @@
 export const MAX_DEPLOYMENT_BYTES = 256 * 1024;
 /** Deployments in the cluster (flag `--max-deployments`). */
 export const DEFAULT_MAX_DEPLOYMENTS = 10_000;
+/** Configs in the cluster, and secrets (each); every one keeps up to DATA_VERSIONS_KEPT versions of its data. */
+export const MAX_CONFIGS = 10_000;
+export const MAX_SECRETS = 10_000;
 /** Replicas of one deployment: its pods, plus at most maxSurge more during a rollout. */
 export const MAX_REPLICAS = 1000;
 
@@ -63,3 +66,7 @@ export const MAX_STREAMS = 64;
 export const MAX_ECHO_LENGTH = 400;
 /** An unknown field gets a "did you mean" only up to this length (the comparison costs length squared). */
 export const MAX_SUGGESTED_KEY_LENGTH = 64;
+
+// What the CLI reads before it sends anything.
+/** A file (or stdin) given to `apply -f`; refused on its size before it is read (flag `--max-size`). */
+export const DEFAULT_MAX_MANIFEST_BYTES = 8 * 1024 * 1024;

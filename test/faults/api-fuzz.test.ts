@@ -172,6 +172,18 @@ const bodyArb: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.record({ labels: anyJson }).map((v) => JSON.stringify(v)),
   fc.record({ toRevision: anyJson }).map((v) => JSON.stringify(v)),
   fc.integer({ min: 1, max: 3 }).map((mb) => `{"name":"${"x".repeat(mb * 1024 * 1024)}"}`),
+  // Deep nesting (refused before parsing past 32 levels), many fields, and huge keys.
+  fc
+    .integer({ min: 20, max: 200_000 })
+    .map((depth) => `{"name":"web","image":"x","env":${"[".repeat(depth)}${"]".repeat(depth)}}`),
+  fc.integer({ min: 900, max: 20_000 }).map((n) =>
+    JSON.stringify({
+      name: "web",
+      image: "x",
+      env: Object.fromEntries(Array.from({ length: n }, (_, i) => [`V${i}`, "x"])),
+    }),
+  ),
+  fc.integer({ min: 60, max: 400_000 }).map((n) => `{"name":"web","image":"x","${"k".repeat(n)}":1}`),
 );
 
 const contentTypeArb = fc.constantFrom(
@@ -221,9 +233,13 @@ const routeArb: fc.Arbitrary<{ method: string; path: string }> = fc.oneof(
   // Query strings of the listing routes.
   fc
     .tuple(
-      fc.constantFrom("/pods", "/events", "/deployments", "/nodes"),
-      fc.constantFrom("deployment", "node", "name", "since", "limit", "x"),
-      fc.oneof(nameArb, fc.integer().map(String), fc.constantFrom("", "-1", "1e9", "NaN", "%00")),
+      fc.constantFrom("/pods", "/events", "/deployments", "/nodes", "/configs", "/secrets", "/volumes"),
+      fc.constantFrom("deployment", "node", "name", "since", "limit", "continue", "x"),
+      fc.oneof(
+        nameArb,
+        fc.integer().map(String),
+        fc.constantFrom("", "-1", "1e9", "NaN", "%00", "eyJsaXN0IjoicG9kcyIsImFmdGVyIjoiLi4ifQ"),
+      ),
     )
     .map(([path, key, value]) => ({ method: "GET", path: `${path}?${key}=${value}` })),
   // Raw path tricks outside the name slot.

@@ -1,11 +1,12 @@
 // Read-only views of what the other components write: GET /pods (GET /nodes is in node-routes.ts).
-import Type from "typebox";
+import { pagedList } from "../../core/schemas/list-page.js";
 import { PodQuery, Pod as PodSchema } from "../../core/schemas/pod.js";
 import type { Pod } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { STORE_ERRORS, withErrors } from "../responses.js";
+import { storePage, withContinue } from "../list-pages.js";
+import { PAGE_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 
 export function clusterRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
@@ -17,22 +18,24 @@ export function clusterRoutes(app: ApiApp, store: ApiStore): void {
         querystring: PodQuery,
         response: withErrors(
           {
-            200: Type.Array(PodSchema, {
-              description: "Pods, filtered by deployment and/or node when asked.",
-            }),
+            200: pagedList(PodSchema, "Pods by id, filtered by deployment and/or node when asked."),
           },
-          { ...STORE_ERRORS, 400: "An unknown or repeated query parameter." },
+          { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { deployment, node } = request.query;
-      const pods = (await store.list<Pod>(keys.pods)).map((e) => e.value);
-      return pods.filter(
+      const page = await storePage<Pod>(
+        store,
+        keys.pods,
+        "pods",
+        request.query,
         (pod) =>
           (deployment === undefined || pod?.deployment === deployment) &&
           (node === undefined || pod?.node === node),
       );
+      return withContinue(reply, { ...page, items: page.items.map((e) => e.value) });
     },
   );
 }

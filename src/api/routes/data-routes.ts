@@ -1,9 +1,10 @@
 // Configs and secrets: GET /configs, GET/PUT/DELETE /configs/:name, the same under /secrets, and
 // POST /secrets/:name/reencrypt. A secret's data goes in with PUT and never comes out: its answers carry only
 // name, keys, size, version, key id and users. An update rolls out the deployments that use it (data-writes.ts).
-import Type, { type TSchema } from "typebox";
+import type { TSchema } from "typebox";
 import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
+import { MAX_CONFIGS, MAX_SECRETS } from "../../core/limits.js";
 import {
   ConfigInfo as ConfigInfoSchema,
   Config as ConfigSchema,
@@ -14,6 +15,7 @@ import {
   ReencryptResult,
   SecretInfo as SecretInfoSchema,
 } from "../../core/schemas/config-secret.js";
+import { PageQuery as PageQueryFields, pagedList } from "../../core/schemas/list-page.js";
 import type { ConfigData, Deployment, StoredConfig, StoredSecret } from "../../core/types.js";
 import type { SecretKeyRing } from "../../secrets/secret-key-ring.js";
 import { keys } from "../../store/keys.js";
@@ -21,8 +23,11 @@ import type { ApiApp } from "../api-app.js";
 import { DATA_KEYS, type DataKind, type StoredData, usersOf } from "../data-objects.js";
 import { deleteData, reencryptSecret, writeData } from "../data-writes.js";
 import type { ApiStore } from "../deadline-store.js";
+import { KeyedQueue } from "../keyed-queue.js";
+import { type ListPage, type PageQuery, storePage, withContinue } from "../list-pages.js";
+import { checkRoomFor } from "../object-count.js";
 import { parseIfMatch } from "../precondition.js";
-import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
+import { BODY_ERRORS, described, PAGE_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 import { requireJson } from "./deployment-routes.js";
 
 const BAD_NAME = "The name is not a DNS label, or If-Match is malformed.";
@@ -33,14 +38,26 @@ export function dataRoutes(
   ring: SecretKeyRing | undefined,
   clock: Clock,
 ): void {
+  const writes = new KeyedQueue();
+
   async function deployments(): Promise<Deployment[]> {
     return (await store.list<Deployment>(keys.deployments)).map((entry) => entry.value);
   }
 
-  /** Every object of `kind`, sorted by name, each with the deployments that use it. */
-  async function list(kind: DataKind): Promise<(StoredData & { usedBy: string[] })[]> {
-    const [stored, all] = await Promise.all([store.list<StoredData>(DATA_KEYS[kind].dir), deployments()]);
-    return stored.map((entry) => ({ ...entry.value, usedBy: usersOf(all, kind, entry.value.name) }));
+  /** A page of the objects of `kind`, sorted by name, each with the deployments that use it. */
+  async function list(
+    kind: DataKind,
+    query: PageQuery,
+  ): Promise<ListPage<StoredData & { usedBy: string[] }>> {
+    const [page, all] = await Promise.all([
+      storePage<StoredData>(store, DATA_KEYS[kind].dir, `${kind}s`, query),
+      deployments(),
+    ]);
+    const items = page.items.map((entry) => ({
+      ...entry.value,
+      usedBy: usersOf(all, kind, entry.value.name),
+    }));
+    return { ...page, items };
   }
 
   async function one<T extends StoredData>(kind: DataKind, name: string): Promise<T & { usedBy: string[] }> {
@@ -59,10 +76,14 @@ export function dataRoutes(
         config: { role: "viewer" },
         schema: {
           summary: `List ${kind}s${kind === "secret" ? " (never their data)" : " (without their data)"}`,
-          response: withErrors({ 200: Type.Array(Info, { description: "Sorted by name." }) }, STORE_ERRORS),
+          querystring: PageQueryFields,
+          response: withErrors(
+            { 200: pagedList(Info, "Sorted by name.") },
+            { ...STORE_ERRORS, 400: PAGE_ERRORS },
+          ),
         },
       },
-      async () => list(kind),
+      async (request, reply) => withContinue(reply, await list(kind, request.query)),
     );
 
     app.put(
@@ -86,7 +107,8 @@ export function dataRoutes(
               ...BODY_ERRORS,
               400: `${BAD_NAME} Or the body breaks its schema (keys, base64, 512 KiB in all).`,
               404: "If-Match: * (or a version) and no such object.",
-              409: "The If-Match precondition failed, or the write kept losing races.",
+              403: `${STORE_ERRORS[403]} Or a new ${kind} beyond the limit on their number (${kind === "config" ? MAX_CONFIGS : MAX_SECRETS}).`,
+              409: "The If-Match precondition failed, or the write kept losing races with other API servers.",
               503: `The store is unreachable${kind === "secret" ? ", or this server has no secrets key" : ""}.`,
             },
           ),
@@ -96,14 +118,15 @@ export function dataRoutes(
       },
       async (request, reply) => {
         const { name } = request.params;
-        const result = await writeData(
-          store,
-          kind,
-          name,
-          request.body.data,
-          parseIfMatch(request.headers["if-match"]),
-          { ring, clock },
-        );
+        const precondition = parseIfMatch(request.headers["if-match"]);
+        const result = await writes.run(`${kind}/${name}`, async () => {
+          await checkRoomFor(store, DATA_KEYS[kind].key(name), {
+            dir: DATA_KEYS[kind].dir,
+            max: kind === "config" ? MAX_CONFIGS : MAX_SECRETS,
+            what: `${kind}s`,
+          });
+          return writeData(store, kind, name, request.body.data, precondition, { ring, clock });
+        });
         request.log.info(
           { [kind]: name, version: result.stored.version, rolling: result.usedBy },
           result.created ? `${kind} created` : `${kind} updated`,

@@ -1,8 +1,8 @@
 // GET/PUT /deployments and GET/DELETE /deployments/:name.
 import type { FastifyRequest } from "fastify";
-import Type from "typebox";
 import type { Clock } from "../../core/clock.js";
 import { NotFoundError } from "../../core/errors.js";
+import { DEFAULT_MAX_DEPLOYMENTS } from "../../core/limits.js";
 import {
   DeploymentNameParams,
   Deployment as DeploymentSchema,
@@ -10,6 +10,7 @@ import {
   DeploymentWithStatus,
   IfMatchHeaders,
 } from "../../core/schemas/deployment.js";
+import { PageQuery, pagedList } from "../../core/schemas/list-page.js";
 import { DeleteDeploymentQuery } from "../../core/schemas/volume.js";
 import type { Deployment, Pod, RolloutStatus } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
@@ -19,14 +20,30 @@ import type { ApiStore } from "../deadline-store.js";
 import { withStatus } from "../deployment-status.js";
 import { applyDeployment, deleteDeployment } from "../deployment-writes.js";
 import { UnsupportedMediaTypeError } from "../errors.js";
+import { KeyedQueue } from "../keyed-queue.js";
+import { storePage, withContinue } from "../list-pages.js";
+import { checkRoomFor } from "../object-count.js";
 import type { PodCache } from "../pod-cache.js";
 import { parseIfMatch } from "../precondition.js";
-import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
+import { BODY_ERRORS, described, PAGE_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 import { markVolumesForPurge } from "../volume-purge.js";
 
 const BAD_NAME = "The name is not a DNS label.";
 
-export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, clock: Clock): void {
+export interface DeploymentLimits {
+  /** Deployments the cluster may hold (DEFAULT_MAX_DEPLOYMENTS; `--max-deployments`). */
+  maxDeployments: number;
+}
+
+export function deploymentRoutes(
+  app: ApiApp,
+  store: ApiStore,
+  cache: PodCache,
+  clock: Clock,
+  limits: DeploymentLimits = { maxDeployments: DEFAULT_MAX_DEPLOYMENTS },
+): void {
+  const writes = new KeyedQueue();
+
   /** Pods by deployment: from the cache, or while it is not synced, one listing of the store. */
   async function podsByDeployment(): Promise<(deployment: string) => Pod[]> {
     if (cache.synced) return (deployment) => cache.podsOf(deployment);
@@ -40,20 +57,24 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
       config: { role: "viewer" },
       schema: {
         summary: "List deployments with their status",
+        querystring: PageQuery,
         response: withErrors(
-          { 200: Type.Array(DeploymentWithStatus, { description: "All deployments, sorted by name." }) },
-          STORE_ERRORS,
+          { 200: pagedList(DeploymentWithStatus, "Deployments, sorted by name.") },
+          { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },
     },
-    async () => {
-      const [deployments, podsOf, rollouts] = await Promise.all([
-        store.list<Deployment>(keys.deployments),
+    async (request, reply) => {
+      const [page, podsOf] = await Promise.all([
+        storePage<Deployment>(store, keys.deployments, "deployments", request.query),
         podsByDeployment(),
-        store.list<RolloutStatus>(keys.rollouts),
       ]);
-      const rolloutOf = new Map(rollouts.map((e) => [baseName(e.key), e.value]));
-      return deployments.map((e) => withStatus(e.value, podsOf(e.value.name), rolloutOf.get(e.value.name)));
+      // The rollouts of this page only: a page costs the same however many deployments there are.
+      const rollouts = await Promise.all(
+        page.items.map((e) => store.get<RolloutStatus>(keys.rollout(baseName(e.key)))),
+      );
+      const items = page.items.map((e, i) => withStatus(e.value, podsOf(e.value.name), rollouts[i]?.value));
+      return withContinue(reply, { ...page, items });
     },
   );
 
@@ -75,7 +96,8 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
           {
             ...STORE_ERRORS,
             ...BODY_ERRORS,
-            409: "The If-Match precondition failed, or the write kept losing races.",
+            403: `${STORE_ERRORS[403]} Or a new deployment beyond the limit on their number (--max-deployments, default ${DEFAULT_MAX_DEPLOYMENTS}).`,
+            409: "The If-Match precondition failed, or the write kept losing races with other API servers.",
           },
         ),
       },
@@ -84,7 +106,16 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
     },
     async (request, reply) => {
       const precondition = parseIfMatch(request.headers["if-match"]);
-      const result = await applyDeployment(store, request.body, precondition, clock);
+      const { name } = request.body;
+      const result = await writes.run(name, async () => {
+        await checkRoomFor(store, keys.deployment(name), {
+          dir: keys.deployments,
+          max: limits.maxDeployments,
+          what: "deployments",
+          flag: "--max-deployments",
+        });
+        return applyDeployment(store, request.body, precondition, clock);
+      });
       if (result.changed) {
         request.log.info(
           {

@@ -1,10 +1,11 @@
 // Nodes: GET /nodes (registrations merged with user settings, with pods and allocation), cordon, uncordon
 // and labels (kept in /nodeconfig, so they survive worker restarts), DELETE of a node whose worker is gone (its
 // settings and pod subnet go), and POST /pods/:id/eviction for drains.
-import Type from "typebox";
 import { isStoreConflict, retryOnConflict } from "../../core/conflict-retry.js";
-import { ConflictError, NotFoundError } from "../../core/errors.js";
-import type { NodeConfig } from "../../core/node-config.js";
+import { ConflictError, NotFoundError, ValidationError } from "../../core/errors.js";
+import { MAX_LABELS } from "../../core/limits.js";
+import { applyLabels, type NodeConfig } from "../../core/node-config.js";
+import { PageQuery, pagedList } from "../../core/schemas/list-page.js";
 import {
   CordonResult,
   NodeLabelsPatch,
@@ -22,9 +23,10 @@ import { keys } from "../../store/keys.js";
 import { baseName, type TxOp } from "../../store/store.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
+import { memoryPage, withContinue } from "../list-pages.js";
 import { nodeViews } from "../node-view.js";
 import { evictPod } from "../pod-eviction.js";
-import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
+import { BODY_ERRORS, described, PAGE_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 
 const NO_NODE = "No such node.";
 
@@ -51,13 +53,16 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
   }
 
   /** Applies `change` to the node's config with compare-and-set, retried when another writer got there first. */
-  async function updateConfig(name: string, change: (config: NodeConfig) => NodeConfig): Promise<boolean> {
+  async function updateConfig(
+    name: string,
+    change: (config: NodeConfig, registration: NodeInfo | undefined) => NodeConfig,
+  ): Promise<boolean> {
     const { written } = await compareAndSet<NodeConfig, NodeInfo | undefined>(
       store,
       keys.nodeConfig(name),
       (current, registration) => {
         if (!registration && !current) throw new NotFoundError(`node "${name}" not found`);
-        const next = change(current?.value ?? {});
+        const next = change(current?.value ?? {}, registration);
         return JSON.stringify(next) === JSON.stringify(current?.value ?? {}) ? NO_CHANGE : next;
       },
       { context: async () => (await store.get<NodeInfo>(keys.node(name)))?.value },
@@ -71,18 +76,24 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
       config: { role: "viewer" },
       schema: {
         summary: "List nodes",
+        querystring: PageQuery,
         response: withErrors(
           {
-            200: Type.Array(NodeViewSchema, {
-              description:
-                "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready.",
-            }),
+            200: pagedList(
+              NodeViewSchema,
+              "Registered nodes with user settings (cordon, labels) applied, pods and allocation; configured nodes whose worker is gone, as not ready. Sorted by name.",
+            ),
           },
-          STORE_ERRORS,
+          { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },
     },
-    async () => views(),
+    // A node's view merges four directories (and counts its pods): the page is cut from the whole, sorted list.
+    async (request, reply) =>
+      withContinue(
+        reply,
+        memoryPage(await views(), (node) => node.name, "nodes", request.query),
+      ),
   );
 
   const cordonRoute = (path: string, unschedulable: boolean) =>
@@ -191,8 +202,9 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
     },
     async (request) => {
       const { name } = request.params;
-      await updateConfig(name, (config) => {
-        const labels = { ...config.labels, ...request.body.labels };
+      await updateConfig(name, (config, registration) => {
+        const labels = withoutStaleRemovals({ ...config.labels, ...request.body.labels }, registration);
+        checkLabelCount(labels, registration);
         return { ...config, labels };
       });
       return viewOf(name);
@@ -252,3 +264,40 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
 
 /** A registered node cannot be removed: a ConflictError, but not a lost race to retry. */
 class RegisteredNode extends ConflictError {}
+
+/**
+ * A node's labels, the worker's and the users' together, stay within MAX_LABELS however many PATCHes add to
+ * them; so do the users' labels alone (the worker may drop its own), and their removals of worker labels.
+ */
+function checkLabelCount(settings: Record<string, string | null>, registration: NodeInfo | undefined): void {
+  const values = Object.values(settings);
+  const removals = values.filter((value) => value === null).length;
+  const labels = Math.max(
+    values.length - removals,
+    Object.keys(applyLabels(registration?.labels ?? {}, settings)).length,
+  );
+  if (labels > MAX_LABELS) {
+    throw new ValidationError(
+      "labels",
+      `the node would have ${labels} labels; the limit is ${MAX_LABELS} (remove some with null)`,
+    );
+  }
+  if (removals > MAX_LABELS) {
+    throw new ValidationError(
+      "labels",
+      `the node would keep ${removals} removals; the limit is ${MAX_LABELS}`,
+    );
+  }
+}
+
+/** A removal (null) of a label the registered worker does not have removes nothing: it is not kept. */
+function withoutStaleRemovals(
+  settings: Record<string, string | null>,
+  registration: NodeInfo | undefined,
+): Record<string, string | null> {
+  if (!registration) return settings;
+  const registered = registration.labels ?? {};
+  return Object.fromEntries(
+    Object.entries(settings).filter(([key, value]) => value !== null || Object.hasOwn(registered, key)),
+  );
+}

@@ -1,12 +1,13 @@
 // GET /volumes[?node=N&deployment=D]: the named volumes workers report, with the node that holds each (volumes
 // are local to their node), its size and whether a container uses it.
-import Type from "typebox";
+import { pagedList } from "../../core/schemas/list-page.js";
 import { VolumeQuery, VolumeReport as VolumeReportSchema } from "../../core/schemas/volume.js";
 import type { VolumeReport } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { STORE_ERRORS, withErrors } from "../responses.js";
+import { memoryPage, withContinue } from "../list-pages.js";
+import { PAGE_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 
 export function volumeRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
@@ -17,18 +18,23 @@ export function volumeRoutes(app: ApiApp, store: ApiStore): void {
         summary: "List named volumes and the nodes that hold them",
         querystring: VolumeQuery,
         response: withErrors(
-          { 200: Type.Array(VolumeReportSchema, { description: "Sorted by volume, then node." }) },
-          { ...STORE_ERRORS, 400: "An unknown or repeated query parameter." },
+          { 200: pagedList(VolumeReportSchema, "Sorted by volume, then node.") },
+          { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { node, deployment } = request.query;
-      return (await store.list<VolumeReport>(keys.volumes))
+      const reports = (await store.list<VolumeReport>(keys.volumes))
         .map((entry) => entry.value)
         .filter((report) => node === undefined || report.node === node)
         .filter((report) => deployment === undefined || report.deployment === deployment)
         .sort((a, b) => compare(a.name, b.name) || compare(a.node, b.node));
+      // NUL sorts before any character of a name: the order of this key is that of the sort above.
+      return withContinue(
+        reply,
+        memoryPage(reports, (r) => `${r.name}\u0000${r.node}`, "volumes", request.query),
+      );
     },
   );
 }

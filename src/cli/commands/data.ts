@@ -1,12 +1,14 @@
 // `orchestra config|secret create|update NAME --from-file [KEY=]F | --from-literal KEY=VALUE`: the data of a
 // config or secret from files and literals (both repeatable). A secret's data is sent once and never printed:
 // the command says only its name, version, keys and size.
-import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { MAX_DATA_BYTES } from "../../core/schemas/config-secret.js";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
+import { checkFlagKey } from "../deployment-flags.js";
 import { apiClientFor } from "../global-options.js";
+import { readFileCapped } from "../input-file.js";
 
 interface DataFlags {
   fromFile?: string[];
@@ -18,11 +20,18 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Key → base64 from `--from-file [KEY=]PATH` (the key defaults to the file's name) and `--from-literal KEY=VALUE`. */
 export function dataFromFlags(
   flags: DataFlags,
-  readFile: (path: string) => Buffer = (path) => readFileSync(path),
+  readFile: (path: string) => Buffer = (path) =>
+    // No file larger than all the data a config or secret may hold is read: it could not be sent anyway.
+    readFileCapped(path, {
+      maxBytes: MAX_DATA_BYTES,
+      label: `--from-file: ${path}`,
+      hint: " (all of a config's or secret's data)",
+    }),
 ): Record<string, string> {
   const data: Record<string, string> = {};
   const add = (key: string, bytes: Buffer, flag: string) => {
-    if (key in data) throw new CliError(`${flag}: key "${key}" is given twice`);
+    checkFlagKey(flag, key);
+    if (Object.hasOwn(data, key)) throw new CliError(`${flag}: key "${key}" is given twice`);
     data[key] = bytes.toString("base64");
   };
   for (const spec of flags.fromFile ?? []) {
@@ -33,6 +42,7 @@ export function dataFromFlags(
     try {
       bytes = readFile(path);
     } catch (err) {
+      if (err instanceof CliError) throw err;
       // The reason only (no content is ever echoed).
       throw new CliError(
         `--from-file: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? "error"})`,

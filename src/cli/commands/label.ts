@@ -3,16 +3,20 @@
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
+import { checkFlagKey } from "../deployment-flags.js";
 import { apiClientFor } from "../global-options.js";
 
 /** `k=v` sets, `k-` removes. */
 export function parseLabelChanges(words: string[]): Record<string, string | null> {
   const changes: Record<string, string | null> = {};
   for (const word of words) {
-    if (word.endsWith("-") && !word.includes("=")) changes[word.slice(0, -1)] = null;
-    else {
+    if (word.endsWith("-") && !word.includes("=")) {
+      checkFlagKey("label", word.slice(0, -1));
+      changes[word.slice(0, -1)] = null;
+    } else {
       const equals = word.indexOf("=");
       if (equals <= 0) throw new CliError(`expected key=value or key-, got "${word}"`);
+      checkFlagKey("label", word.slice(0, equals));
       changes[word.slice(0, equals)] = word.slice(equals + 1);
     }
   }

@@ -3,6 +3,12 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { ValidationError } from "../../core/errors.js";
+import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_DEPLOYMENTS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "../../core/limits.js";
 import { chooseLogFormat, LOG_FORMATS, type LogFormat, setLogFormat } from "../../core/logger.js";
 import { DEFAULT_METRICS_HOST } from "../../metrics/metrics-server.js";
 
@@ -25,6 +31,54 @@ export function requestGuardOptions(command: Command): Command {
       "serve browser requests from this Origin, e.g. https://dash.example (repeatable; default none)",
       collect,
     );
+}
+
+/** The API server's bounds on connections and objects, as flags of `up` and `run api` (src/core/limits.ts). */
+export interface ApiLimitFlags {
+  requestTimeout: string;
+  idleTimeout: string;
+  maxConnections: string;
+  maxDeployments: string;
+}
+
+export interface ApiLimits {
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxConnections: number;
+  maxDeployments: number;
+}
+
+export function apiLimitOptions(command: Command): Command {
+  return command
+    .option(
+      "--request-timeout <ms>",
+      "time to receive a whole request, headers and body; the connection is closed after it",
+      String(DEFAULT_REQUEST_TIMEOUT_MS),
+    )
+    .option(
+      "--idle-timeout <ms>",
+      "a connection on which nothing moves either way is closed after this",
+      String(DEFAULT_IDLE_TIMEOUT_MS),
+    )
+    .option(
+      "--max-connections <n>",
+      "open connections to the API; more are closed as they arrive",
+      String(DEFAULT_MAX_CONNECTIONS),
+    )
+    .option(
+      "--max-deployments <n>",
+      "deployments the cluster may hold; creating one more is refused (403)",
+      String(DEFAULT_MAX_DEPLOYMENTS),
+    );
+}
+
+export function apiLimitsFrom(flags: ApiLimitFlags): ApiLimits {
+  return {
+    requestTimeoutMs: parsePositiveInt(flags.requestTimeout, "request-timeout"),
+    idleTimeoutMs: parsePositiveInt(flags.idleTimeout, "idle-timeout"),
+    maxConnections: parsePositiveInt(flags.maxConnections, "max-connections"),
+    maxDeployments: parsePositiveInt(flags.maxDeployments, "max-deployments"),
+  };
 }
 
 export function parsePort(text: string, field: string): number {

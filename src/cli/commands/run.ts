@@ -26,7 +26,10 @@ import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import { type WorkerStoreFlags, workerStore } from "../worker-join.js";
 import {
+  type ApiLimitFlags,
   allowHostPathOption,
+  apiLimitOptions,
+  apiLimitsFrom,
   applyLogFormat,
   collectLabel,
   logFormatOption,
@@ -114,7 +117,7 @@ function storeOptions(command: Command, mandatory = true): Command {
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  requestGuardOptions(storeOptions(run.command("api").description("the API server")))
+  apiLimitOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server"))))
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
@@ -129,7 +132,8 @@ export function registerRun(program: Command, io: CliIo): void {
     .action(
       async (
         flags: StoreFlags &
-          RequestGuardFlags & {
+          RequestGuardFlags &
+          ApiLimitFlags & {
             host: string;
             port: string;
             tokenFile?: string;
@@ -138,6 +142,7 @@ export function registerRun(program: Command, io: CliIo): void {
           },
       ) => {
         const port = parsePort(flags.port, "port");
+        const limits = apiLimitsFrom(flags);
         const token = readToken(flags.tokenFile, io.env);
         const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("api", flags, io, async (store) => {
@@ -153,6 +158,7 @@ export function registerRun(program: Command, io: CliIo): void {
               store: flags.joinStore ?? flags.store,
               ...(flags.zkAuthFile === undefined ? {} : { zkAuth: readZooKeeperAuthFile(flags.zkAuthFile) }),
             },
+            ...limits,
           });
           io.out(`API server listening at ${api.url}\n`);
           return { name: "api", stop: () => api.close() };

@@ -9,7 +9,10 @@ import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
 import {
+  type ApiLimitFlags,
   allowHostPathOption,
+  apiLimitOptions,
+  apiLimitsFrom,
   applyLogFormat,
   logFormatOption,
   parsePort,
@@ -18,7 +21,7 @@ import {
   requestGuardOptions,
 } from "./process-options.js";
 
-interface UpFlags extends RequestGuardFlags {
+interface UpFlags extends RequestGuardFlags, ApiLimitFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -38,7 +41,7 @@ interface UpFlags extends RequestGuardFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  logFormatOption(requestGuardOptions(allowHostPathOption(program.command("up"))))
+  logFormatOption(apiLimitOptions(requestGuardOptions(allowHostPathOption(program.command("up")))))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -75,6 +78,7 @@ export function registerUp(program: Command, io: CliIo): void {
         token: readToken(flags.tokenFile, io.env),
         allowedHosts: flags.allowedHost,
         allowedOrigins: flags.allowedOrigin,
+        apiLimits: apiLimitsFrom(flags),
         dockerHost: flags.dockerHost,
         nodeName: flags.name,
         network: flags.network,

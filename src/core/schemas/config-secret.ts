@@ -19,9 +19,10 @@ export const DATA_VERSIONS_KEPT = 10;
 
 /** A key: the name of the file it becomes, or of the environment variable. */
 export const DataKey = Type.String({
-  pattern: "^(?!\\.{1,2}$)[-._a-zA-Z0-9]+$",
+  // `__proto__` would be taken for the object's prototype by any code that copies the map by assignment.
+  pattern: "^(?!\\.{1,2}$)(?!__proto__$)[-._a-zA-Z0-9]+$",
   maxLength: MAX_KEY_LENGTH,
-  errorMessage: `must be 1 to ${MAX_KEY_LENGTH} of letters, digits, '-', '_' and '.', and not '.' or '..'`,
+  errorMessage: `must be 1 to ${MAX_KEY_LENGTH} of letters, digits, '-', '_' and '.', and not '.', '..' or '__proto__'`,
 });
 
 /** Standard base64 with padding. */

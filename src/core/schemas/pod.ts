@@ -2,6 +2,7 @@
 import Type from "typebox";
 import { Count, closed, timestamp } from "./common.js";
 import { PodTemplate } from "./deployment.js";
+import { PageFields } from "./list-page.js";
 
 export const PodPhase = Type.Enum(["Pending", "Starting", "Running", "Failed", "Succeeded", "Unknown"]);
 
@@ -74,6 +75,7 @@ export const ObjectName = Type.String({
 export const PodQuery = closed({
   deployment: Type.Optional(Type.String({ description: "Only the pods of this deployment." })),
   node: Type.Optional(Type.String({ description: "Only the pods bound to this node." })),
+  ...PageFields,
 });
 
 export const PodIdParams = closed({ id: ObjectName });

@@ -2,6 +2,7 @@
 // which Docker volume, so that the scheduler sends a deployment's pods to the nodes that hold its data.
 import Type from "typebox";
 import { closed, timestamp } from "./common.js";
+import { PageFields } from "./list-page.js";
 
 export const VolumeReport = closed(
   {
@@ -28,6 +29,7 @@ export const VolumeReport = closed(
 export const VolumeQuery = closed({
   node: Type.Optional(Type.String({ description: "Only the volumes on this node." })),
   deployment: Type.Optional(Type.String({ description: "Only the volumes of this deployment." })),
+  ...PageFields,
 });
 
 export const DeleteDeploymentQuery = closed({
