@@ -10,23 +10,14 @@ import { apiClientFor } from "../global-options.js";
 import { describeDeployment } from "../output/describe-deployment.js";
 import { describeNode } from "../output/describe-node.js";
 import { describePod } from "../output/describe-pod.js";
+import { resolveKind } from "./get.js";
 
 type DescribedKind = "deployment" | "pod" | "node";
 
 /** Events shown at most, the newest (`orchestra events NAME` lists every one kept). */
 export const DESCRIBE_EVENTS = 20;
 
-const KINDS = new Map<string, DescribedKind>([
-  ["deployments", "deployment"],
-  ["deployment", "deployment"],
-  ["deploy", "deployment"],
-  ["pods", "pod"],
-  ["pod", "pod"],
-  ["po", "pod"],
-  ["nodes", "node"],
-  ["node", "node"],
-  ["no", "node"],
-]);
+const DESCRIBED: ReadonlySet<string> = new Set(["deployment", "pod", "node"]);
 
 /** `deployment web`, `pod/web-x5w4w`, `no n1` → kind and name; anything else fails naming what was given. */
 export function describedObject(
@@ -35,13 +26,20 @@ export function describedObject(
 ): { kind: DescribedKind; name: string } {
   const slash = type.indexOf("/");
   const word = (slash === -1 ? type : type.slice(0, slash)).toLowerCase();
-  const kind = KINDS.get(word);
-  if (!kind) throw new CliError(`cannot describe "${word}": expected deployment, pod or node`);
+  // `get`'s words for the kinds (deploy, po, no, plurals); only these three are described.
+  let kind: string | undefined;
+  try {
+    kind = resolveKind(word).kind;
+  } catch {
+    kind = undefined;
+  }
+  if (kind === undefined || !DESCRIBED.has(kind))
+    throw new CliError(`cannot describe "${word}": expected deployment, pod or node`);
   const named = slash === -1 ? name : type.slice(slash + 1);
   if (slash !== -1 && name !== undefined)
     throw new CliError(`give the name once: "${type}" already names a ${kind}`);
   if (named === undefined || named === "") throw new CliError(`describe ${kind}: a name is needed`);
-  return { kind, name: named };
+  return { kind: kind as DescribedKind, name: named };
 }
 
 function notFound(kind: DescribedKind, name: string): ApiError {
