@@ -163,6 +163,8 @@ const event: ClusterEvent = {
   object: "pod/full-abcde",
   deployment: "full",
   message: "health check failed",
+  count: 3,
+  firstTime: at,
   source: "worker/n-full",
 };
 

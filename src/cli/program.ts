@@ -9,6 +9,7 @@ import { registerCordon } from "./commands/cordon.js";
 import { registerData } from "./commands/data.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDeploy } from "./commands/deploy.js";
+import { registerDescribe } from "./commands/describe.js";
 import { registerDown } from "./commands/down.js";
 import { registerDrain } from "./commands/drain.js";
 import { registerEvents } from "./commands/events.js";
@@ -30,6 +31,7 @@ export type CommandRegistrar = (program: Command, io: CliIo) => void;
 export const commandRegistrars: CommandRegistrar[] = [
   registerDeploy,
   registerGet,
+  registerDescribe,
   registerScale,
   registerDelete,
   registerData,

@@ -53,9 +53,11 @@ function running(extra: Partial<Pod> = {}): Pod {
 }
 
 describe("pod transitions of the control plane", () => {
-  test("bind: the node set, still Pending, an unschedulable message cleared", () => {
+  test("bind: the node set, still Pending, an unschedulable reason and message cleared", () => {
     const bound = bind(
-      pod({ status: { phase: "Pending", restarts: 0, message: "0/1 nodes available" } }),
+      pod({
+        status: { phase: "Pending", restarts: 0, reason: "Unschedulable", message: "0/1 nodes available" },
+      }),
       "n1",
       T1,
     );
@@ -64,9 +66,14 @@ describe("pod transitions of the control plane", () => {
     assert.equal(bound.updatedAt, T1);
   });
 
-  test("markUnschedulable: why no node fits, as the message", () => {
+  test("markUnschedulable: reason Unschedulable, why no node fits as the message", () => {
     const marked = markUnschedulable(pod(), "no ready nodes", T1);
-    assert.deepEqual(marked.status, { phase: "Pending", restarts: 0, message: "no ready nodes" });
+    assert.deepEqual(marked.status, {
+      phase: "Pending",
+      restarts: 0,
+      reason: "Unschedulable",
+      message: "no ready nodes",
+    });
     assert.equal(marked.node, undefined);
   });
 

@@ -4,15 +4,23 @@
 // (store/compare-and-set.ts); evicting a pod deletes it (api/eviction.ts decides whether it may go).
 import type { Pod, PodStatus } from "./types.js";
 
+/** The reason of a pod no node can take now (`get pods` STATUS, as Kubernetes' PodScheduled condition says). */
+export const UNSCHEDULABLE = "Unschedulable";
+
 /** Bound to `node` by the scheduler: still Pending (the worker moves it on), any unschedulable message cleared. */
 export function bind(pod: Pod, node: string, now: string): Pod {
-  const { message: _cleared, ...status } = pod.status;
-  return { ...pod, node, status: { ...status, phase: "Pending" }, updatedAt: now };
+  const { message: _cleared, reason, ...status } = pod.status;
+  const kept = reason === undefined || reason === UNSCHEDULABLE ? {} : { reason };
+  return { ...pod, node, status: { ...status, ...kept, phase: "Pending" }, updatedAt: now };
 }
 
-/** Left unbound, with the reason no node fits as its message. */
+/** Left unbound: Pending, reason Unschedulable, with why no node fits as its message. */
 export function markUnschedulable(pod: Pod, message: string, now: string): Pod {
-  return { ...pod, status: { ...pod.status, phase: "Pending", message }, updatedAt: now };
+  return {
+    ...pod,
+    status: { ...pod.status, phase: "Pending", reason: UNSCHEDULABLE, message },
+    updatedAt: now,
+  };
 }
 
 /**

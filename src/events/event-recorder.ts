@@ -1,5 +1,8 @@
 // Records cluster events in the store (`/events/<id>`), bounded in number: the oldest are pruned once
 // there are more than `limit`. Recording never fails the caller: an event that cannot be written is logged.
+// A repeat (same object, type and reason within EVENT_SERIES_WINDOW_MS of the last time) is counted, as
+// Kubernetes' `count`/`lastTimestamp`: the one event moves to the new time (a new id, so pollers with `since`
+// see it) with the count and the first time, instead of a storm of copies from a loop that keeps retrying.
 import { randomBytes } from "node:crypto";
 import { type Clock, systemClock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
@@ -7,7 +10,7 @@ import type { ClusterEvent } from "../core/types.js";
 import { keys } from "../store/keys.js";
 import { baseName, type Store } from "../store/store.js";
 
-export type EventInput = Omit<ClusterEvent, "id" | "time" | "source">;
+export type EventInput = Omit<ClusterEvent, "id" | "time" | "source" | "count" | "firstTime">;
 
 export interface EventSink {
   record(event: EventInput): void;
@@ -17,6 +20,19 @@ export interface EventSink {
 export const noEvents: EventSink = { record() {} };
 
 export const DEFAULT_EVENT_LIMIT = 1000;
+/** A repeat within this long of an event's last time is counted on it (Kubernetes' 10 minutes). */
+export const EVENT_SERIES_WINDOW_MS = 10 * 60_000;
+/** Series remembered at most; past it, those outside the window are forgotten. */
+const MAX_SERIES = 10_000;
+
+/** The last event written for an object, type and reason; `written` settles once it is in the store. */
+interface Series {
+  key: string;
+  count: number;
+  firstTime: string;
+  lastAt: number;
+  written: Promise<void>;
+}
 
 export class EventRecorder implements EventSink {
   private readonly clock: Clock;
@@ -25,6 +41,7 @@ export class EventRecorder implements EventSink {
   private writesSincePrune = 0;
   private pruning = false;
   private pending = new Set<Promise<void>>();
+  private readonly series = new Map<string, Series>();
 
   constructor(
     private readonly store: Store,
@@ -40,15 +57,52 @@ export class EventRecorder implements EventSink {
     const now = this.clock.now();
     // Time first (fixed width) so that keys sort by time; random tail so that writers never collide.
     const id = `${now.toString(36).padStart(9, "0")}-${randomBytes(4).toString("hex")}`;
-    const event: ClusterEvent = { id, time: new Date(now).toISOString(), source: this.source, ...input };
-    const write = this.store
-      .create(keys.event(id), event)
+    const time = new Date(now).toISOString();
+    const seriesKey = `${input.object}\u0000${input.type}\u0000${input.reason}`;
+    const previous = this.series.get(seriesKey);
+    const repeat =
+      previous !== undefined && now - previous.lastAt < EVENT_SERIES_WINDOW_MS ? previous : undefined;
+    const event: ClusterEvent = { id, time, source: this.source, ...input };
+    if (repeat) {
+      event.count = repeat.count + 1;
+      event.firstTime = repeat.firstTime;
+    }
+    // A repeat replaces the series' last event once that one is written (writes of one series in order).
+    const write = (repeat ? repeat.written.then(() => this.replace(repeat.key, event)) : this.create(event))
       .then(() => this.maybePrune())
       .catch((err) =>
         this.log.warn({ err, reason: input.reason, object: input.object }, "event not recorded"),
       )
       .finally(() => this.pending.delete(write));
     this.pending.add(write);
+    this.series.set(seriesKey, {
+      key: keys.event(id),
+      count: event.count ?? 1,
+      firstTime: event.firstTime ?? time,
+      lastAt: now,
+      written: write,
+    });
+    if (this.series.size > MAX_SERIES) this.forgetSeriesBefore(now - EVENT_SERIES_WINDOW_MS);
+  }
+
+  private async create(event: ClusterEvent): Promise<void> {
+    await this.store.create(keys.event(event.id), event);
+  }
+
+  /** The series' last event gives way to `event`; if it is gone already (pruned), `event` is just created. */
+  private async replace(oldKey: string, event: ClusterEvent): Promise<void> {
+    try {
+      await this.store.transaction([
+        { op: "delete", key: oldKey },
+        { op: "create", key: keys.event(event.id), value: event },
+      ]);
+    } catch {
+      await this.create(event);
+    }
+  }
+
+  private forgetSeriesBefore(cutoff: number): void {
+    for (const [key, series] of this.series) if (series.lastAt < cutoff) this.series.delete(key);
   }
 
   /** Waits for the events recorded so far to be written (for shutdown and tests). */

@@ -6,7 +6,7 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { FencedError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import { effectiveNode, type NodeConfig } from "../core/node-config.js";
-import { bind, markUnschedulable } from "../core/pod-transitions.js";
+import { bind, markUnschedulable, UNSCHEDULABLE } from "../core/pod-transitions.js";
 import type { NodeInfo, Pod, VolumeReport } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import type { Informer } from "../machinery/informer.js";
@@ -277,7 +277,8 @@ export class Scheduler {
     for (const { podId, message } of result.unschedulable) {
       const entry = byId.get(podId) as Readonly<Entry<Pod>>;
       this.unschedulable.add(podId);
-      if (entry.value.status.message === message) continue;
+      const status = entry.value.status;
+      if (status.message === message && status.reason === UNSCHEDULABLE) continue;
       writes.push({
         id: podId,
         version: entry.version,

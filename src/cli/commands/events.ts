@@ -2,27 +2,12 @@
 // manner of `kubectl get events`; --watch polls every second and prints new events until interrupted.
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Command, Option } from "commander";
-import type { ClusterEvent } from "../../core/types.js";
 import type { CliIo } from "../cli-io.js";
 import { apiClientFor } from "../global-options.js";
-import { formatAge } from "../output/age.js";
-import { formatTable, type Table } from "../output/table.js";
+import { eventTable } from "../output/event-table.js";
+import { formatTable } from "../output/table.js";
 
 const POLL_MS = 1000;
-
-/** LAST SEEN TYPE REASON OBJECT MESSAGE. */
-export function eventTable(events: ClusterEvent[], now: number): Table {
-  return {
-    headers: ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"],
-    rows: events.map((event) => [
-      formatAge(event.time, now),
-      event.type,
-      event.reason,
-      event.object,
-      event.message.replace(/\s+/g, " ").trim(),
-    ]),
-  };
-}
 
 export function registerEvents(program: Command, io: CliIo): void {
   program

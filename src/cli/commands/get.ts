@@ -1,10 +1,11 @@
-// `orchestra get deployments|pods|nodes [NAME] [-o table|wide|json|yaml]`: list or show objects.
+// `orchestra get deployments|pods|nodes [NAME] [-o table|wide|json|yaml]`: list or show objects, sorted by name.
 import { type Command, Option } from "commander";
 import type { ConfigInfo, Pod, SecretInfo, VolumeReport } from "../../core/types.js";
 import type { ApiClient, DeploymentView, NodeView } from "../api-client.js";
 import { ApiError, CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import { apiClientFor } from "../global-options.js";
+import { sortByName } from "../output/by-name.js";
 import { dataTable, volumeTable } from "../output/data-tables.js";
 import { deploymentTable, nodeTable, podTable, type TableOptions } from "../output/resource-tables.js";
 import { formatStructured } from "../output/structured.js";
@@ -73,24 +74,28 @@ async function fetchObjects(
   const single = name !== undefined;
   if (kind === "deployment") {
     const items = name === undefined ? await client.listDeployments() : [await client.getDeployment(name)];
-    return { kind, items, single };
+    return { kind, items: sortByName(items), single };
   }
   // No by-name routes for pods and nodes: filter the list (a pod may be named by its name or its id).
   if (kind === "pod") {
     const pods = await client.listPods({ deployment: flags.deployment, node: flags.node });
     const items = pods.filter((pod) => name === undefined || pod.name === name || pod.id === name);
     if (name !== undefined && items.length === 0) throw notFound(kind, name);
-    return { kind, items, single };
+    return { kind, items: sortByName(items), single };
   }
   if (kind === "config" || kind === "secret" || kind === "volume") {
     const all = kind === "volume" ? await client.listVolumes() : await client.listData(kind);
-    const items = all.filter((item) => name === undefined || item.name === name);
+    const items = sortByName<{ name: string; node?: string }>(all).filter(
+      (item) => name === undefined || item.name === name,
+    );
     if (name !== undefined && items.length === 0) throw notFound(kind, name);
     if (kind === "volume") return { kind, items: items as VolumeReport[], single };
     if (kind === "config") return { kind, items: items as ConfigInfo[], single };
     return { kind, items: items as SecretInfo[], single };
   }
-  const items = (await client.listNodes()).filter((node) => name === undefined || node.name === name);
+  const items = sortByName(await client.listNodes()).filter(
+    (node) => name === undefined || node.name === name,
+  );
   if (name !== undefined && items.length === 0) throw notFound(kind, name);
   return { kind, items, single };
 }

@@ -68,6 +68,15 @@ function rolloutCell(rollout: DeploymentStatus["rollout"]): string {
 }
 
 /**
+ * A pod's STATUS as kubectl shows it: the reason when there is one (`ErrImagePull`, `CrashLoopBackOff`,
+ * `Unschedulable`), which says more than the phase, `Terminating` while the controller drains it, else the phase.
+ */
+export function podStatusText(pod: Pod): string {
+  if (pod.terminatingSince !== undefined) return "Terminating";
+  return cell(pod.status?.reason ?? pod.status?.phase ?? "Unknown");
+}
+
+/**
  * NAME DEPLOYMENT STATUS RESTARTS AGE; wide: NAME DEPLOYMENT STATUS NODE IP RESTARTS AGE MESSAGE
  * (the order issue 3 asks for, plus the reason a pod is stuck, e.g. `no ready nodes`).
  */
@@ -78,8 +87,7 @@ export function podTable(pods: Pod[], options: TableOptions): Table {
   const rows = pods.map((pod) => {
     const name = cell(pod.name);
     const deployment = cell(pod.deployment);
-    // A reason (e.g. CrashLoopBackOff) says more than the phase, as in kubectl.
-    const status = cell(pod.status?.reason ?? pod.status?.phase ?? "Unknown");
+    const status = podStatusText(pod);
     const restarts = String(pod.status?.restarts ?? 0);
     const age = formatAge(pod.createdAt, options.now);
     if (!options.wide) return [name, deployment, status, restarts, age];
@@ -98,7 +106,7 @@ export function podTable(pods: Pod[], options: TableOptions): Table {
 }
 
 /** kubectl's node status: Ready or NotReady (worker gone), with SchedulingDisabled when cordoned. */
-function nodeStatus(node: NodeView): string {
+export function nodeStatus(node: NodeView): string {
   const ready = node.ready === false ? "NotReady" : "Ready";
   return node.schedulable === false || node.unschedulable === true ? `${ready},SchedulingDisabled` : ready;
 }

@@ -19,7 +19,16 @@ export const ClusterEvent = closed(
     deployment: Type.Optional(
       Type.String({ description: "The deployment the object belongs to, so its pods' events show with it." }),
     ),
-    message: Type.String(),
+    message: Type.String({ description: "What happened, the latest time it happened." }),
+    count: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "How many times it happened (absent: once). The same object, type and reason again within 10 minutes " +
+          "of its last time is counted on one event, which takes the new time, id and message.",
+      }),
+    ),
+    firstTime: Type.Optional(timestamp("When a counted event first happened; absent when it happened once.")),
     source: Type.String({
       description: "The component that recorded it: controller, scheduler, worker/<node>, api.",
     }),
