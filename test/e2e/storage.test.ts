@@ -15,7 +15,7 @@ import type { Deployment, DeploymentSpec, Pod, Revision, VolumeReport } from "..
 import { execInContainer } from "../../src/runtime/docker/docker-exec.js";
 import { defaultFilesDir } from "../../src/worker/data/pod-data.js";
 import { ClusterRun, eventually, type OrchestraProcess } from "../support/cluster.js";
-import { ensureTestImages, TEST_IMAGE } from "../support/images.js";
+import { DEMO_IMAGE, ensureTestImages, TEST_IMAGE } from "../support/images.js";
 import { type ProbeStats, ServiceProber } from "../support/service-prober.js";
 
 const STEP_TIMEOUT_MS = 120_000;
@@ -158,19 +158,8 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     });
     assert.ok(afterKill.startsWith(line1), "the first line is kept");
 
-    // A rolling update (a new template): a new pod on the same data.
-    await run.cliOk([
-      "deploy",
-      DB,
-      "--image",
-      TEST_IMAGE,
-      "--volume",
-      "data:/data",
-      "-e",
-      "V=2",
-      "--",
-      ...command,
-    ]);
+    // A rolling update to a new image (the demo image: busybox too, with its own command here): a new pod, same data.
+    await run.cliOk(["deploy", DB, "--image", DEMO_IMAGE, "--volume", "data:/data", "--", ...command]);
     const third = await eventually(
       async () => {
         const now = await runningPod(DB);

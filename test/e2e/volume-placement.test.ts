@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Deployment, Pod, VolumeReport } from "../../src/core/types.js";
 import type { Lab } from "../../src/lab/lab.js";
-import { eventually, runCli } from "../support/cluster.js";
+import { eventually } from "../support/cluster.js";
 import { TEST_IMAGE } from "../support/images.js";
-import { podExec, startTestLab } from "../support/lab.js";
+import { labApi, labCli, podExec, startTestLab } from "../support/lab.js";
 
 const STEP_TIMEOUT_MS = 180_000;
 const DB = "db";
@@ -22,17 +22,8 @@ let lab: Lab;
 let holder: string;
 let other: string;
 
-async function api<T>(path: string): Promise<T> {
-  const response = await fetch(`${lab.apiUrl}${path}`, { signal: AbortSignal.timeout(5000) });
-  assert.equal(response.status, 200, `GET ${path}`);
-  return (await response.json()) as T;
-}
-
-async function cli(args: string[]): Promise<string> {
-  const result = await runCli(args, { server: lab.apiUrl });
-  assert.equal(result.code, 0, `orchestra ${args.join(" ")}: ${result.stderr}`);
-  return result.stdout;
-}
+const api = <T>(path: string) => labApi<T>(lab, path);
+const cli = (args: string[]) => labCli(lab, args);
 
 /** `deploy db` with the volume; `version` changes the template, so each new one rolls the deployment out. */
 function deployDb(version: number): Promise<string> {
