@@ -132,6 +132,39 @@ describe("planRolloutStep", () => {
     );
   });
 
+  test("a secret update whose pods fail rolls back to the config and secret versions the good revision used", () => {
+    const refs = { configs: [{ name: "app", mountPath: "/etc/app", version: 4 }] };
+    const good = deployment({
+      name: "web",
+      replicas: 2,
+      ...refs,
+      secrets: [{ name: "db-password", version: 1 }],
+    });
+    // What `secret update db-password` writes: the same template but the secret's new version.
+    const updated = {
+      ...deployment({ name: "web", replicas: 2, ...refs, secrets: [{ name: "db-password", version: 2 }] }),
+      generation: 2,
+    };
+    const state = commit(
+      { history: [], status: null },
+      planRolloutStep(input(good, { counts: complete })).ops,
+    );
+    const rolling = commit(state, planRolloutStep(input(updated, { ...state, now: T0 + 1000 })).ops);
+    assert.equal(
+      rolling.history.find((entry) => entry.value.revision === 2)?.value.cause,
+      "secret db-password changed",
+    );
+    const failing = "pod web-abcde unhealthy: cannot read /run/secrets/db-password/password";
+    const step = planRolloutStep(input(updated, { ...rolling, failing, now: T0 + 3000 }));
+    assert.deepEqual(step.rolledBackTo, { generation: 3 });
+    const written = step.ops.find((op) => op.key === keys.deployment("web"));
+    assert.ok(written?.op === "set");
+    const rolledBack = written.value as Deployment;
+    assert.deepEqual(rolledBack.secrets, [{ name: "db-password", version: 1 }]);
+    assert.deepEqual(rolledBack.configs, refs.configs);
+    assert.equal(rolledBack.hash, good.hash, "the good revision's pods, as they were");
+  });
+
   test("without automatic rollback, or with nothing to return to, the rollout only fails", () => {
     const state = afterFirstRollout();
     const manual = { ...v2, strategy: { autoRollback: false } };

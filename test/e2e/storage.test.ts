@@ -1,20 +1,22 @@
 // Data that outlives a container, on the real Docker engine under `orchestra up`, driven through the built CLI
-// (issue 16's "Shown by"): a named volume's file survives a killed container, a rolling update and a restart of
-// Orchestra; a config read
-// as a file and as variables inside the pod; a secret read inside the pod (0400, on tmpfs) but found in no API
-// answer, in neither the store's raw bytes nor the logs, nor in `docker inspect`; `secret update` rolling the
-// deployment to pods that see the new value; a host path outside the allowed directory refused before any
-// container is created, one inside mounted; `delete --purge-volumes` removing the volume from Docker.
+// (issue 16's "Shown by"; test/e2e/volume-placement.test.ts shows the rest on the lab): a named volume's file
+// survives a killed container, a rolling update and a restart of Orchestra, and `get volumes` shows it with its
+// size, in use; a config read as a file and as variables inside the pod; a secret read inside the pod (0400, on
+// tmpfs) but found in no API answer, in neither the store's raw bytes nor the logs, nor in `docker inspect`;
+// `config update` and `secret update` each rolling a serving deployment without a failed request to pods that
+// answer with the new value; a host path outside the allowed directory refused before any container is created,
+// one inside mounted, and a tmpfs with its size; `delete --purge-volumes` removing the volume from Docker.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import type { Deployment, Pod, Revision, VolumeReport } from "../../src/core/types.js";
+import type { Deployment, DeploymentSpec, Pod, Revision, VolumeReport } from "../../src/core/types.js";
 import { execInContainer } from "../../src/runtime/docker/docker-exec.js";
 import { defaultFilesDir } from "../../src/worker/data/pod-data.js";
 import { ClusterRun, eventually, type OrchestraProcess } from "../support/cluster.js";
-import { ensureTestImages, TEST_IMAGE } from "../support/images.js";
+import { DEMO_IMAGE, ensureTestImages, TEST_IMAGE } from "../support/images.js";
+import { type ProbeStats, ServiceProber } from "../support/service-prober.js";
 
 const STEP_TIMEOUT_MS = 120_000;
 const suffix = randomBytes(3).toString("hex");
@@ -25,6 +27,8 @@ const PASSWORD = `pw-${randomBytes(12).toString("hex")}`;
 const NEW_PASSWORD = `pw2-${randomBytes(12).toString("hex")}`;
 // Ends on SIGTERM at once (a shell as PID 1 would ignore it), so rollouts and deletes take no grace period.
 const SLEEPER = ["sh", "-c", 'trap "exit 0" TERM; sleep 3600 & wait'];
+const WEB = `web-${suffix}`;
+const WEB_PORT = 8080;
 
 let run: ClusterRun;
 let orchestraUp: OrchestraProcess;
@@ -50,6 +54,45 @@ async function shell(containerId: string, script: string): Promise<string> {
   const result = await execInContainer(run.docker, containerId, ["sh", "-c", script], 10_000);
   assert.equal(result.exitCode, 0, `${script}: ${result.output}`);
   return result.output;
+}
+
+/**
+ * Two replicas answering HTTP with `<pod name> <the config's greeting> <the secret's token>`, read from their files
+ * at start; ready once they answer; rolled one new pod at a time, no old one stopped before its successor is ready.
+ */
+function servingSpec(config: string, secret: string): DeploymentSpec {
+  const body = `"$ORCHESTRA_POD_NAME $(cat /etc/web/greeting) $(cat /run/secrets/token/token)"`;
+  const serve = `mkdir -p /tmp/www; echo ${body} > /tmp/www/index.html; httpd -f -p ${WEB_PORT} -h /tmp/www & pid=$!`;
+  return {
+    name: WEB,
+    image: TEST_IMAGE,
+    replicas: 2,
+    command: ["sh", "-c", `${serve}; trap 'kill $pid; exit 0' TERM; wait $pid`],
+    ports: [{ name: "http", containerPort: WEB_PORT, protocol: "tcp" }],
+    configs: [{ name: config, mountPath: "/etc/web" }],
+    secrets: [{ name: secret, mountPath: "/run/secrets/token" }],
+    healthCheck: {
+      http: { path: "/", port: WEB_PORT },
+      intervalSeconds: 1,
+      timeoutSeconds: 1,
+      retries: 2,
+      startPeriodSeconds: 0,
+    },
+    strategy: { maxSurge: 1, maxUnavailable: 0, progressDeadlineSeconds: 60 },
+  };
+}
+
+/** A client of `deployment`'s service, by its name on the cluster DNS `orchestra up` serves. */
+function startProber(deployment: string): ServiceProber {
+  const printed = /Cluster DNS:\s+(\S+):(\d+) for \*\.(\S+)/.exec(orchestraUp.stdout);
+  assert.ok(printed, `orchestra up serves no cluster DNS: ${orchestraUp.stdout}`);
+  return new ServiceProber({
+    dnsServer: `${printed[1]}:${printed[2]}`,
+    hostname: `${deployment}.${printed[3]}`,
+    port: WEB_PORT,
+    apiUrl: run.server,
+    deployment,
+  });
 }
 
 /** Every place a secret must not be: the store's files on disk, the process's logs. */
@@ -115,19 +158,8 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     });
     assert.ok(afterKill.startsWith(line1), "the first line is kept");
 
-    // A rolling update (a new template): a new pod on the same data.
-    await run.cliOk([
-      "deploy",
-      DB,
-      "--image",
-      TEST_IMAGE,
-      "--volume",
-      "data:/data",
-      "-e",
-      "V=2",
-      "--",
-      ...command,
-    ]);
+    // A rolling update to a new image (the demo image: busybox too, with its own command here): a new pod, same data.
+    await run.cliOk(["deploy", DB, "--image", DEMO_IMAGE, "--volume", "data:/data", "--", ...command]);
     const third = await eventually(
       async () => {
         const now = await runningPod(DB);
@@ -158,6 +190,7 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     });
     assert.equal(volumes[0]?.node, run.nodeName);
     assert.equal(volumes[0]?.inUse, true);
+    assert.ok((volumes[0]?.sizeBytes ?? 0) > 0, `its size: ${volumes[0]?.sizeBytes}`);
     const table = await run.cliOk(["get", "volumes"]);
     assert.match(table, new RegExp(`${VOLUME} +${run.nodeName} +${DB} +\\S+ +yes`));
 
@@ -182,7 +215,7 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     );
   });
 
-  test("a config as a file and as variables, a secret as a 0400 file on tmpfs that nothing else shows; secret update rolls out", {
+  test("a config as a file and as variables, a secret as a 0400 file on tmpfs that nothing else shows", {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {
     const secretFile = join(run.dataDir, "password.txt");
@@ -245,32 +278,6 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     assert.equal((await run.cliOk(["get", "secrets"])).includes(PASSWORD), false);
     assertNowhereInPlainText(PASSWORD);
 
-    // An update rolls the deployment out by itself; the new pod reads the new value.
-    const before = await run.api<Deployment>(`/deployments/${APP}`);
-    const updated = await run.cliOk([
-      "secret",
-      "update",
-      `pw-${suffix}`,
-      "--from-literal",
-      `password=${NEW_PASSWORD}`,
-    ]);
-    assert.match(
-      updated,
-      new RegExp(`version 2, 1 key, ${NEW_PASSWORD.length} bytes; rolling out ${APP}\\)`),
-    );
-    const next = await eventually(
-      async () => {
-        const now = await runningPod(APP);
-        assert.notEqual(now.pod.hash, before.hash);
-        return now;
-      },
-      { timeoutMs: 60_000 },
-    );
-    assert.equal(await shell(next.containerId, `cat ${secretPath}`), NEW_PASSWORD);
-    const history = await run.api<Revision[]>(`/deployments/${APP}/history`);
-    assert.equal(history.at(-1)?.cause, `secret pw-${suffix} changed`);
-    assertNowhereInPlainText(NEW_PASSWORD);
-
     // In use, neither can be deleted; once the deployment is gone, both can.
     const refused = await run.cli(["delete", "secret", `pw-${suffix}`]);
     assert.equal(refused.code, 1);
@@ -282,6 +289,67 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
     await eventually(() => assert.deepEqual(readdirSync(defaultFilesDir(run.nodeName)), []), {
       timeoutMs: 30_000,
     });
+  });
+
+  test("config update and secret update each roll a serving deployment: no request fails, then every pod answers with the new value", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const config = `greeting-${suffix}`;
+    const secret = `token-${suffix}`;
+    await run.cliOk(["config", "create", config, "--from-literal", "greeting=hello"]);
+    await run.cliOk(["secret", "create", secret, "--from-literal", `token=${PASSWORD}`]);
+    const applied = await run.cli(["apply", "-f", "-", "--wait", "--timeout", "100s"], {
+      input: JSON.stringify(servingSpec(config, secret)),
+      timeoutMs: 120_000,
+    });
+    assert.equal(applied.code, 0, `${applied.stderr}${applied.stdout}\n${orchestraUp.tail()}`);
+    const prober = startProber(WEB);
+    let stats: ProbeStats;
+    try {
+      await eventually(() => assert.ok(prober.stats.rounds >= 5, "the client is running"));
+      const rollsOut = async (kind: "config" | "secret", name: string, literal: string) => {
+        const before = await run.api<Deployment>(`/deployments/${WEB}`);
+        const updated = await run.cliOk([kind, "update", name, "--from-literal", literal]);
+        assert.match(updated, new RegExp(`version 2, .*; rolling out ${WEB}\\)\n$`));
+        const status = await run.cli(["rollout", "status", WEB, "--timeout", "100s"], { timeoutMs: 120_000 });
+        assert.equal(status.code, 0, `${status.stderr}${status.stdout}\n${orchestraUp.tail()}`);
+        const after = await run.api<Deployment>(`/deployments/${WEB}`);
+        assert.notEqual(after.hash, before.hash, `${kind} update rolled ${WEB} to a new revision`);
+        const history = await run.api<Revision[]>(`/deployments/${WEB}/history`);
+        assert.equal(history.at(-1)?.cause, `${kind} ${name} changed`);
+        // Keep probing until the old revision's containers are gone: their stop is the moment a client could see.
+        await eventually(
+          async () => {
+            const running = (await run.containers({ "orchestra.deployment": WEB })).filter((c) => c.running);
+            assert.equal(running.length, 2, `${running.length} containers run`);
+          },
+          { timeoutMs: 30_000, intervalMs: 200 },
+        );
+      };
+      await rollsOut("config", config, "greeting=bonjour");
+      await rollsOut("secret", secret, `token=${NEW_PASSWORD}`);
+      // Every pod now answers with both new values (each pod's body names it: the prober has heard them all).
+      const pods = await run.api<Pod[]>(`/pods?deployment=${WEB}`);
+      assert.equal(pods.length, 2);
+      await eventually(() => {
+        for (const pod of pods) {
+          const body = `${pod.name} bonjour ${NEW_PASSWORD}`;
+          assert.ok(prober.stats.bodies.has(body), `not heard yet: ${body}`);
+        }
+      });
+    } finally {
+      stats = await prober.stop();
+    }
+    assert.deepEqual(stats.failures, [], `${stats.failures.length} of ${stats.requests} requests failed`);
+    assert.ok(stats.minReadyPods >= 2, `only ${stats.minReadyPods} ready pods at one point`);
+    const values = [...stats.bodies].map((body) => body.split(" ").slice(1).join(" "));
+    for (const value of [`hello ${PASSWORD}`, `bonjour ${PASSWORD}`, `bonjour ${NEW_PASSWORD}`]) {
+      assert.ok(values.includes(value), `no pod answered "${value}": ${[...new Set(values)]}`);
+    }
+    assertNowhereInPlainText(NEW_PASSWORD);
+    await run.cliOk(["delete", WEB]);
+    await run.cliOk(["delete", "secret", secret]);
+    await run.cliOk(["delete", "config", config]);
   });
 
   test("a host path outside the allowed directory is refused before any container is created; one inside is mounted", {
@@ -324,11 +392,15 @@ describe("volumes, configs and secrets on the local Docker engine", { timeout: 6
       TEST_IMAGE,
       "--volume",
       `${hostDir}:/shared:ro`,
+      "--tmpfs",
+      "/cache:8Mi",
       "--",
       ...SLEEPER,
     ]);
     const { containerId } = await eventually(() => runningPod(allowed), { timeoutMs: 30_000 });
     assert.equal(await shell(containerId, "cat /shared/hello.txt"), "from the host\n");
+    // And memory with its size limit.
+    assert.match(await shell(containerId, "cat /proc/mounts"), /^tmpfs \/cache tmpfs rw,.*size=8192k/m);
     await run.cliOk(["delete", allowed]);
   });
 });
