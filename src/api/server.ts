@@ -44,6 +44,7 @@ import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
+import { serviceRoutes } from "./routes/service-routes.js";
 import { volumeRoutes } from "./routes/volume-routes.js";
 import { schemaValidatorCompiler } from "./validation.js";
 
@@ -180,6 +181,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     metaRoutes(api, store);
     dataRoutes(api, store, options.secretsKey, clock);
     volumeRoutes(api, store);
+    serviceRoutes(api, store);
   });
   return app;
 }

@@ -92,6 +92,8 @@ export async function startWorker(
       allowHostPaths: options.allowHostPaths?.map((dir) => resolve(dir)),
       secrets: options.secrets,
       events: options.events ?? recorder,
+      // A failing pod leaves this node's published ports before its container stops (see withdrawn).
+      beforeStop: async (pod) => ports?.withdrawn(pod.name),
     });
     await worker.start();
     // Published ports need CAP_NET_ADMIN, which a routed worker has; `up` (local) without it says so.

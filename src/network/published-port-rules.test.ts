@@ -87,6 +87,33 @@ describe("published port rules on a fake kernel", () => {
     assert.equal(forwardRules().length, 0);
   });
 
+  test("withdrawn resolves once the table no longer sends to the pod (at once for a pod it never sent to), and a change of backends is one nft script", async () => {
+    await store.set(keys.deployment("web"), web);
+    const local = ready(web, "a1aaaaa", "h1", "10.42.0.2");
+    const other = ready(web, "a2aaaaa", "h1", "10.42.0.3");
+    await store.set(keys.pod(local.id), local);
+    await store.set(keys.pod(other.id), other);
+    const rules = await start();
+    await rules.withdrawn("web-zzzzz");
+    kernel.changes.length = 0;
+    const reads = kernel.ruleReads;
+    let left = false;
+    const leaving = rules.withdrawn(local.name).then(() => {
+      left = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(left, false, "still in the table: the caller waits");
+    await store.set(keys.pod(local.id), { ...local, status: { ...local.status, ready: false } });
+    await leaving;
+    assert.doesNotMatch(table() ?? "", /10\.42\.0\.2/);
+    assert.deepEqual(
+      kernel.changes.map((change) => change.split(";")[0]),
+      ["nft table ip orchestra_ports_h1"],
+      "only the table swapped",
+    );
+    assert.equal(kernel.ruleReads, reads, "no firewall rule read: the forward rule was checked before");
+  });
+
   test("a restart replaces the table in one script, without removing it first", async () => {
     await store.set(keys.deployment("web"), web);
     const local = ready(web, "a1aaaaa", "h1", "10.42.0.2");

@@ -55,6 +55,8 @@ export interface PublishedPortRulesOptions {
 }
 
 const KEY = "published-ports";
+/** How long the worker holds a failing pod's container for the rules to drop it (they take milliseconds). */
+export const WITHDRAW_TIMEOUT_MS = 2_000;
 
 export class PublishedPortRules {
   readonly table: string;
@@ -64,12 +66,20 @@ export class PublishedPortRules {
   private readonly lifecycle: { start(): Promise<void>; stop(): void };
   /** The script last applied, or undefined when unknown (at start, after a failure): then the machine is read. */
   private applied?: string;
+  /** The pods the applied table sends new connections to. */
+  private backends = new Set<string>();
+  /** Callers of `withdrawn` waiting for a pod to leave the table. */
+  private waiters: { pod: string; done: () => void }[] = [];
+  /** The forward rule was seen in place since the last resync or failure: a change needs only `nft -f`. */
+  private forwardRuleChecked = false;
   private localhost?: boolean;
+  private readonly clock: Clock;
 
   constructor(private readonly options: PublishedPortRulesOptions) {
     this.table = portTableName(options.node);
     this.log = makeLogger("published-ports", { node: options.node });
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     const { informers, lifecycle } = SharedInformers.forComponent(options.store, options.informers, {
       clock,
       resyncMs: options.resyncMs,
@@ -91,6 +101,7 @@ export class PublishedPortRules {
     // A resync also checks the machine: a table someone removed is written again.
     const resync = () => {
       this.applied = undefined;
+      this.forwardRuleChecked = false;
       enqueue();
     };
     const handlers = { onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue, onResync: resync };
@@ -111,6 +122,33 @@ export class PublishedPortRules {
   async stop(): Promise<void> {
     this.lifecycle.stop();
     await this.reconciler.stop();
+    this.wake(() => true);
+  }
+
+  /**
+   * Resolves once the node's table sends no new connection to `pod` (at once when it sends none), or after
+   * `timeoutMs` at most: the worker waits for it before stopping a failing pod's container, so that a
+   * connection arriving meanwhile is answered by the pod rather than sent to an address that has just gone.
+   */
+  withdrawn(pod: string, timeoutMs = WITHDRAW_TIMEOUT_MS): Promise<void> {
+    if (!this.backends.has(pod)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimeout(() => {
+        this.log.warn(
+          { pod, timeoutMs },
+          "the pod is still in the published ports' rules: stopping it anyway",
+        );
+        this.wake((waiter) => waiter === entry);
+      }, timeoutMs);
+      const entry = {
+        pod,
+        done: () => {
+          cancel();
+          resolve();
+        },
+      };
+      this.waiters.push(entry);
+    });
   }
 
   /** Resolves when no change is waiting to be applied (for tests). */
@@ -137,15 +175,20 @@ export class PublishedPortRules {
     if (this.applied !== undefined && this.applied === (script ?? "")) return;
     try {
       if (script) {
-        await this.ensureForwardRule(true);
+        // The forward rule is looked at (an iptables-save) only when it may be missing, so that a change of
+        // backends costs one `nft -f`: a pod that stops being ready leaves the rules as soon as it can.
+        if (!this.forwardRuleChecked) await this.ensureForwardRule(true);
+        this.forwardRuleChecked = true;
         await kernel.applyNft(script);
       } else {
         if ((await kernel.nftTables()).includes(this.table))
           await kernel.applyNft(renderPortTableRemoval(this.table));
         await this.ensureForwardRule(false);
+        this.forwardRuleChecked = false;
       }
     } catch (err) {
       this.applied = undefined;
+      this.forwardRuleChecked = false;
       throw err;
     }
     if (this.applied !== (script ?? "")) {
@@ -157,6 +200,14 @@ export class PublishedPortRules {
       );
     }
     this.applied = script ?? "";
+    this.backends = new Set(services.flatMap((service) => service.backends.map((backend) => backend.pod)));
+    this.wake((waiter) => !this.backends.has(waiter.pod));
+  }
+
+  private wake(which: (waiter: { pod: string }) => boolean): void {
+    const woken = this.waiters.filter(which);
+    this.waiters = this.waiters.filter((waiter) => !which(waiter));
+    for (const waiter of woken) waiter.done();
   }
 
   private async ensureForwardRule(wanted: boolean): Promise<void> {
