@@ -49,12 +49,19 @@ export interface PublishedPortRulesOptions {
   gateway?: string;
   /** The process's informers, when it has some; else the component makes its own. */
   informers?: SharedInformers;
+  /**
+   * `enable` (`orchestra up`): also publish on 127.0.0.1, setting `route_localnet` on the pod bridge (the
+   * interface such connections leave by, and only it) when it is off; the bridge takes the setting with it when
+   * `orchestra down` removes the network. Default `if-allowed`: only when the kernel already routes them.
+   */
+  loopback?: "enable" | "if-allowed";
   clock?: Clock;
   /** Safety-net re-check against the machine. Default 30 s. */
   resyncMs?: number;
 }
 
 const KEY = "published-ports";
+const ROUTE_LOCALNET = (device: string) => `net.ipv4.conf.${device}.route_localnet`;
 /** How long the worker holds a failing pod's container for the rules to drop it (they take milliseconds). */
 export const WITHDRAW_TIMEOUT_MS = 2_000;
 
@@ -109,13 +116,37 @@ export class PublishedPortRules {
     this.informers.pods().addHandlers(handlers);
     // Nothing is written before both caches hold a full listing: an empty cache would wipe a good table.
     await this.lifecycle.start();
-    const localnet = await this.options.kernel.sysctl("net.ipv4.conf.all.route_localnet");
-    this.localhost = localnet === "1";
-    if (!this.localhost) {
-      this.log.info("published ports are not served on 127.0.0.1 (net.ipv4.conf.all.route_localnet is 0)");
-    }
     await this.sync();
     this.reconciler.start();
+  }
+
+  /** Whether 127.0.0.1 is published too: the kernel must route loopback sources out of the pod bridge. */
+  private async routesLoopback(): Promise<boolean> {
+    const { kernel, gateway, loopback } = this.options;
+    if ((await kernel.sysctl(ROUTE_LOCALNET("all"))) === "1") return true;
+    const bridge = gateway === undefined ? undefined : await kernel.interfaceWithAddress(gateway);
+    const key = bridge === undefined ? undefined : ROUTE_LOCALNET(bridge);
+    if (key !== undefined && (await kernel.sysctl(key)) === "1") return true;
+    if (loopback === "enable" && key !== undefined) {
+      try {
+        await kernel.setSysctl(key, "1");
+        this.log.info(
+          { sysctl: key },
+          "published ports are served on 127.0.0.1 too: route_localnet set on the pod bridge",
+        );
+        return true;
+      } catch (err) {
+        this.log.warn(
+          { err, sysctl: key },
+          "published ports are not served on 127.0.0.1: route_localnet could not be set",
+        );
+        return false;
+      }
+    }
+    this.log.info(
+      `published ports are not served on 127.0.0.1 (${key ?? ROUTE_LOCALNET("all")} is 0); the machine's other addresses serve them`,
+    );
+    return false;
   }
 
   /** Stops following the store. The table stays, so that connections keep flowing until the next start. */
@@ -163,6 +194,8 @@ export class PublishedPortRules {
       this.informers.deployments().list(),
       this.informers.pods().list(),
     );
+    // Looked at (and route_localnet set, when asked) only once a port is published: nothing else needs it.
+    if (services.length > 0 && this.localhost === undefined) this.localhost = await this.routesLoopback();
     const script =
       services.length === 0
         ? undefined

@@ -44,6 +44,18 @@ export class FakeKernel implements NetworkKernel {
     if (this.routeTable.length !== before) this.changes.push(`route del ${dst}`);
   }
 
+  /** Interface → the IPv4 addresses it holds (interfaceWithAddress). */
+  interfaces = new Map<string, string[]>();
+
+  async setSysctl(name: string, value: string): Promise<void> {
+    this.sysctls.set(name, value);
+    this.changes.push(`sysctl ${name}=${value}`);
+  }
+
+  async interfaceWithAddress(address: string): Promise<string | undefined> {
+    return [...this.interfaces].find(([, addresses]) => addresses.includes(address))?.[0];
+  }
+
   async rules(table: FirewallTable): Promise<FirewallRule[]> {
     this.ruleReads++;
     return this.ruleList.filter((rule) => rule.table === table);
