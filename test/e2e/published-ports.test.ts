@@ -327,6 +327,96 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
     assert.ok(requests > 50, `${requests} requests during the rollout`);
   }
 
+  test("a draining pod keeps its established connections until its drain delay ends, while new ones go to its successor", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const port = HTTP_PORT + 2;
+    const manifest = (version: string) =>
+      [
+        "name: drained",
+        `image: ${DEMO_IMAGE}`,
+        "replicas: 1",
+        `ports: ["${port}:${DEMO_PORT}"]`,
+        `env: {VERSION: "${version}"}`,
+        "strategy: {maxUnavailable: 0, maxSurge: 1}",
+      ].join("\n");
+    const apply = async (text: string) => {
+      const result = await runCli(["apply", "-f", "-"], { server: lab.apiUrl, input: text });
+      assert.equal(result.code, 0, result.stderr);
+    };
+    await apply(manifest("1"));
+    try {
+      const [old] = await readyPods("drained", 1);
+      assert.ok(old?.node && old.status.containerId);
+      const host = old.node;
+      // A CGI that answers a line every 250 ms for 15 s: one long-lived connection through the published port.
+      const stream = [
+        "#!/bin/sh",
+        "printf 'Content-Type: text/plain\\r\\n\\r\\n'",
+        'for i in $(seq 1 60); do echo "$i $ORCHESTRA_POD_NAME"; usleep 250000; done',
+      ].join("\n");
+      const install = `printf '%s\\n' '${stream.replace(/'/g, "'\\''")}' > /www/cgi-bin/stream && chmod 755 /www/cgi-bin/stream`;
+      const installed = await podExec(lab, host, old.status.containerId, ["sh", "-c", install]);
+      assert.equal(installed.exitCode, 0, installed.output);
+      await eventually(
+        async () => assert.equal((await get(addressOf(host), port, "/cgi-bin/who")).split(" ")[0], old.name),
+        {
+          timeoutMs: 10_000,
+        },
+      );
+
+      const lines: { at: number; text: string }[] = [];
+      const streamed = new Promise<string>((resolve) => {
+        const req = request({ host: addressOf(host), port, path: "/cgi-bin/stream", agent: false }, (res) => {
+          let pending = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            pending += chunk;
+            const parts = pending.split("\n");
+            pending = parts.pop() ?? "";
+            for (const text of parts) lines.push({ at: Date.now(), text });
+          });
+          res.on("end", () => resolve("ended"));
+          res.on("error", (err) => resolve(`cut: ${err.message}`));
+        });
+        req.on("error", (err) => resolve(`cut: ${err.message}`));
+        req.end();
+      });
+      await eventually(async () => assert.ok(lines.length >= 2, "the stream flows"), { timeoutMs: 5_000 });
+
+      // A rolling update: a new pod, then the old one drains (not ready, still running) for the drain delay.
+      await apply(manifest("2"));
+      const drainingSince = await eventually(
+        async () => {
+          const pod = (await api<Pod[]>("/pods?deployment=drained")).find((p) => p.id === old.id);
+          assert.ok(pod?.terminatingSince, "the old pod drains");
+          return Date.now();
+        },
+        { timeoutMs: 60_000, intervalMs: 50 },
+      );
+      const fresh = await eventually(
+        async () => {
+          const answer = (await get(addressOf(host), port, "/cgi-bin/who")).split(" ")[0];
+          assert.notEqual(answer, old.name, "new connections go to the new pod");
+          return answer;
+        },
+        { timeoutMs: 2_000, intervalMs: 50 },
+      );
+      const outcome = await streamed;
+      const ownLines = lines.filter((line) => line.text.endsWith(` ${old.name}`));
+      assert.equal(ownLines.length, lines.length, "every line of the stream came from the old pod");
+      const last = ownLines.at(-1)?.at ?? 0;
+      const drainMs = 5_000;
+      // The controller's drain delay runs from its mark; the mark reached us up to a poll later.
+      assert.ok(
+        last >= drainingSince + drainMs - 1_000,
+        `the established connection was served ${last - drainingSince} ms into the drain (${drainMs} ms), then ${outcome}; new ones went to ${fresh}`,
+      );
+    } finally {
+      await cli(["delete", "deployment", "drained"]);
+    }
+  });
+
   test("UDP: a published echo service answers through every host's port", {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {
