@@ -174,6 +174,32 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
     );
   });
 
+  test("a worker's restart leaves its host's rules in place: requests through it keep succeeding meanwhile", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    let done = false;
+    let requests = 0;
+    const failures: string[] = [];
+    const client = (async () => {
+      while (!done) {
+        requests++;
+        await who(addressOf("h1")).catch((err: Error) => failures.push(err.message));
+      }
+    })();
+    try {
+      await lab.stopWorker("h1");
+      assert.ok((await lab.kernel("h1").nftTables()).includes("orchestra_ports_h1"), "the table stays");
+      await lab.startWorker("h1");
+      // The new worker has read the store and written its table once it answers through it again.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      done = true;
+      await client;
+    }
+    assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed across the restart`);
+    assert.ok(requests > 20, `${requests} requests across the restart`);
+  });
+
   test("scaled to 1: the two hosts without a pod still answer every request, through the remaining pod, masqueraded", {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {
