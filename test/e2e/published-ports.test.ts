@@ -375,11 +375,11 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
       const [old] = await readyPods("drained", 1);
       assert.ok(old?.node && old.status.containerId);
       const host = old.node;
-      // A CGI that answers a line every 250 ms for 15 s: one long-lived connection through the published port.
+      // A CGI that answers a line every 250 ms for a minute: one long-lived connection through the published port.
       const stream = [
         "#!/bin/sh",
         "printf 'Content-Type: text/plain\\r\\n\\r\\n'",
-        'for i in $(seq 1 60); do echo "$i $ORCHESTRA_POD_NAME"; usleep 250000; done',
+        'for i in $(seq 1 240); do echo "$i ${ORCHESTRA_POD_NAME:-$(hostname)}"; usleep 250000; done',
       ].join("\n");
       const install = `printf '%s\\n' '${stream.replace(/'/g, "'\\''")}' > /www/cgi-bin/stream && chmod 755 /www/cgi-bin/stream`;
       const installed = await podExec(lab, host, old.status.containerId, ["sh", "-c", install]);
