@@ -379,6 +379,7 @@ describe("published ports (the lab)", { timeout: 900_000 }, () => {
       const stream = [
         "#!/bin/sh",
         "printf 'Content-Type: text/plain\\r\\n\\r\\n'",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, for the pod to make.
         'for i in $(seq 1 240); do echo "$i ${ORCHESTRA_POD_NAME:-$(hostname)}"; usleep 250000; done',
       ].join("\n");
       const install = `printf '%s\\n' '${stream.replace(/'/g, "'\\''")}' > /www/cgi-bin/stream && chmod 755 /www/cgi-bin/stream`;
