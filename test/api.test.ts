@@ -197,6 +197,7 @@ describe("API without a token", () => {
       "/secrets",
       "/secrets/{name}",
       "/secrets/{name}/reencrypt",
+      "/services",
       "/tokens",
       "/tokens/{id}",
       "/volumes",

@@ -595,7 +595,7 @@ describe("orchestra errors", () => {
     assertError(await orchestra(["gett", "pods"]), "unknown command 'gett' (Did you mean get?)");
     assertError(
       await orchestra(["get", "widgets"]),
-      'unknown resource type "widgets" (expected deployments, pods, nodes, configs, secrets or volumes)',
+      'unknown resource type "widgets" (expected deployments, pods, nodes, services, configs, secrets or volumes)',
     );
     assertError(await orchestra(["get", "pods", "--colour"]), "unknown option '--colour'");
     assertError(await orchestra(["deploy", "web"]), "required option '--image <image>' not specified");

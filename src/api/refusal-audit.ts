@@ -47,11 +47,15 @@ export class RefusalAudit {
     this.recorded++;
     const unrecorded = this.dropped > 0 ? ` (${this.dropped} earlier refusals not recorded)` : "";
     this.dropped = 0;
-    this.events.record({
-      type: "Warning",
-      reason: refusal.status === 401 ? "Unauthorized" : "Forbidden",
-      object: `token/${refusal.tokenId ?? "none"}`,
-      message: `${refusal.method} ${truncated(refusal.path)}: ${refusal.status}, ${refusal.reason}${unrecorded}`,
-    });
+    this.events.record(
+      {
+        type: "Warning",
+        reason: refusal.status === 401 ? "Unauthorized" : "Forbidden",
+        object: `token/${refusal.tokenId ?? "none"}`,
+        message: `${refusal.method} ${truncated(refusal.path)}: ${refusal.status}, ${refusal.reason}${unrecorded}`,
+      },
+      // Each refusal keeps its own route and status: bounded above, never folded into a count.
+      { counted: false },
+    );
   }
 }

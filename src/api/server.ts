@@ -51,6 +51,7 @@ import { metaRoutes } from "./routes/meta-routes.js";
 import { metricsRoutes } from "./routes/metrics-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
+import { serviceRoutes } from "./routes/service-routes.js";
 import { tokenRoutes } from "./routes/token-routes.js";
 import { volumeRoutes } from "./routes/volume-routes.js";
 import { schemaValidatorCompiler } from "./validation.js";
@@ -231,6 +232,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     volumeRoutes(api, store);
     tokenRoutes(api, store, clock);
     joinRoutes(api, options.join, events);
+    serviceRoutes(api, store);
   });
   return app;
 }

@@ -12,6 +12,7 @@ import type {
   EvictionResult,
   NodeRemoved,
   Pod,
+  PublishedServiceView,
   Revision,
   RollbackResult,
   RolloutView,
@@ -229,6 +230,11 @@ export class ApiClient {
 
   async deleteData(kind: "config" | "secret", name: string): Promise<void> {
     await this.request("DELETE", `/${kind}s/${encodeURIComponent(name)}`);
+  }
+
+  /** Every published port with its deployment and ready endpoints. */
+  async listServices(): Promise<PublishedServiceView[]> {
+    return (await this.request("GET", "/services")).body as PublishedServiceView[];
   }
 
   async listVolumes(): Promise<VolumeReport[]> {

@@ -135,6 +135,8 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
       address: UP_NODE_ADDRESS,
       informers,
+      // One machine: its users reach published ports on 127.0.0.1 first.
+      publishOnLoopback: true,
     });
     components.push({ name: "worker", stop: () => worker.stop() });
 

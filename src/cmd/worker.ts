@@ -45,6 +45,8 @@ export interface WorkerProcessOptions {
   events?: EventSink;
   /** The process's informers (`up`), which the published-port rules watch through; else they make their own. */
   informers?: SharedInformers;
+  /** Publish on 127.0.0.1 too, enabling `route_localnet` on the pod bridge (`up`). Default: only if already on. */
+  publishOnLoopback?: boolean;
 }
 
 export const DEFAULT_NETWORK = "orchestra";
@@ -92,6 +94,8 @@ export async function startWorker(
       allowHostPaths: options.allowHostPaths?.map((dir) => resolve(dir)),
       secrets: options.secrets,
       events: options.events ?? recorder,
+      // A failing pod leaves this node's published ports before its container stops (see withdrawn).
+      beforeStop: async (pod) => ports?.withdrawn(pod.name),
     });
     await worker.start();
     // Published ports need CAP_NET_ADMIN, which a routed worker has; `up` (local) without it says so.
@@ -103,6 +107,7 @@ export async function startWorker(
         subnet: allocation.subnet,
         gateway: network.gateway,
         informers: options.informers,
+        loopback: options.publishOnLoopback ? "enable" : "if-allowed",
       });
       await ports.start();
     } else {

@@ -50,6 +50,7 @@ import type {
   RolloutStatus as RolloutStatusSchema,
   RolloutView as RolloutViewSchema,
 } from "./schemas/rollout.js";
+import type { PublishedServiceView as PublishedServiceViewSchema } from "./schemas/service.js";
 import type { VolumeReport as VolumeReportSchema } from "./schemas/volume.js";
 import type {
   Constraint as ConstraintSchema,
@@ -104,6 +105,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type SecretInfo = Static<typeof SecretInfoSchema>;
 export type ReencryptResult = Static<typeof ReencryptResultSchema>;
 export type VolumeReport = Static<typeof VolumeReportSchema>;
+export type PublishedServiceView = Static<typeof PublishedServiceViewSchema>;
 
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 export type ErrorKind = ErrorBody["error"];

@@ -12,8 +12,13 @@ import { baseName, type Store } from "../store/store.js";
 
 export type EventInput = Omit<ClusterEvent, "id" | "time" | "source" | "count" | "firstTime">;
 
+export interface RecordOptions {
+  /** false: never counted on an earlier event (audit records, each kept with its own details). Default true. */
+  counted?: boolean;
+}
+
 export interface EventSink {
-  record(event: EventInput): void;
+  record(event: EventInput, options?: RecordOptions): void;
 }
 
 /** Records nothing: for tests and components run without events. */
@@ -53,7 +58,7 @@ export class EventRecorder implements EventSink {
     this.log = makeLogger("events", { source });
   }
 
-  record(input: EventInput): void {
+  record(input: EventInput, options: RecordOptions = {}): void {
     const now = this.clock.now();
     // Time first (fixed width) so that keys sort by time; random tail so that writers never collide.
     const id = `${now.toString(36).padStart(9, "0")}-${randomBytes(4).toString("hex")}`;
@@ -61,7 +66,9 @@ export class EventRecorder implements EventSink {
     const seriesKey = `${input.object}\u0000${input.type}\u0000${input.reason}`;
     const previous = this.series.get(seriesKey);
     const repeat =
-      previous !== undefined && now - previous.lastAt < EVENT_SERIES_WINDOW_MS ? previous : undefined;
+      options.counted !== false && previous !== undefined && now - previous.lastAt < EVENT_SERIES_WINDOW_MS
+        ? previous
+        : undefined;
     const event: ClusterEvent = { id, time, source: this.source, ...input };
     if (repeat) {
       event.count = repeat.count + 1;

@@ -98,6 +98,16 @@ export class HostKernel implements NetworkKernel {
     }
   }
 
+  async setSysctl(name: string, value: string): Promise<void> {
+    await this.command("sysctl", ["-q", "-w", `${name}=${value}`]);
+  }
+
+  async interfaceWithAddress(address: string): Promise<string | undefined> {
+    // `5: br-0123abcd    inet 10.42.0.1/24 brd ...`: the second field.
+    const output = await this.command("ip", ["-o", "-4", "addr", "show", "to", `${address}/32`]);
+    return output.trim().split(/\s+/)[1]?.replace(/:$/, "") || undefined;
+  }
+
   private iptables(table: FirewallTable, args: string[]): Promise<string> {
     return this.command("iptables", ["-w", LOCK_WAIT_SECONDS, "-t", table, ...args]);
   }

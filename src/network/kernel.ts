@@ -43,4 +43,8 @@ export interface NetworkKernel {
   nftTables(): Promise<string[]>;
   /** A sysctl's value (`net.ipv4.conf.all.route_localnet`), undefined when the kernel has no such key. */
   sysctl(name: string): Promise<string | undefined>;
+  /** Sets a sysctl (`sysctl -w`). */
+  setSysctl(name: string, value: string): Promise<void>;
+  /** The interface that holds IPv4 `address`, if one does. */
+  interfaceWithAddress(address: string): Promise<string | undefined>;
 }

@@ -45,16 +45,23 @@ function declares(pod: Pod, port: PublishedPort): boolean {
   );
 }
 
+/** A published port of a deployment and the pods that may take its new connections, on any node. */
+export interface ServingPods {
+  deployment: string;
+  port: PublishedPort;
+  /** Sorted by pod name. */
+  pods: Pod[];
+}
+
 /**
- * Every published port of `deployments`, in port order, with the pods of its deployment that `node`
- * sends new connections to. Pods of any revision count while they declare the container port, so a
- * rolling update keeps serving through the port.
+ * Every published port of `deployments`, in port order, with the pods of its deployment that receive new
+ * connections. Pods of any revision count while they declare the container port, so a rolling update keeps
+ * serving through the port.
  */
-export function planPublishedPorts(
-  node: string,
+export function servingPods(
   deployments: readonly Pick<Deployment, "name" | "ports">[],
   pods: readonly Pod[],
-): PublishedService[] {
+): ServingPods[] {
   const podsByDeployment = new Map<string, Pod[]>();
   for (const pod of pods) {
     if (!receivesConnections(pod)) continue;
@@ -62,22 +69,38 @@ export function planPublishedPorts(
     list.push(pod);
     podsByDeployment.set(pod.deployment, list);
   }
-  const services: PublishedService[] = [];
+  const serving: ServingPods[] = [];
   for (const deployment of deployments) {
     for (const port of publishedPortsOf(deployment.ports)) {
-      const serving = (podsByDeployment.get(deployment.name) ?? []).filter((pod) => declares(pod, port));
-      const local = serving.filter((pod) => pod.node === node);
-      const chosen = local.length > 0 ? local : serving;
-      const backends = chosen
-        .map((pod) => ({ pod: pod.name, ip: pod.status.ip as string, port: port.containerPort }))
-        .sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : 0));
-      services.push({
-        ...port,
-        deployment: deployment.name,
-        backends,
-        masquerade: local.length === 0 && backends.length > 0,
-      });
+      const chosen = (podsByDeployment.get(deployment.name) ?? [])
+        .filter((pod) => declares(pod, port))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      serving.push({ deployment: deployment.name, port, pods: chosen });
     }
   }
-  return services.sort((a, b) => a.publishedPort - b.publishedPort || a.protocol.localeCompare(b.protocol));
+  return serving.sort(
+    (a, b) => a.port.publishedPort - b.port.publishedPort || a.port.protocol.localeCompare(b.port.protocol),
+  );
+}
+
+/** Every published port as `node` serves it: its own ready pods when it has some, else every ready pod. */
+export function planPublishedPorts(
+  node: string,
+  deployments: readonly Pick<Deployment, "name" | "ports">[],
+  pods: readonly Pod[],
+): PublishedService[] {
+  return servingPods(deployments, pods).map(({ deployment, port, pods: serving }) => {
+    const local = serving.filter((pod) => pod.node === node);
+    const chosen = local.length > 0 ? local : serving;
+    return {
+      ...port,
+      deployment,
+      backends: chosen.map((pod) => ({
+        pod: pod.name,
+        ip: pod.status.ip as string,
+        port: port.containerPort,
+      })),
+      masquerade: local.length === 0 && chosen.length > 0,
+    };
+  });
 }

@@ -27,13 +27,14 @@ describe("published port rules on a fake kernel", () => {
   let kernel: FakeKernel;
   const started: PublishedPortRules[] = [];
 
-  const start = async (): Promise<PublishedPortRules> => {
+  const start = async (loopback?: "enable"): Promise<PublishedPortRules> => {
     const rules = new PublishedPortRules({
       store,
       kernel,
       node: "h1",
       subnet: "10.42.0.0/24",
       gateway: "10.42.0.1",
+      loopback,
     });
     started.push(rules);
     await rules.start();
@@ -85,6 +86,52 @@ describe("published port rules on a fake kernel", () => {
     await store.delete(keys.deployment("web"));
     await eventually(async () => assert.equal(table(), undefined));
     assert.equal(forwardRules().length, 0);
+  });
+
+  test("withdrawn resolves once the table no longer sends to the pod (at once for a pod it never sent to), and a change of backends is one nft script", async () => {
+    await store.set(keys.deployment("web"), web);
+    const local = ready(web, "a1aaaaa", "h1", "10.42.0.2");
+    const other = ready(web, "a2aaaaa", "h1", "10.42.0.3");
+    await store.set(keys.pod(local.id), local);
+    await store.set(keys.pod(other.id), other);
+    const rules = await start();
+    await rules.withdrawn("web-zzzzz");
+    kernel.changes.length = 0;
+    const reads = kernel.ruleReads;
+    let left = false;
+    const leaving = rules.withdrawn(local.name).then(() => {
+      left = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(left, false, "still in the table: the caller waits");
+    await store.set(keys.pod(local.id), { ...local, status: { ...local.status, ready: false } });
+    await leaving;
+    assert.doesNotMatch(table() ?? "", /10\.42\.0\.2/);
+    assert.deepEqual(
+      kernel.changes.map((change) => change.split(";")[0]),
+      ["nft table ip orchestra_ports_h1"],
+      "only the table swapped",
+    );
+    assert.equal(kernel.ruleReads, reads, "no firewall rule read: the forward rule was checked before");
+  });
+
+  test("loopback: served on 127.0.0.1 only when the kernel routes it; `enable` sets route_localnet on the pod bridge alone", async () => {
+    await store.set(keys.deployment("web"), web);
+    const local = ready(web, "a1aaaaa", "h1", "10.42.0.2");
+    await store.set(keys.pod(local.id), local);
+    kernel.interfaces.set("br-0123", ["10.42.0.1"]);
+    await (await start()).stop();
+    assert.match(table() ?? "", /ip daddr != 127\.0\.0\.0\/8 fib daddr type local jump published/);
+    assert.equal(kernel.sysctls.get("net.ipv4.conf.br-0123.route_localnet"), undefined, "left alone");
+
+    await start("enable");
+    assert.deepEqual(
+      kernel.changes.filter((change) => change.startsWith("sysctl")),
+      ["sysctl net.ipv4.conf.br-0123.route_localnet=1"],
+    );
+    assert.equal(kernel.sysctls.get("net.ipv4.conf.all.route_localnet"), "0", "not on every interface");
+    assert.match(table() ?? "", /^ {4}fib daddr type local jump published$/m);
+    assert.match(table() ?? "", /ip saddr \{ 127\.0\.0\.0\/8, 10\.42\.0\.0\/24 \}/);
   });
 
   test("a restart replaces the table in one script, without removing it first", async () => {

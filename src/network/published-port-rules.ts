@@ -49,12 +49,21 @@ export interface PublishedPortRulesOptions {
   gateway?: string;
   /** The process's informers, when it has some; else the component makes its own. */
   informers?: SharedInformers;
+  /**
+   * `enable` (`orchestra up`): also publish on 127.0.0.1, setting `route_localnet` on the pod bridge (the
+   * interface such connections leave by, and only it) when it is off; the bridge takes the setting with it when
+   * `orchestra down` removes the network. Default `if-allowed`: only when the kernel already routes them.
+   */
+  loopback?: "enable" | "if-allowed";
   clock?: Clock;
   /** Safety-net re-check against the machine. Default 30 s. */
   resyncMs?: number;
 }
 
 const KEY = "published-ports";
+const ROUTE_LOCALNET = (device: string) => `net.ipv4.conf.${device}.route_localnet`;
+/** How long the worker holds a failing pod's container for the rules to drop it (they take milliseconds). */
+export const WITHDRAW_TIMEOUT_MS = 2_000;
 
 export class PublishedPortRules {
   readonly table: string;
@@ -64,12 +73,20 @@ export class PublishedPortRules {
   private readonly lifecycle: { start(): Promise<void>; stop(): void };
   /** The script last applied, or undefined when unknown (at start, after a failure): then the machine is read. */
   private applied?: string;
+  /** The pods the applied table sends new connections to. */
+  private backends = new Set<string>();
+  /** Callers of `withdrawn` waiting for a pod to leave the table. */
+  private waiters: { pod: string; done: () => void }[] = [];
+  /** The forward rule was seen in place since the last resync or failure: a change needs only `nft -f`. */
+  private forwardRuleChecked = false;
   private localhost?: boolean;
+  private readonly clock: Clock;
 
   constructor(private readonly options: PublishedPortRulesOptions) {
     this.table = portTableName(options.node);
     this.log = makeLogger("published-ports", { node: options.node });
     const clock = options.clock ?? systemClock;
+    this.clock = clock;
     const { informers, lifecycle } = SharedInformers.forComponent(options.store, options.informers, {
       clock,
       resyncMs: options.resyncMs,
@@ -92,6 +109,7 @@ export class PublishedPortRules {
     // A resync also checks the machine: a table someone removed is written again.
     const resync = () => {
       this.applied = undefined;
+      this.forwardRuleChecked = false;
       enqueue();
     };
     const handlers = { onAdd: enqueue, onUpdate: enqueue, onDelete: enqueue, onResync: resync };
@@ -99,19 +117,70 @@ export class PublishedPortRules {
     this.informers.pods().addHandlers(handlers);
     // Nothing is written before both caches hold a full listing: an empty cache would wipe a good table.
     await this.lifecycle.start();
-    const localnet = await this.options.kernel.sysctl("net.ipv4.conf.all.route_localnet");
-    this.localhost = localnet === "1";
-    if (!this.localhost) {
-      this.log.info("published ports are not served on 127.0.0.1 (net.ipv4.conf.all.route_localnet is 0)");
-    }
     await this.sync();
     this.reconciler.start();
+  }
+
+  /** Whether 127.0.0.1 is published too: the kernel must route loopback sources out of the pod bridge. */
+  private async routesLoopback(): Promise<boolean> {
+    const { kernel, gateway, loopback } = this.options;
+    if ((await kernel.sysctl(ROUTE_LOCALNET("all"))) === "1") return true;
+    const bridge = gateway === undefined ? undefined : await kernel.interfaceWithAddress(gateway);
+    const key = bridge === undefined ? undefined : ROUTE_LOCALNET(bridge);
+    if (key !== undefined && (await kernel.sysctl(key)) === "1") return true;
+    if (loopback === "enable" && key !== undefined) {
+      try {
+        await kernel.setSysctl(key, "1");
+        this.log.info(
+          { sysctl: key },
+          "published ports are served on 127.0.0.1 too: route_localnet set on the pod bridge",
+        );
+        return true;
+      } catch (err) {
+        this.log.warn(
+          { err, sysctl: key },
+          "published ports are not served on 127.0.0.1: route_localnet could not be set",
+        );
+        return false;
+      }
+    }
+    this.log.info(
+      `published ports are not served on 127.0.0.1 (${key ?? ROUTE_LOCALNET("all")} is 0); the machine's other addresses serve them`,
+    );
+    return false;
   }
 
   /** Stops following the store. The table stays, so that connections keep flowing until the next start. */
   async stop(): Promise<void> {
     this.lifecycle.stop();
     await this.reconciler.stop();
+    this.wake(() => true);
+  }
+
+  /**
+   * Resolves once the node's table sends no new connection to `pod` (at once when it sends none), or after
+   * `timeoutMs` at most: the worker waits for it before stopping a failing pod's container, so that a
+   * connection arriving meanwhile is answered by the pod rather than sent to an address that has just gone.
+   */
+  withdrawn(pod: string, timeoutMs = WITHDRAW_TIMEOUT_MS): Promise<void> {
+    if (!this.backends.has(pod)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimeout(() => {
+        this.log.warn(
+          { pod, timeoutMs },
+          "the pod is still in the published ports' rules: stopping it anyway",
+        );
+        this.wake((waiter) => waiter === entry);
+      }, timeoutMs);
+      const entry = {
+        pod,
+        done: () => {
+          cancel();
+          resolve();
+        },
+      };
+      this.waiters.push(entry);
+    });
   }
 
   /** Resolves when no change is waiting to be applied (for tests). */
@@ -126,6 +195,8 @@ export class PublishedPortRules {
       this.informers.deployments().list(),
       this.informers.pods().list(),
     );
+    // Looked at (and route_localnet set, when asked) only once a port is published: nothing else needs it.
+    if (services.length > 0 && this.localhost === undefined) this.localhost = await this.routesLoopback();
     const script =
       services.length === 0
         ? undefined
@@ -138,15 +209,20 @@ export class PublishedPortRules {
     if (this.applied !== undefined && this.applied === (script ?? "")) return;
     try {
       if (script) {
-        await this.ensureForwardRule(true);
+        // The forward rule is looked at (an iptables-save) only when it may be missing, so that a change of
+        // backends costs one `nft -f`: a pod that stops being ready leaves the rules as soon as it can.
+        if (!this.forwardRuleChecked) await this.ensureForwardRule(true);
+        this.forwardRuleChecked = true;
         await kernel.applyNft(script);
       } else {
         if ((await kernel.nftTables()).includes(this.table))
           await kernel.applyNft(renderPortTableRemoval(this.table));
         await this.ensureForwardRule(false);
+        this.forwardRuleChecked = false;
       }
     } catch (err) {
       this.applied = undefined;
+      this.forwardRuleChecked = false;
       throw err;
     }
     if (this.applied !== (script ?? "")) {
@@ -158,6 +234,14 @@ export class PublishedPortRules {
       );
     }
     this.applied = script ?? "";
+    this.backends = new Set(services.flatMap((service) => service.backends.map((backend) => backend.pod)));
+    this.wake((waiter) => !this.backends.has(waiter.pod));
+  }
+
+  private wake(which: (waiter: { pod: string }) => boolean): void {
+    const woken = this.waiters.filter(which);
+    this.waiters = this.waiters.filter((waiter) => !which(waiter));
+    for (const waiter of woken) waiter.done();
   }
 
   private async ensureForwardRule(wanted: boolean): Promise<void> {

@@ -56,6 +56,11 @@ export interface WorkerOptions {
   /** Where Started, Unhealthy, Restarted, BackOff and Rescheduled events go. Default: nowhere. */
   events?: EventSink;
   clock?: Clock;
+  /**
+   * Awaited between reporting a failing pod not ready and stopping its container: the node's published ports
+   * take it out of their rules first, so that no new connection is sent to an address about to vanish.
+   */
+  beforeStop?: (pod: Pod) => Promise<void>;
 }
 
 export class Worker {
@@ -268,7 +273,10 @@ export class Worker {
       this.record(pod, event);
     }
     if (plan.report) await this.pods.writeStatus(pod.id, plan.report);
-    if (plan.stop) await this.runtime.stop(plan.stop.id, { timeoutSeconds: this.stopGraceSeconds });
+    if (plan.stop) {
+      await this.options.beforeStop?.(pod);
+      await this.runtime.stop(plan.stop.id, { timeoutSeconds: this.stopGraceSeconds });
+    }
     if (plan.moveAway) await this.moveAway(pod, plan.moveAway);
     await this.removeContainers(plan.removeLater);
     if (plan.status) await this.pods.writeStatus(pod.id, plan.status);

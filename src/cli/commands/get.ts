@@ -1,6 +1,7 @@
-// `orchestra get deployments|pods|nodes [NAME] [-o table|wide|json|yaml]`: list or show objects, sorted by name.
+// `orchestra get deployments|pods|nodes|services|... [NAME] [-o table|wide|json|yaml]`: list or show objects,
+// sorted by name (services by published port).
 import { type Command, Option } from "commander";
-import type { ConfigInfo, Pod, SecretInfo, VolumeReport } from "../../core/types.js";
+import type { ConfigInfo, Pod, PublishedServiceView, SecretInfo, VolumeReport } from "../../core/types.js";
 import type { ApiClient, DeploymentView, NodeView } from "../api-client.js";
 import { ApiError, CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
@@ -8,10 +9,11 @@ import { apiClientFor } from "../global-options.js";
 import { sortByName } from "../output/by-name.js";
 import { dataTable, volumeTable } from "../output/data-tables.js";
 import { deploymentTable, nodeTable, podTable, type TableOptions } from "../output/resource-tables.js";
+import { serviceTable } from "../output/service-table.js";
 import { formatStructured } from "../output/structured.js";
 import { formatTable, type Table } from "../output/table.js";
 
-type Kind = "deployment" | "pod" | "node" | "config" | "secret" | "volume";
+type Kind = "deployment" | "pod" | "node" | "config" | "secret" | "volume" | "service";
 type OutputFormat = "table" | "wide" | "json" | "yaml";
 
 // A Map, not an object literal: `get constructor` must not find Object.prototype's.
@@ -31,6 +33,9 @@ const KINDS = new Map<string, Kind>([
   ["secret", "secret"],
   ["volumes", "volume"],
   ["volume", "volume"],
+  ["services", "service"],
+  ["service", "service"],
+  ["svc", "service"],
 ]);
 
 interface GetFlags {
@@ -46,7 +51,7 @@ export function resolveKind(word: string): { kind: Kind; name?: string } {
   const kind = KINDS.get(type);
   if (!kind)
     throw new CliError(
-      `unknown resource type "${type}" (expected deployments, pods, nodes, configs, secrets or volumes)`,
+      `unknown resource type "${type}" (expected deployments, pods, nodes, services, configs, secrets or volumes)`,
     );
   return slash === -1 ? { kind } : { kind, name: word.slice(slash + 1) };
 }
@@ -59,6 +64,7 @@ type Found = { single: boolean } & (
   | { kind: "config"; items: ConfigInfo[] }
   | { kind: "secret"; items: SecretInfo[] }
   | { kind: "volume"; items: VolumeReport[] }
+  | { kind: "service"; items: PublishedServiceView[] }
 );
 
 function notFound(kind: Kind, name: string): ApiError {
@@ -83,6 +89,18 @@ async function fetchObjects(
     if (name !== undefined && items.length === 0) throw notFound(kind, name);
     return { kind, items: sortByName(items), single };
   }
+  // A service is named by its published port (`8080`, `8080/tcp`) or its deployment.
+  if (kind === "service") {
+    const items = (await client.listServices()).filter(
+      (s) =>
+        name === undefined ||
+        s.deployment === name ||
+        `${s.publishedPort}` === name ||
+        `${s.publishedPort}/${s.protocol}` === name,
+    );
+    if (name !== undefined && items.length === 0) throw notFound(kind, name);
+    return { kind, items, single: single && items.length === 1 };
+  }
   if (kind === "config" || kind === "secret" || kind === "volume") {
     const all = kind === "volume" ? await client.listVolumes() : await client.listData(kind);
     const items = sortByName<{ name: string; node?: string }>(all).filter(
@@ -106,6 +124,7 @@ async function tableOf(client: ApiClient, found: Found, options: TableOptions): 
   if (found.kind === "config") return dataTable(found.items, options);
   if (found.kind === "secret") return dataTable(found.items, options);
   if (found.kind === "volume") return volumeTable(found.items, options);
+  if (found.kind === "service") return serviceTable(found.items, options);
   const podCounts = new Map<string, number>();
   // Count pods per node ourselves only when the server did not count them.
   if (found.items.some((node) => typeof node.pods !== "number")) {
@@ -119,10 +138,10 @@ async function tableOf(client: ApiClient, found: Found, options: TableOptions): 
 export function registerGet(program: Command, io: CliIo): void {
   program
     .command("get")
-    .description("list deployments, pods, nodes, configs, secrets or volumes, or show one by name")
+    .description("list deployments, pods, nodes, services, configs, secrets or volumes, or show one by name")
     .argument(
       "<type>",
-      "deployments (deploy), pods (po), nodes (no), configs, secrets, volumes; also TYPE/NAME",
+      "deployments (deploy), pods (po), nodes (no), services (svc), configs, secrets, volumes; also TYPE/NAME",
     )
     .argument("[name]", "show only this object")
     .addOption(

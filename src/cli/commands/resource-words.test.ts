@@ -13,10 +13,11 @@ test("get takes plural, singular and short type names, and TYPE/NAME", () => {
   assert.deepEqual(resolveKind("configs"), { kind: "config" });
   assert.deepEqual(resolveKind("secret/db-password"), { kind: "secret", name: "db-password" });
   assert.deepEqual(resolveKind("volumes"), { kind: "volume" });
+  for (const word of ["services", "service", "svc"]) assert.deepEqual(resolveKind(word), { kind: "service" });
   for (const word of ["widgets", "constructor", "toString", ""]) {
     assert.throws(() => resolveKind(word), {
       message:
-        /^unknown resource type ".*" \(expected deployments, pods, nodes, configs, secrets or volumes\)$/,
+        /^unknown resource type ".*" \(expected deployments, pods, nodes, services, configs, secrets or volumes\)$/,
     });
   }
 });

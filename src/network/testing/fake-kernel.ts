@@ -17,6 +17,8 @@ export class FakeKernel implements NetworkKernel {
   /** nftables tables of family ip → the script that made each (the last `table ip NAME {` block's script). */
   nftTableScripts = new Map<string, string>();
   sysctls = new Map<string, string>([["net.ipv4.conf.all.route_localnet", "0"]]);
+  /** How many times the rules of a table were read (an iptables-save each on a real machine). */
+  ruleReads = 0;
 
   async routes(): Promise<KernelRoute[]> {
     return this.routeTable.map((route) => ({ ...route }));
@@ -42,7 +44,20 @@ export class FakeKernel implements NetworkKernel {
     if (this.routeTable.length !== before) this.changes.push(`route del ${dst}`);
   }
 
+  /** Interface → the IPv4 addresses it holds (interfaceWithAddress). */
+  interfaces = new Map<string, string[]>();
+
+  async setSysctl(name: string, value: string): Promise<void> {
+    this.sysctls.set(name, value);
+    this.changes.push(`sysctl ${name}=${value}`);
+  }
+
+  async interfaceWithAddress(address: string): Promise<string | undefined> {
+    return [...this.interfaces].find(([, addresses]) => addresses.includes(address))?.[0];
+  }
+
   async rules(table: FirewallTable): Promise<FirewallRule[]> {
+    this.ruleReads++;
     return this.ruleList.filter((rule) => rule.table === table);
   }
 
