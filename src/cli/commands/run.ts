@@ -2,9 +2,11 @@
 import { isIP } from "node:net";
 import { type Command, Option } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/api.js";
+import { type ApiTlsFlags, resolveApiTls } from "../../cmd/api-tls.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
 import { runUntilSignal, type Stoppable } from "../../cmd/lifecycle.js";
 import { DEFAULT_SESSION_TIMEOUT_MS, openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
+import { parseStoreUrl } from "../../cmd/store-url.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
@@ -23,6 +25,7 @@ import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import {
   allowHostPathOption,
+  apiTlsOptions,
   collectLabel,
   parseFraction,
   parseMilliseconds,
@@ -75,8 +78,12 @@ function storeOptions(command: Command): Command {
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  requestGuardOptions(storeOptions(run.command("api").description("the API server")))
+  apiTlsOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server"))))
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
+    .option(
+      "--data-dir <dir>",
+      "where generated certificates are kept, under tls/ (default: an embedded store's folder, else .orchestra)",
+    )
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
     .option(
@@ -86,10 +93,21 @@ export function registerRun(program: Command, io: CliIo): void {
     .action(
       async (
         flags: StoreFlags &
-          RequestGuardFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
+          RequestGuardFlags &
+          ApiTlsFlags & {
+            host: string;
+            port: string;
+            tokenFile?: string;
+            secretsKeyFile?: string;
+            dataDir?: string;
+          },
       ) => {
         const port = parsePort(flags.port, "port");
         const token = readToken(flags.tokenFile, io.env);
+        const location = parseStoreUrl(flags.store);
+        const dataDir = flags.dataDir ?? (location.kind === "embedded" ? location.dir : ".orchestra");
+        const tls = await resolveApiTls(flags.host, dataDir, flags);
+        for (const note of tls?.notes ?? []) io.err(`${note}\n`);
         const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("api", flags, io, async (store) => {
           const api = await startApiServer({
@@ -97,11 +115,13 @@ export function registerRun(program: Command, io: CliIo): void {
             host: flags.host,
             port,
             token,
+            tls: tls && { cert: tls.cert, key: tls.key },
             secretsKey,
             allowedHosts: flags.allowedHost,
             allowedOrigins: flags.allowedOrigin,
           });
           io.out(`API server listening at ${api.url}\n`);
+          if (tls?.caFile) io.err(`clients verify it with the cluster CA in ${tls.caFile}\n`);
           return { name: "api", stop: () => api.close() };
         });
       },

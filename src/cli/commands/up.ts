@@ -1,6 +1,10 @@
 // `orchestra up`: the all-in-one on this machine, until SIGINT/SIGTERM.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../cmd/api.js";
+import { adminTokenFile, ensureAdminToken } from "../../cmd/admin-token.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, isLoopback } from "../../cmd/api.js";
+import { type ApiTlsFlags, resolveApiTls } from "../../cmd/api-tls.js";
 import { runUntilSignal } from "../../cmd/lifecycle.js";
 import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
@@ -8,15 +12,17 @@ import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
+import { adminConfigText, writePrivate } from "../client-config-file.js";
 import {
   allowHostPathOption,
+  apiTlsOptions,
   parsePort,
   parseSeconds,
   type RequestGuardFlags,
   requestGuardOptions,
 } from "./process-options.js";
 
-interface UpFlags extends RequestGuardFlags {
+interface UpFlags extends RequestGuardFlags, ApiTlsFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -35,7 +41,7 @@ interface UpFlags extends RequestGuardFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  requestGuardOptions(allowHostPathOption(program.command("up")))
+  apiTlsOptions(requestGuardOptions(allowHostPathOption(program.command("up"))))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -64,11 +70,23 @@ export function registerUp(program: Command, io: CliIo): void {
       "key(s) secrets are encrypted with (default: <data-dir>/secrets.key, made when missing)",
     )
     .action(async (flags: UpFlags) => {
+      const dataDir = resolve(flags.dataDir);
+      const apiPort = parsePort(flags.apiPort, "api-port");
+      mkdirSync(dataDir, { recursive: true });
+      const tls = await resolveApiTls(flags.apiHost, dataDir, flags);
+      let token = readToken(flags.tokenFile, io.env);
+      const notes = tls?.notes ?? [];
+      // Off loopback the API needs a token: without one given, the data folder keeps one (the admin's).
+      if (token === undefined && !isLoopback(flags.apiHost)) {
+        token = ensureAdminToken(dataDir);
+        notes.push(`admin token in ${adminTokenFile(dataDir)}`);
+      }
       const cluster = await up({
-        dataDir: flags.dataDir,
+        dataDir,
         apiHost: flags.apiHost,
-        apiPort: parsePort(flags.apiPort, "api-port"),
-        token: readToken(flags.tokenFile, io.env),
+        apiPort,
+        token,
+        tls: tls && { cert: tls.cert, key: tls.key },
         allowedHosts: flags.allowedHost,
         allowedOrigins: flags.allowedOrigin,
         dockerHost: flags.dockerHost,
@@ -83,9 +101,16 @@ export function registerUp(program: Command, io: CliIo): void {
         allowHostPaths: flags.allowHostPath,
         secretsKeyFile: flags.secretsKeyFile,
       });
+      const configFile = join(dataDir, "config.yaml");
+      writePrivate(
+        configFile,
+        adminConfigText({ name: "orchestra", server: clientUrl(cluster.apiUrl), ca: tls?.ca, token }),
+      );
       io.out(
         [
           `Orchestra is up: API at ${cluster.apiUrl}, node "${cluster.nodeName}", data in ${flags.dataDir}`,
+          ...notes.map((note) => `TLS and access:    ${note}`),
+          `Client config:     ${configFile} (export ORCHESTRA_CONFIG=${configFile}, or copy it to ~/.orchestra/config)`,
           ...(cluster.dns
             ? [`Cluster DNS:       ${cluster.dns.address}:${cluster.dns.port} for *.${cluster.dns.domain}`]
             : []),
@@ -97,4 +122,12 @@ export function registerUp(program: Command, io: CliIo): void {
       );
       await runUntilSignal(cluster.components, logger("up"));
     });
+}
+
+/** The URL a client on this machine uses: a wildcard address is reached on loopback, which the certificate covers. */
+export function clientUrl(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
+  if (url.hostname === "[::]") url.hostname = "[::1]";
+  return url.href.replace(/\/+$/, "");
 }
