@@ -128,7 +128,7 @@ export class ApiTransport {
     if (response.status === 401) {
       const hint =
         this.token === undefined
-          ? "the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file's user)"
+          ? "the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)"
           : "the API server rejected the token";
       return new ApiError(401, code, `unauthorized: ${hint}`);
     }
