@@ -111,7 +111,8 @@ describe("ApiClient", () => {
     answer = json(401, { error: "Unauthorized", message: "authorization: a bearer token is required" });
     await assert.rejects(new ApiClient({ server: url }).listNodes(), {
       status: 401,
-      message: "unauthorized: the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)",
+      message:
+        "unauthorized: the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)",
     });
     await assert.rejects(new ApiClient({ server: url, token: "wrong" }).listNodes(), {
       message: "unauthorized: the API server rejected the token",

@@ -10,9 +10,11 @@ import { type HostFacts, subjectNames } from "./host-names.js";
 const HOST: HostFacts = {
   hostname: "box1",
   addresses: [
-    { address: "127.0.0.1", family: "IPv4" },
-    { address: "192.0.2.10", family: "IPv4" },
-    { address: "fe80::1", family: "IPv6", scopeid: 2 },
+    { address: "127.0.0.1", interface: "lo" },
+    { address: "192.0.2.10", interface: "eth0" },
+    { address: "fe80::1", interface: "eth0" },
+    { address: "172.17.0.1", interface: "docker0" },
+    { address: "10.42.0.1", interface: "br-5e1f00c0ffee" },
   ],
 };
 const NOW = Date.parse("2026-11-30T10:00:00Z");
@@ -84,7 +86,7 @@ describe("ensureClusterCertificates", () => {
   test("a new server certificate, from the same CA, when a name is no longer covered", async () => {
     const dir = dataDir();
     const first = await ensureClusterCertificates(dir, subjectNames("0.0.0.0", [], HOST), NOW);
-    const moved = { ...HOST, addresses: [...HOST.addresses, { address: "198.51.100.7", family: "IPv4" }] };
+    const moved = { ...HOST, addresses: [...HOST.addresses, { address: "198.51.100.7", interface: "eth1" }] };
     const second = await ensureClusterCertificates(
       dir,
       subjectNames("0.0.0.0", ["extra.example"], moved),

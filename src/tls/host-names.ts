@@ -14,14 +14,16 @@ export interface SubjectNames {
 
 export interface HostFacts {
   hostname: string;
-  /** Every address of every interface, as os.networkInterfaces() gives them. */
-  addresses: { address: string; family: string; scopeid?: number }[];
+  /** Every address of every interface, as os.networkInterfaces() gives them, with the interface's name. */
+  addresses: { address: string; interface: string }[];
 }
 
 export function currentHost(): HostFacts {
   return {
     hostname: hostname(),
-    addresses: Object.values(networkInterfaces()).flatMap((list) => list ?? []),
+    addresses: Object.entries(networkInterfaces()).flatMap(([name, list]) =>
+      (list ?? []).map(({ address }) => ({ address, interface: name })),
+    ),
   };
 }
 
@@ -39,10 +41,16 @@ export function parseSan(text: string): { type: "dns" | "ip"; value: string } {
 }
 
 const WILDCARD_ADDRESSES = new Set(["0.0.0.0", "::", ""]);
+/**
+ * Container bridges (Docker's, its veths, libvirt's): no client reaches the API there, and the pod networks
+ * `up` makes would otherwise change the certificate's names from one start to the next.
+ */
+const CONTAINER_INTERFACES = /^(docker|br-|veth|virbr)/;
 
 /**
  * What the certificate covers: `localhost`, the host's name, every interface address (link-local IPv6 ones
- * aside: they need a zone a certificate cannot carry), the bound host when it is a specific one, and `extra`.
+ * aside: they need a zone a certificate cannot carry; container bridges aside), the bound host when it is a
+ * specific one, and `extra`.
  */
 export function subjectNames(
   bindHost: string,
@@ -58,8 +66,8 @@ export function subjectNames(
   // A host name that is not a valid DNS name (an underscore, say) cannot be a SAN; its addresses still are.
   if (host.hostname !== "" && DNS_NAME.test(host.hostname.toLowerCase())) add(host.hostname);
   dns.add("localhost");
-  for (const { address } of host.addresses) {
-    if (!address.toLowerCase().startsWith("fe80:")) ip.add(address);
+  for (const { address, interface: name } of host.addresses) {
+    if (!address.toLowerCase().startsWith("fe80:") && !CONTAINER_INTERFACES.test(name)) ip.add(address);
   }
   if (!WILDCARD_ADDRESSES.has(bindHost)) add(bindHost);
   for (const text of extra) add(text);
