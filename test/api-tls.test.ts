@@ -2,27 +2,23 @@
 // 127.0.0.1): HTTPS only, verified by curl and by the built CLI with the CA of its config's context; plain
 // HTTP and a wrong CA fail; contexts switch; flags and the environment override the file.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { adminConfigText } from "../src/cli/client-config-file.js";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { type ApiTls, resolveApiTls } from "../src/cmd/api-tls.js";
 import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import type { Store } from "../src/store/store.js";
 import { issueClusterCa } from "../src/tls/certificate-issuer.js";
+import { type CliResult, runCli } from "./support/cluster.js";
 
-const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const TOKEN = "tls-test-token";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliResult;
 
 let dir: string;
 let backend: EmbeddedBackend;
@@ -33,36 +29,17 @@ let tls: ApiTls;
 let url: string;
 let strangerCa: string;
 
-function spawnRun(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    // A clean environment: the machine's ORCHESTRA_* variables and ~/.orchestra must not leak in.
-    const child = spawn(command, args, {
-      env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run ${command}: ${error.message}`));
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const orchestra = (args: string[], env?: Record<string, string>) =>
-  spawnRun(process.execPath, [CLI, ...args], env);
-const curl = (args: string[]) => spawnRun("curl", ["-sS", "--max-time", "10", ...args]);
+// A clean environment (the support's): HOME is this test's folder, so ~/.orchestra is this test's own.
+const orchestra = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { env: { HOME: dir, ...env } });
+const curl = (args: string[]): Promise<Run> =>
+  promisify(execFile)("curl", ["-sS", "--max-time", "10", ...args]).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code?: number | string; stdout?: string; stderr?: string }) => {
+      if (typeof error.code === "string") throw new Error(`cannot run curl: ${error.code}`);
+      return { code: error.code ?? -1, stdout: error.stdout ?? "", stderr: error.stderr ?? "" };
+    },
+  );
 
 function assertError(run: Run, line: string | RegExp): void {
   assert.equal(run.code, 1, `exit code; stderr: ${run.stderr}`);
