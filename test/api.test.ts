@@ -184,6 +184,7 @@ describe("API without a token", () => {
       "/deployments/{name}/rollout",
       "/events",
       "/healthz",
+      "/join",
       "/nodes",
       "/nodes/{name}",
       "/nodes/{name}/cordon",
@@ -195,6 +196,8 @@ describe("API without a token", () => {
       "/secrets",
       "/secrets/{name}",
       "/secrets/{name}/reencrypt",
+      "/tokens",
+      "/tokens/{id}",
       "/volumes",
     ]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments"]).sort(), ["get", "put"]);

@@ -436,7 +436,7 @@ describe("orchestra errors", () => {
     );
     assertError(
       await orchestra(["get", "deployments", "--token", "wrong"], { env }),
-      "unauthorized: the API server rejected the token",
+      "unauthorized: the API server rejected the token (authorization: the bearer token is not valid)",
     );
     const withFlag = await orchestra(["get", "nodes", "--token", TOKEN], { env });
     assert.equal(withFlag.code, 0);
@@ -445,6 +445,52 @@ describe("orchestra errors", () => {
     });
     assert.equal(withEnv.code, 0);
     assert.deepEqual(JSON.parse(withEnv.stdout), []);
+  });
+
+  test("token create prints the token alone; token list shows it; a revoked token is refused", async () => {
+    const env = { ORCHESTRA_SERVER: securedServer.url, ORCHESTRA_TOKEN: TOKEN };
+    const created = await orchestra(
+      ["token", "create", "--role", "viewer", "--ttl", "2h", "--description", "ci"],
+      {
+        env,
+      },
+    );
+    assert.equal(created.code, 0, created.stderr);
+    assert.match(created.stdout, /^orc_[0-9a-f]{16}_[A-Za-z0-9_-]{43}\n$/);
+    const id = created.stdout.slice(4, 20);
+    assert.match(
+      created.stderr,
+      new RegExp(`^token ${id} created \\(role viewer, expires .+\\); it is not shown again\n$`),
+    );
+    const viewer = { ORCHESTRA_SERVER: securedServer.url, ORCHESTRA_TOKEN: created.stdout.trim() };
+    assert.equal((await orchestra(["get", "deployments"], { env: viewer })).code, 0);
+    assertError(
+      await orchestra(["delete", "web"], { env: viewer }),
+      "authorization: role viewer may not DELETE /deployments/:name; it needs role deployer",
+    );
+    const listed = await orchestra(["token", "list"], { env });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(cells(listed.stdout)[0], ["ID", "ROLE", "AGE", "EXPIRES", "DESCRIPTION"]);
+    assert.ok(
+      cells(listed.stdout).some(
+        (row) => row[0] === id && row[1] === "viewer" && row[3] === "in 1h" && row[4] === "ci",
+      ),
+    );
+    assert.ok(!listed.stdout.includes(created.stdout.trim()));
+    const revoked = await orchestra(["token", "revoke", id], { env });
+    assert.equal(revoked.stdout, `token ${id} revoked\n`);
+    assertError(
+      await orchestra(["get", "deployments"], { env: viewer }),
+      "unauthorized: the API server rejected the token (authorization: the bearer token is not valid)",
+    );
+    assertError(
+      await orchestra(["token", "create", "--role", "root"], { env }),
+      "option '--role <role>' argument 'root' is invalid. Allowed choices are admin, deployer, viewer, node.",
+    );
+    assertError(
+      await orchestra(["token", "create", "--role", "viewer", "--ttl", "soon"], { env }),
+      '--ttl: expected a duration such as 90s, 5m or 1h, got "soon"',
+    );
   });
 
   test("an unknown command, type or flag is one line and exit code 1", async () => {

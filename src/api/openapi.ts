@@ -3,6 +3,7 @@
 // become components referenced by `$ref`, a field with a default is optional, a body that may be left out
 // is not required, and path parameters shared by a path's operations are stated once for the path.
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
+import { routeRoleOf } from "./route-roles.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON.
 type Json = Record<string, any>;
@@ -20,6 +21,11 @@ export const swaggerOptions: FastifyDynamicSwaggerOptions = {
     components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     security: [{ bearer: [] }],
   },
+  // Each operation says the least role that may call it, as its route declares it (route-roles.ts).
+  transform: ({ schema, url, route }) => ({
+    schema: { ...schema, "x-orchestra-role": routeRoleOf(route.config) } as typeof schema,
+    url,
+  }),
   transformObject: (built) => finishDocument(("openapiObject" in built ? built.openapiObject : {}) as Json),
 };
 

@@ -20,8 +20,8 @@ export function withErrors<S extends Record<number, TSchema>, E extends Record<n
 
 /** What any route that reads the store can answer. */
 export const STORE_ERRORS = {
-  401: "Missing or wrong bearer token (only when the server has a token).",
-  403: "A request from a web page: without a token, a Host that is not loopback (or allowed); an Origin not allowed.",
+  401: "Missing bearer token (when the server has one), or one that is unknown, revoked or expired.",
+  403: "The token's role may not call this route (see x-orchestra-role); or a request from a web page: without a token, a Host that is not loopback (or allowed); an Origin not allowed.",
   500: "A bug; the API server's log says more.",
   503: "The store is unreachable or did not answer in time.",
 };

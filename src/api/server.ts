@@ -25,7 +25,7 @@ import { SharedInformers } from "../machinery/shared-informers.js";
 import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
-import { bearerAuth } from "./auth.js";
+import { authenticate } from "./auth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import {
   ForbiddenError,
@@ -36,14 +36,17 @@ import {
 } from "./errors.js";
 import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
+import { RefusalAudit } from "./refusal-audit.js";
 import { requestGuard } from "./request-guards.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
 import { dataRoutes } from "./routes/data-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
+import { type JoinInfo, joinRoutes } from "./routes/join-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
+import { tokenRoutes } from "./routes/token-routes.js";
 import { volumeRoutes } from "./routes/volume-routes.js";
 import { schemaValidatorCompiler } from "./validation.js";
 
@@ -51,7 +54,11 @@ export { DEFAULT_BODY_LIMIT } from "../core/limits.js";
 
 export interface ApiServerOptions {
   store: Store;
-  /** When set, every request but GET /healthz needs `Authorization: Bearer <token>`. */
+  /**
+   * The operator's bootstrap token, an admin credential. When set, every request but GET /healthz needs
+   * `Authorization: Bearer <token>` with it or a role token (POST /tokens); without it, only requests that
+   * present a token are checked (loopback only, see cmd/api.ts).
+   */
   token?: string;
   /** Largest accepted request body in bytes (default 1 MiB); larger ones get a 413. */
   bodyLimit?: number;
@@ -74,6 +81,10 @@ export interface ApiServerOptions {
   informers?: SharedInformers;
   /** Encrypts the secrets written through this server. Without it, writing a secret answers 503. */
   secretsKey?: SecretKeyRing;
+  /** What POST /join hands to workers with a node token. Without it, POST /join answers 503. */
+  join?: JoinInfo;
+  /** Refused credentials recorded as events per minute (default 30); the rest are counted, not recorded. */
+  refusalEventsPerMinute?: number;
   /** Serve HTTPS only, with this certificate and key (PEM). Default: plain HTTP. */
   tls?: { cert: string; key: string };
 }
@@ -158,7 +169,17 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
       allowedOrigins: options.allowedOrigins,
     }),
   );
-  if (options.token !== undefined) app.addHook("onRequest", bearerAuth(options.token));
+  const events = options.events ?? new EventRecorder(options.store, "api");
+  // After the request guards: a cross-site request is refused before any token is looked up.
+  app.addHook(
+    "onRequest",
+    authenticate({
+      bootstrapToken: options.token,
+      store,
+      clock,
+      audit: new RefusalAudit(events, { clock, perMinute: options.refusalEventsPerMinute }),
+    }),
+  );
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
@@ -175,7 +196,6 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   app.addHook("onReady", async () => void lifecycle.start());
   app.addHook("onClose", async () => lifecycle.stop());
 
-  const events = options.events ?? new EventRecorder(options.store, "api");
   app.register(async (api) => {
     deploymentRoutes(api, store, pods, clock);
     rolloutRoutes(api, store, clock);
@@ -185,6 +205,8 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     metaRoutes(api, store);
     dataRoutes(api, store, options.secretsKey, clock);
     volumeRoutes(api, store);
+    tokenRoutes(api, store, clock);
+    joinRoutes(api, options.join, events);
   });
   return app;
 }

@@ -114,8 +114,10 @@ describe("ApiClient", () => {
       message:
         "unauthorized: the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)",
     });
+    answer = json(401, { error: "Unauthorized", message: "authorization: the bearer token expired at X" });
     await assert.rejects(new ApiClient({ server: url, token: "wrong" }).listNodes(), {
-      message: "unauthorized: the API server rejected the token",
+      message:
+        "unauthorized: the API server rejected the token (authorization: the bearer token expired at X)",
     });
   });
 

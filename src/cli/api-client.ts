@@ -1,5 +1,7 @@
 // Client of the Orchestra API server: one method per route, over the HTTP(S) transport of api-transport.ts
 // (where every failure becomes a CliError fit for the one-line `error: ...` the CLI prints).
+import type { Static } from "typebox";
+import type { JoinAnswer, TokenCreate, TokenCreated, TokenInfo } from "../core/schemas/token.js";
 import type {
   ClusterEvent,
   ConfigInfo,
@@ -28,6 +30,11 @@ type Computed<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 export type DeploymentView = Computed<DeploymentWithStatus, "status">;
 /** A node as `GET /nodes` serves it, with what the server computes. */
 export type NodeView = Computed<ServedNode, "pods" | "unschedulable" | "ready" | "allocated">;
+
+export type TokenCreateInput = Static<typeof TokenCreate>;
+export type TokenInfoView = Static<typeof TokenInfo>;
+export type TokenCreatedView = Static<typeof TokenCreated>;
+export type JoinAnswerView = Static<typeof JoinAnswer>;
 
 export type ApiClientOptions = TransportOptions;
 
@@ -182,6 +189,24 @@ export class ApiClient {
 
   async listVolumes(): Promise<VolumeReport[]> {
     return (await this.request("GET", "/volumes")).body as VolumeReport[];
+  }
+
+  /** A new token with `role`; the answer's `token` is its secret, shown this once. */
+  async createToken(input: TokenCreateInput): Promise<TokenCreatedView> {
+    return (await this.request("POST", "/tokens", { body: input })).body as TokenCreatedView;
+  }
+
+  async listTokens(): Promise<TokenInfoView[]> {
+    return (await this.request("GET", "/tokens")).body as TokenInfoView[];
+  }
+
+  async revokeToken(id: string): Promise<TokenInfoView> {
+    return (await this.request("DELETE", `/tokens/${encodeURIComponent(id)}`)).body as TokenInfoView;
+  }
+
+  /** A worker's join (this client's token: a node token): where the store is, and its credential. */
+  async join(node: string): Promise<JoinAnswerView> {
+    return (await this.request("POST", "/join", { body: { node } })).body as JoinAnswerView;
   }
 
   async health(): Promise<unknown> {

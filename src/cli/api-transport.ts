@@ -129,7 +129,7 @@ export class ApiTransport {
       const hint =
         this.token === undefined
           ? "the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)"
-          : "the API server rejected the token";
+          : `the API server rejected the token${serverMessage ? ` (${serverMessage})` : ""}`;
       return new ApiError(401, code, `unauthorized: ${hint}`);
     }
     const message =

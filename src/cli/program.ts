@@ -20,6 +20,7 @@ import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
 import { registerSnapshot } from "./commands/snapshot.js";
+import { registerToken } from "./commands/token.js";
 import { registerUp } from "./commands/up.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -45,6 +46,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerDown,
   registerLab,
   registerSnapshot,
+  registerToken,
 ];
 
 function packageVersion(): string {

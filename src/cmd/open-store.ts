@@ -3,7 +3,11 @@ import { ValidationError } from "../core/errors.js";
 import { logger } from "../core/logger.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
-import { isLoopbackOnly, readZooKeeperAuthFile } from "../store/zookeeper/zookeeper-auth.js";
+import {
+  isLoopbackOnly,
+  readZooKeeperAuthFile,
+  type ZooKeeperAuth,
+} from "../store/zookeeper/zookeeper-auth.js";
 import { openZooKeeperStore } from "../store/zookeeper/zookeeper-store.js";
 import { parseStoreUrl } from "./store-url.js";
 
@@ -23,11 +27,11 @@ export const DEFAULT_SESSION_TIMEOUT_MS = 4000;
 
 export async function openStore(
   url: string,
-  options: { sessionTimeoutMs?: number; zkAuthFile?: string } = {},
+  options: { sessionTimeoutMs?: number; zkAuthFile?: string; zkAuth?: ZooKeeperAuth } = {},
 ): Promise<OpenedStore> {
   const location = parseStoreUrl(url);
   if (location.kind === "embedded") {
-    if (options.zkAuthFile !== undefined) {
+    if (options.zkAuthFile !== undefined || options.zkAuth !== undefined) {
       throw new ValidationError("zk-auth-file", "applies only to a zk:// store");
     }
     const backend = EmbeddedBackend.open(location.dir);
@@ -41,7 +45,7 @@ export async function openStore(
       },
     };
   }
-  const auth = options.zkAuthFile === undefined ? undefined : readZooKeeperAuthFile(options.zkAuthFile);
+  const auth = options.zkAuthFile === undefined ? options.zkAuth : readZooKeeperAuthFile(options.zkAuthFile);
   if (!auth && !isLoopbackOnly(location.connectString)) {
     logger("store").warn(
       { servers: location.connectString },

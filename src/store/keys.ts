@@ -38,6 +38,9 @@ export const keys = {
   publishedPorts: "/publishedports",
   publishedPort: (port: number, protocol: string) => childKey("/publishedports", `${port}-${protocol}`),
   rollouts: "/rollouts",
+  /** API tokens with roles: `/tokens/<id>`, each with the hash of its secret (see src/api/token-records.ts). */
+  tokens: "/tokens",
+  token: (id: string) => childKey("/tokens", id),
   /** The pod network: the cluster's CIDR, the claim on each /24, and each node's /24 (see src/network/records.ts). */
   podNetwork: "/podnetwork",
   subnets: "/subnets",

@@ -11,6 +11,7 @@ export function clusterRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
     "/pods",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "List pods",
         querystring: PodQuery,

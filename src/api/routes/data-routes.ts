@@ -56,6 +56,7 @@ export function dataRoutes(
     app.get(
       path,
       {
+        config: { role: "viewer" },
         schema: {
           summary: `List ${kind}s${kind === "secret" ? " (never their data)" : " (without their data)"}`,
           response: withErrors({ 200: Type.Array(Info, { description: "Sorted by name." }) }, STORE_ERRORS),
@@ -67,6 +68,7 @@ export function dataRoutes(
     app.put(
       `${path}/:name`,
       {
+        config: { role: kind === "secret" ? "admin" : "deployer" },
         schema: {
           summary: `Create or update a ${kind}`,
           description:
@@ -114,6 +116,7 @@ export function dataRoutes(
     app.delete(
       `${path}/:name`,
       {
+        config: { role: kind === "secret" ? "admin" : "deployer" },
         schema: {
           summary: `Delete a ${kind} and every version of its data`,
           params: DataNameParams,
@@ -142,6 +145,7 @@ export function dataRoutes(
   app.get(
     "/configs/:name",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "Read a config with the data of its current version",
         params: DataNameParams,
@@ -162,6 +166,7 @@ export function dataRoutes(
   app.get(
     "/secrets/:name",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "Read what is known of a secret: never its data",
         params: DataNameParams,
@@ -177,6 +182,7 @@ export function dataRoutes(
   app.post(
     "/secrets/:name/reencrypt",
     {
+      config: { role: "admin" },
       schema: {
         summary: "Encrypt every kept version of a secret again with the primary key (after a key rotation)",
         description:

@@ -37,6 +37,7 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
   app.get(
     "/deployments",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "List deployments with their status",
         response: withErrors(
@@ -59,6 +60,7 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
   app.put(
     "/deployments",
     {
+      config: { role: "deployer" },
       schema: {
         summary: "Create or update a deployment",
         description:
@@ -101,6 +103,7 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
   app.get(
     "/deployments/:name",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "Read one deployment with its status",
         params: DeploymentNameParams,
@@ -125,6 +128,7 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
   app.delete(
     "/deployments/:name",
     {
+      config: { role: "deployer" },
       schema: {
         summary: "Delete a deployment (the controller then removes its pods)",
         params: DeploymentNameParams,

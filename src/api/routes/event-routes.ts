@@ -15,6 +15,7 @@ export function eventRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
     "/events",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "Cluster events, oldest first (the newest 1000 are kept)",
         querystring: EventQuery,

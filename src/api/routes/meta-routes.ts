@@ -10,6 +10,7 @@ export function metaRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
     "/healthz",
     {
+      config: { role: "public" },
       schema: {
         summary: "Health: whether the store answers (no token needed)",
         security: [],
@@ -30,12 +31,13 @@ export function metaRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
     "/openapi.json",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "This document",
         response: withErrors(
           { 200: OpenApiDocument },
           {
-            401: "Missing or wrong bearer token (only when the server has a token).",
+            401: STORE_ERRORS[401],
             403: STORE_ERRORS[403],
             500: "A bug; the API server's log says more.",
           },

@@ -68,6 +68,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
   app.get(
     "/nodes",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "List nodes",
         response: withErrors(
@@ -88,6 +89,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
     app.put(
       path,
       {
+        config: { role: "admin" },
         schema: {
           summary: unschedulable
             ? "Cordon a node: no new pods go there (kept across worker restarts)"
@@ -121,6 +123,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
   app.delete(
     "/nodes/:name",
     {
+      config: { role: "admin" },
       schema: {
         summary: "Remove a node whose worker is gone: its settings, and its pod subnet, released",
         params: NodeNameParams,
@@ -175,6 +178,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
   app.patch(
     "/nodes/:name/labels",
     {
+      config: { role: "admin" },
       schema: {
         summary: "Set (string) or remove (null) node labels, on top of the worker's --label ones",
         params: NodeNameParams,
@@ -198,6 +202,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
   app.post(
     "/pods/:id/eviction",
     {
+      config: { role: "admin" },
       schema: {
         summary: "Evict a pod (delete it; its deployment replaces it), as drains do",
         params: PodIdParams,

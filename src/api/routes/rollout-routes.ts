@@ -30,6 +30,7 @@ export function rolloutRoutes(app: ApiApp, store: ApiStore, clock: Clock): void 
   app.get(
     "/deployments/:name/rollout",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "The deployment's latest rollout: state, counts, and why it failed or was rolled back",
         params: DeploymentNameParams,
@@ -74,6 +75,7 @@ export function rolloutRoutes(app: ApiApp, store: ApiStore, clock: Clock): void 
   app.get(
     "/deployments/:name/history",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "The deployment's revisions, oldest first",
         params: DeploymentNameParams,
@@ -93,6 +95,7 @@ export function rolloutRoutes(app: ApiApp, store: ApiStore, clock: Clock): void 
   app.post(
     "/deployments/:name/rollback",
     {
+      config: { role: "deployer" },
       schema: {
         summary: "Go back to the previous revision's pod template, or to `toRevision`",
         params: DeploymentNameParams,

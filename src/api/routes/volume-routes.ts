@@ -12,6 +12,7 @@ export function volumeRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
     "/volumes",
     {
+      config: { role: "viewer" },
       schema: {
         summary: "List named volumes and the nodes that hold them",
         querystring: VolumeQuery,

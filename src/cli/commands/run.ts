@@ -21,8 +21,11 @@ import { dataPathRefusal } from "../../network/privilege.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
+import { readZooKeeperAuthFile, type ZooKeeperAuth } from "../../store/zookeeper/zookeeper-auth.js";
+import { defaultNodeName } from "../../worker/node-address.js";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
+import { type WorkerStoreFlags, workerStore } from "../worker-join.js";
 import {
   allowHostPathOption,
   apiTlsOptions,
@@ -40,6 +43,8 @@ interface StoreFlags {
   store: string;
   sessionTimeout: string;
   zkAuthFile?: string;
+  /** The store's identity as a worker's join brought it (instead of --zk-auth-file). */
+  zkAuth?: ZooKeeperAuth;
 }
 
 /** Opens the store, starts one component on it, and runs until a signal; then stops it and closes the store. */
@@ -51,7 +56,11 @@ async function runComponent(
 ): Promise<void> {
   const log = logger(component);
   const sessionTimeoutMs = parsePositiveInt(flags.sessionTimeout, "session-timeout");
-  const opened = await openStore(flags.store, { sessionTimeoutMs, zkAuthFile: flags.zkAuthFile });
+  const opened = await openStore(flags.store, {
+    sessionTimeoutMs,
+    zkAuthFile: flags.zkAuthFile,
+    zkAuth: flags.zkAuth,
+  });
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   try {
     components.push(await start(opened.store));
@@ -63,14 +72,10 @@ async function runComponent(
   await runUntilSignal(components, log);
 }
 
-function storeOptions(command: Command): Command {
+function storeOptions(command: Command, mandatory = true): Command {
+  const store = new Option("--store <url>", "embedded:DIR or zk://host:port[,host:port...][/root]");
   return command
-    .addOption(
-      new Option(
-        "--store <url>",
-        "embedded:DIR or zk://host:port[,host:port...][/root]",
-      ).makeOptionMandatory(),
-    )
+    .addOption(mandatory ? store.makeOptionMandatory() : store)
     .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS))
     .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP);
 }
@@ -87,6 +92,10 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
     .option(
+      "--join-store <url>",
+      "the store URL handed to workers that join with a node token (default: --store)",
+    )
+    .option(
       "--secrets-key-file <file>",
       "key(s) secrets are encrypted with; without it secrets cannot be written",
     )
@@ -100,6 +109,7 @@ export function registerRun(program: Command, io: CliIo): void {
             tokenFile?: string;
             secretsKeyFile?: string;
             dataDir?: string;
+            joinStore?: string;
           },
       ) => {
         const port = parsePort(flags.port, "port");
@@ -119,6 +129,10 @@ export function registerRun(program: Command, io: CliIo): void {
             secretsKey,
             allowedHosts: flags.allowedHost,
             allowedOrigins: flags.allowedOrigin,
+            join: {
+              store: flags.joinStore ?? flags.store,
+              ...(flags.zkAuthFile === undefined ? {} : { zkAuth: readZooKeeperAuthFile(flags.zkAuthFile) }),
+            },
           });
           io.out(`API server listening at ${api.url}\n`);
           if (tls?.caFile) io.err(`clients verify it with the cluster CA in ${tls.caFile}\n`);
@@ -175,7 +189,17 @@ export function registerRun(program: Command, io: CliIo): void {
     allowHostPathOption(
       run.command("worker").description("a worker: runs the pods bound to this node on Docker"),
     ),
+    false,
   )
+    .option(
+      "--join-token <token>",
+      "join through the API server (--server) with this node token, instead of --store",
+    )
+    .option("--join-token-file <file>", "read the join token from this file (or env ORCHESTRA_JOIN_TOKEN)")
+    .option(
+      "--server-ca <file>",
+      "with a join token: the cluster CA the API server's certificate must chain to (its <data dir>/tls/ca.pem)",
+    )
     .option("--name <node>", "node name (default: host name)")
     .option("--address <ip>", "address other machines reach this node at (default: first non-loopback IPv4)")
     .option("--label <key=value>", "node label (repeatable)", collectLabel)
@@ -198,19 +222,21 @@ export function registerRun(program: Command, io: CliIo): void {
     )
     .action(
       async (
-        flags: StoreFlags & {
-          clusterDns?: string[];
-          clusterDomain: string;
-          name?: string;
-          address?: string;
-          label?: Record<string, string>;
-          dockerHost?: string;
-          network?: string;
-          podCidr?: string;
-          stopGrace: string;
-          allowHostPath?: string[];
-          secretsKeyFile?: string;
-        },
+        flags: Omit<StoreFlags, "store"> &
+          WorkerStoreFlags & {
+            clusterDns?: string[];
+            clusterDomain: string;
+            name?: string;
+            address?: string;
+            label?: Record<string, string>;
+            dockerHost?: string;
+            network?: string;
+            podCidr?: string;
+            stopGrace: string;
+            allowHostPath?: string[];
+            secretsKeyFile?: string;
+          },
+        self: Command,
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
         const podCidr = flags.podCidr === undefined ? undefined : parsePodCidr(flags.podCidr);
@@ -218,10 +244,13 @@ export function registerRun(program: Command, io: CliIo): void {
         const refusal = dataPathRefusal();
         if (refusal) throw new CliError(refusal);
         const secrets = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
-        await runComponent("worker", flags, io, async (store) => {
+        const name = flags.name ?? defaultNodeName();
+        const { server } = self.optsWithGlobals<{ server?: string }>();
+        const where = await workerStore(flags, { server, node: name, env: io.env });
+        await runComponent("worker", { ...flags, ...where }, io, async (store) => {
           const worker = await startWorker({
             store,
-            name: flags.name,
+            name,
             address: flags.address,
             labels: flags.label,
             dockerHost: flags.dockerHost,
