@@ -230,11 +230,11 @@ describe("the client config file", () => {
     const path = writeConfig("override.yaml", twoContexts("good"));
     assertError(
       await orchestra(["--config", path, "--token", "wrong-token", "get", "deployments"]),
-      "unauthorized: the API server rejected the token",
+      "unauthorized: the API server rejected the token (authorization: the bearer token is not valid)",
     );
     assertError(
       await orchestra(["--config", path, "get", "deployments"], { ORCHESTRA_TOKEN: "wrong-token" }),
-      "unauthorized: the API server rejected the token",
+      "unauthorized: the API server rejected the token (authorization: the bearer token is not valid)",
     );
     // Another name for the same server: the context's CA still verifies it.
     const other = `https://localhost:${new URL(url).port}`;
