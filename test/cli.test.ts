@@ -529,7 +529,7 @@ describe("orchestra errors", () => {
     const env = { ORCHESTRA_SERVER: securedServer.url };
     assertError(
       await orchestra(["get", "deployments"], { env }),
-      "unauthorized: the API server requires a token (use --token or ORCHESTRA_TOKEN)",
+      "unauthorized: the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)",
     );
     assertError(
       await orchestra(["get", "deployments", "--token", "wrong"], { env }),

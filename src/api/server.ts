@@ -93,6 +93,8 @@ export interface ApiServerOptions {
   join?: JoinInfo;
   /** Refused credentials recorded as events per minute (default 30); the rest are counted, not recorded. */
   refusalEventsPerMinute?: number;
+  /** Serve HTTPS only, with this certificate and key (PEM). Default: plain HTTP. */
+  tls?: { cert: string; key: string };
 }
 
 /** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
@@ -115,6 +117,11 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     return reply.status(status).send(body);
   };
 
+  const httpOptions = {
+    headersTimeout: Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout),
+    // How often Node looks for requests over their time (default 30 s): a tenth of it, at most 1 s.
+    connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeout / 10)),
+  };
   const app = Fastify({
     // Our pino (v10) and Fastify's logger type differ only in generics; at run time it is a pino logger.
     loggerInstance: logger("api") as FastifyBaseLogger,
@@ -123,11 +130,9 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     requestTimeout,
     connectionTimeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
-    http: {
-      headersTimeout: Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout),
-      // How often Node looks for requests over their time (default 30 s): a tenth of it, at most 1 s.
-      connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeout / 10)),
-    },
+    http: httpOptions,
+    // Fastify hands `https` (not `http`) to https.createServer, so the same bounds go there too.
+    ...(options.tls && { https: { ...httpOptions, cert: options.tls.cert, key: options.tls.key } }),
     // Malformed URLs (bad percent-encoding) go through the same error mapping as everything else.
     frameworkErrors: (error: FastifyError, request, reply) => sendError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -111,7 +111,8 @@ describe("ApiClient", () => {
     answer = json(401, { error: "Unauthorized", message: "authorization: a bearer token is required" });
     await assert.rejects(new ApiClient({ server: url }).listNodes(), {
       status: 401,
-      message: "unauthorized: the API server requires a token (use --token or ORCHESTRA_TOKEN)",
+      message:
+        "unauthorized: the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)",
     });
     answer = json(401, { error: "Unauthorized", message: "authorization: the bearer token expired at X" });
     await assert.rejects(new ApiClient({ server: url, token: "wrong" }).listNodes(), {

@@ -1,8 +1,6 @@
-// HTTP client for the Orchestra API server: one method per route; every failure becomes a CliError
-// whose message is fit for the one-line `error: ...` the CLI prints.
-
+// Client of the Orchestra API server: one method per route, over the HTTP(S) transport of api-transport.ts
+// (where every failure becomes a CliError fit for the one-line `error: ...` the CLI prints).
 import type { Static } from "typebox";
-import { CONTINUE_HEADER } from "../core/schemas/list-page.js";
 import type { JoinAnswer, TokenCreate, TokenCreated, TokenInfo } from "../core/schemas/token.js";
 import type {
   ClusterEvent,
@@ -20,10 +18,12 @@ import type {
   NodeView as ServedNode,
   VolumeReport,
 } from "../core/types.js";
+import { type Answer, ApiTransport, type TransportOptions } from "./api-transport.js";
 import { ApiError, CliError } from "./cli-error.js";
 
 // The shapes the API serves are those of its schemas (src/core/schemas/, published at /openapi.json).
 export type { RolloutView } from "../core/types.js";
+export { normaliseServerUrl } from "./api-transport.js";
 
 /** Where older servers leave out what the server computes, the CLI copes without it. */
 type Computed<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
@@ -37,13 +37,7 @@ export type TokenInfoView = Static<typeof TokenInfo>;
 export type TokenCreatedView = Static<typeof TokenCreated>;
 export type JoinAnswerView = Static<typeof JoinAnswer>;
 
-export interface ApiClientOptions {
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
-  server: string;
-  token?: string;
-  /** Per request; default 15 s. */
-  timeoutMs?: number;
-}
+export type ApiClientOptions = TransportOptions;
 
 export interface PodFilter {
   deployment?: string;
@@ -56,51 +50,16 @@ export interface PutResult {
   created: boolean;
 }
 
-interface Answer {
-  status: number;
-  body: unknown;
-  /** A list's token of its next page (the x-continue header), when more follow. */
-  next?: string;
-}
-
 /** Pages a list is read in at most: at the most a server serves per page, 10 million objects. */
 const MAX_PAGES = 10_000;
 
-const NETWORK_REASONS: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  ENOTFOUND: "host not found",
-  EAI_AGAIN: "host not found",
-  EHOSTUNREACH: "host unreachable",
-  ENETUNREACH: "network unreachable",
-  ETIMEDOUT: "connection timed out",
-  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
-  UND_ERR_SOCKET: "connection closed",
-};
-
-/** Checks and normalises a server URL: http(s) only, no trailing slash. */
-export function normaliseServerUrl(server: string): string {
-  let url: URL;
-  try {
-    url = new URL(server);
-  } catch {
-    throw new CliError(`--server: "${server}" is not a URL (expected e.g. http://127.0.0.1:8080)`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new CliError(`--server: "${server}" must start with http:// or https://`);
-  }
-  return url.href.replace(/\/+$/, "");
-}
-
 export class ApiClient {
   readonly server: string;
-  private readonly token: string | undefined;
-  private readonly timeoutMs: number;
+  private readonly http: ApiTransport;
 
   constructor(options: ApiClientOptions) {
-    this.server = normaliseServerUrl(options.server);
-    this.token = options.token === "" ? undefined : options.token;
-    this.timeoutMs = options.timeoutMs ?? 15_000;
+    this.http = new ApiTransport(options);
+    this.server = this.http.server;
   }
 
   async listDeployments(): Promise<DeploymentView[]> {
@@ -284,93 +243,11 @@ export class ApiClient {
     throw new CliError(`the API server at ${this.server} served more than ${MAX_PAGES} pages of ${path}`);
   }
 
-  private async request(
+  private request(
     method: string,
     path: string,
     options: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Answer> {
-    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
-    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    // Every write says JSON, with a body or without: the server refuses a POST that does not (a browser's
-    // cross-site "simple" request could not say it).
-    if (options.body !== undefined || method !== "GET") headers["content-type"] = "application/json";
-    let response: Response;
-    try {
-      response = await fetch(`${this.server}${path}`, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-    } catch (error) {
-      throw new CliError(`cannot reach the API server at ${this.server} (${this.networkReason(error)})`);
-    }
-    const text = await this.readBody(response);
-    let body: unknown;
-    try {
-      body = text === "" ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (response.ok) {
-      if (body === undefined && text !== "") {
-        throw new CliError(
-          `the API server at ${this.server} answered ${method} ${path} with something that is not JSON`,
-        );
-      }
-      const next = response.headers.get(CONTINUE_HEADER) ?? undefined;
-      return { status: response.status, body, ...(next ? { next } : {}) };
-    }
-    throw this.errorFor(response, body);
+    return this.http.request(method, path, options);
   }
-
-  private async readBody(response: Response): Promise<string> {
-    try {
-      return await response.text();
-    } catch (error) {
-      throw new CliError(
-        `lost the connection to the API server at ${this.server} (${this.networkReason(error)})`,
-      );
-    }
-  }
-
-  private errorFor(response: Response, body: unknown): ApiError {
-    const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
-    const code = typeof fields.error === "string" ? fields.error : undefined;
-    const serverMessage = typeof fields.message === "string" ? fields.message : code;
-    if (response.status === 401) {
-      const hint =
-        this.token === undefined
-          ? "the API server requires a token (use --token or ORCHESTRA_TOKEN)"
-          : `the API server rejected the token${serverMessage ? ` (${serverMessage})` : ""}`;
-      return new ApiError(401, code, `unauthorized: ${hint}`);
-    }
-    const message =
-      serverMessage ??
-      `the API server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
-    return new ApiError(response.status, code, message);
-  }
-
-  private networkReason(error: unknown): string {
-    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-      return `no answer within ${this.timeoutMs / 1000}s`;
-    }
-    const cause = error instanceof Error ? (error.cause as unknown) : undefined;
-    const code = errorCode(cause) ?? errorCode(error);
-    if (code !== undefined) return NETWORK_REASONS[code] ?? code;
-    // fetch refuses the ports browsers block (1, 7, 25, 6000, ...) before connecting at all.
-    if (cause instanceof Error && cause.message === "bad port")
-      return "fetch refuses to connect to this port";
-    if (cause instanceof Error && cause.message) return cause.message;
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/** The errno-style code of a connection error; an AggregateError (several addresses tried) gives its first. */
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const { code, errors } = error as { code?: unknown; errors?: unknown };
-  if (typeof code === "string") return code;
-  if (Array.isArray(errors)) return errorCode(errors[0]);
-  return undefined;
 }

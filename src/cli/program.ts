@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.js";
 import { type CliIo, processIo } from "./cli-io.js";
 import { registerApply } from "./commands/apply.js";
+import { registerContexts } from "./commands/contexts.js";
 import { registerCordon } from "./commands/cordon.js";
 import { registerData } from "./commands/data.js";
 import { registerDelete } from "./commands/delete.js";
@@ -35,6 +36,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerScale,
   registerDelete,
   registerData,
+  registerContexts,
   registerApply,
   registerRollout,
   registerCordon,

@@ -12,6 +12,8 @@ export interface WorkerStoreFlags {
   zkAuthFile?: string;
   joinToken?: string;
   joinTokenFile?: string;
+  /** The cluster CA (PEM file) an https API server's certificate must chain to. */
+  serverCa?: string;
 }
 
 export interface WorkerStore {
@@ -58,7 +60,23 @@ export async function workerStore(
   }
   if (joinToken === "") throw new CliError("--join-token: is empty");
   const server = options.server ?? (options.env.ORCHESTRA_SERVER || DEFAULT_SERVER);
-  const client = new ApiClient({ server, token: joinToken, timeoutMs: options.timeoutMs });
+  let ca: string | undefined;
+  if (flags.serverCa !== undefined) {
+    try {
+      ca = readFileSync(flags.serverCa, "utf8");
+    } catch (error) {
+      throw new CliError(
+        `--server-ca: cannot read ${flags.serverCa} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      );
+    }
+  }
+  const client = new ApiClient({
+    server,
+    token: joinToken,
+    timeoutMs: options.timeoutMs,
+    ca,
+    caSource: ca && "--server-ca",
+  });
   let answer: Awaited<ReturnType<ApiClient["join"]>>;
   try {
     answer = await client.join(options.node);

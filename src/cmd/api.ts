@@ -11,14 +11,14 @@ export const DEFAULT_API_HOST = "127.0.0.1";
 export const DEFAULT_API_PORT = 8080;
 
 export interface StartApiServerOptions extends ApiServerOptions {
-  /** Default 127.0.0.1. A non-loopback host requires a token. */
+  /** Default 127.0.0.1. A non-loopback host requires a token and `tls`. */
   host?: string;
   /** Default 8080; 0 picks a free port (see the returned url). */
   port?: number;
 }
 
 export interface RunningApiServer {
-  /** e.g. `http://127.0.0.1:8080`. */
+  /** e.g. `http://127.0.0.1:8080`, or `https://0.0.0.0:8080` with TLS. */
   url: string;
   /** Stops accepting requests and finishes those in flight. Leaves the store open. */
   close(): Promise<void>;
@@ -35,11 +35,21 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
         "Give a token (--token-file or ORCHESTRA_TOKEN) or bind 127.0.0.1.",
     );
   }
+  if (!isLoopback(host) && options.tls === undefined) {
+    throw new Error(
+      `refusing to serve plain HTTP on ${host}: the token would cross the network in clear. ` +
+        "Serve TLS (the default of `up` and `run api` off loopback, or --tls-cert/--tls-key) or bind 127.0.0.1.",
+    );
+  }
   const app = buildApiServer(options);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
-  const url = `http://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
-  log.info({ url, auth: options.token !== undefined }, "API server listening");
+  const scheme = options.tls ? "https" : "http";
+  const url = `${scheme}://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
+  log.info(
+    { url, auth: options.token !== undefined, tls: options.tls !== undefined },
+    "API server listening",
+  );
   return {
     url,
     async close() {

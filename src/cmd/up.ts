@@ -25,6 +25,8 @@ export interface UpOptions {
   apiHost: string;
   apiPort: number;
   token?: string;
+  /** Serve the API over HTTPS with this certificate and key (PEM); required off loopback. */
+  tls?: { cert: string; key: string };
   /** The API server's Host and Origin allow-lists (see ApiServerOptions). */
   allowedHosts?: string[];
   allowedOrigins?: string[];
@@ -145,6 +147,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       host: options.apiHost,
       port: options.apiPort,
       token: options.token,
+      tls: options.tls,
       allowedHosts: options.allowedHosts,
       allowedOrigins: options.allowedOrigins,
       ...options.apiLimits,

@@ -75,14 +75,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `orchestra [--server URL] ...args` to completion (killed after `timeoutMs`). */
+/** Runs `orchestra [--server URL] ...args` to completion (killed after `timeoutMs`); `env` adds to a clean one. */
 export function runCli(
   args: string[],
-  options: { server?: string; timeoutMs?: number; input?: string } = {},
+  options: { server?: string; timeoutMs?: number; input?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const argv = [CLI, ...(options.server ? ["--server", options.server] : []), ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { env: childEnv(), stdio: ["pipe", "pipe", "pipe"] });
+    const env = childEnv(options.env);
+    const child = spawn(process.execPath, argv, { env, stdio: ["pipe", "pipe", "pipe"] });
     liveChildren.add(child);
     let stdout = "";
     let stderr = "";

@@ -178,3 +178,18 @@ export function metricsOptions(command: Command, defaultPort: number): Command {
       String(defaultPort),
     );
 }
+
+/** `--tls`, `--no-tls`, `--tls-cert`, `--tls-key`, `--tls-san`: the API server's TLS, as `up` and `run api` take it. */
+export function apiTlsOptions(command: Command): Command {
+  const collect = (text: string, previous: string[] = []) => [...previous, text];
+  return command
+    .option("--tls", "serve HTTPS on a loopback address too (off loopback it is the default)")
+    .option("--no-tls", "serve plain HTTP: on a loopback address only, refused elsewhere")
+    .option("--tls-cert <file>", "the server's certificate (PEM, with its chain) instead of a generated one")
+    .option("--tls-key <file>", "the key of --tls-cert (PEM, mode 0600)")
+    .option(
+      "--tls-san <name|ip>",
+      "also put this name or address in the generated certificate (repeatable)",
+      collect,
+    );
+}

@@ -2,9 +2,11 @@
 import { isIP } from "node:net";
 import { type Command, Option } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/api.js";
+import { type ApiTlsFlags, resolveApiTls } from "../../cmd/api-tls.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
 import { runUntilSignal, type Stoppable, stopAll } from "../../cmd/lifecycle.js";
 import { DEFAULT_SESSION_TIMEOUT_MS, openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
+import { parseStoreUrl } from "../../cmd/store-url.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
@@ -30,6 +32,7 @@ import {
   allowHostPathOption,
   apiLimitOptions,
   apiLimitsFrom,
+  apiTlsOptions,
   applyLogFormat,
   collectLabel,
   logFormatOption,
@@ -117,8 +120,14 @@ function storeOptions(command: Command, mandatory = true): Command {
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  apiLimitOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server"))))
+  apiTlsOptions(
+    apiLimitOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server")))),
+  )
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
+    .option(
+      "--data-dir <dir>",
+      "where generated certificates are kept, under tls/ (default: an embedded store's folder, else .orchestra)",
+    )
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
     .option(
@@ -133,17 +142,23 @@ export function registerRun(program: Command, io: CliIo): void {
       async (
         flags: StoreFlags &
           RequestGuardFlags &
-          ApiLimitFlags & {
+          ApiLimitFlags &
+          ApiTlsFlags & {
             host: string;
             port: string;
             tokenFile?: string;
             secretsKeyFile?: string;
+            dataDir?: string;
             joinStore?: string;
           },
       ) => {
         const port = parsePort(flags.port, "port");
         const limits = apiLimitsFrom(flags);
         const token = readToken(flags.tokenFile, io.env);
+        const location = parseStoreUrl(flags.store);
+        const dataDir = flags.dataDir ?? (location.kind === "embedded" ? location.dir : ".orchestra");
+        const tls = await resolveApiTls(flags.host, dataDir, flags);
+        for (const note of tls?.notes ?? []) io.err(`${note}\n`);
         const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("api", flags, io, async (store) => {
           const api = await startApiServer({
@@ -151,6 +166,7 @@ export function registerRun(program: Command, io: CliIo): void {
             host: flags.host,
             port,
             token,
+            tls: tls && { cert: tls.cert, key: tls.key },
             secretsKey,
             allowedHosts: flags.allowedHost,
             allowedOrigins: flags.allowedOrigin,
@@ -161,6 +177,7 @@ export function registerRun(program: Command, io: CliIo): void {
             ...limits,
           });
           io.out(`API server listening at ${api.url}\n`);
+          if (tls?.caFile) io.err(`clients verify it with the cluster CA in ${tls.caFile}\n`);
           return { name: "api", stop: () => api.close() };
         });
       },
@@ -228,6 +245,10 @@ export function registerRun(program: Command, io: CliIo): void {
       "join through the API server (--server) with this node token, instead of --store",
     )
     .option("--join-token-file <file>", "read the join token from this file (or env ORCHESTRA_JOIN_TOKEN)")
+    .option(
+      "--server-ca <file>",
+      "with a join token: the cluster CA the API server's certificate must chain to (its <data dir>/tls/ca.pem)",
+    )
     .option("--name <node>", "node name (default: host name)")
     .option("--address <ip>", "address other machines reach this node at (default: first non-loopback IPv4)")
     .option("--label <key=value>", "node label (repeatable)", collectLabel)

@@ -1,6 +1,10 @@
 // `orchestra up`: the all-in-one on this machine, until SIGINT/SIGTERM.
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_API_HOST, DEFAULT_API_PORT } from "../../cmd/api.js";
+import { adminTokenFile, ensureAdminToken } from "../../cmd/admin-token.js";
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, isLoopback } from "../../cmd/api.js";
+import { type ApiTlsFlags, resolveApiTls } from "../../cmd/api-tls.js";
 import { runUntilSignal } from "../../cmd/lifecycle.js";
 import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
@@ -8,11 +12,13 @@ import { type LogFormat, logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
+import { adminConfigText, writePrivate } from "../client-config-file.js";
 import {
   type ApiLimitFlags,
   allowHostPathOption,
   apiLimitOptions,
   apiLimitsFrom,
+  apiTlsOptions,
   applyLogFormat,
   logFormatOption,
   parsePort,
@@ -21,7 +27,7 @@ import {
   requestGuardOptions,
 } from "./process-options.js";
 
-interface UpFlags extends RequestGuardFlags, ApiLimitFlags {
+interface UpFlags extends RequestGuardFlags, ApiLimitFlags, ApiTlsFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -41,7 +47,9 @@ interface UpFlags extends RequestGuardFlags, ApiLimitFlags {
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  logFormatOption(apiLimitOptions(requestGuardOptions(allowHostPathOption(program.command("up")))))
+  logFormatOption(
+    apiTlsOptions(apiLimitOptions(requestGuardOptions(allowHostPathOption(program.command("up"))))),
+  )
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -71,11 +79,23 @@ export function registerUp(program: Command, io: CliIo): void {
     )
     .action(async (flags: UpFlags) => {
       applyLogFormat(flags.logFormat);
+      const dataDir = resolve(flags.dataDir);
+      const apiPort = parsePort(flags.apiPort, "api-port");
+      mkdirSync(dataDir, { recursive: true });
+      const tls = await resolveApiTls(flags.apiHost, dataDir, flags);
+      let token = readToken(flags.tokenFile, io.env);
+      const notes = tls?.notes ?? [];
+      // Off loopback the API needs a token: without one given, the data folder keeps one (the admin's).
+      if (token === undefined && !isLoopback(flags.apiHost)) {
+        token = ensureAdminToken(dataDir);
+        notes.push(`admin token in ${adminTokenFile(dataDir)}`);
+      }
       const cluster = await up({
-        dataDir: flags.dataDir,
+        dataDir,
         apiHost: flags.apiHost,
-        apiPort: parsePort(flags.apiPort, "api-port"),
-        token: readToken(flags.tokenFile, io.env),
+        apiPort,
+        token,
+        tls: tls && { cert: tls.cert, key: tls.key },
         allowedHosts: flags.allowedHost,
         allowedOrigins: flags.allowedOrigin,
         apiLimits: apiLimitsFrom(flags),
@@ -91,9 +111,16 @@ export function registerUp(program: Command, io: CliIo): void {
         allowHostPaths: flags.allowHostPath,
         secretsKeyFile: flags.secretsKeyFile,
       });
+      const configFile = join(dataDir, "config.yaml");
+      writePrivate(
+        configFile,
+        adminConfigText({ name: "orchestra", server: clientUrl(cluster.apiUrl), ca: tls?.ca, token }),
+      );
       io.out(
         [
           `Orchestra is up: API at ${cluster.apiUrl}, node "${cluster.nodeName}", data in ${flags.dataDir}`,
+          ...notes.map((note) => `TLS and access:    ${note}`),
+          `Client config:     ${configFile} (export ORCHESTRA_CONFIG=${configFile}, or copy it to ~/.orchestra/config)`,
           ...(cluster.dns
             ? [`Cluster DNS:       ${cluster.dns.address}:${cluster.dns.port} for *.${cluster.dns.domain}`]
             : []),
@@ -106,4 +133,12 @@ export function registerUp(program: Command, io: CliIo): void {
       );
       await runUntilSignal(cluster.components, logger("up"));
     });
+}
+
+/** The URL a client on this machine uses: a wildcard address is reached on loopback, which the certificate covers. */
+export function clientUrl(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === "0.0.0.0") url.hostname = "127.0.0.1";
+  if (url.hostname === "[::]") url.hostname = "[::1]";
+  return url.href.replace(/\/+$/, "");
 }
