@@ -4,6 +4,7 @@ import {
   ConflictError,
   NotFoundError,
   OrchestraError,
+  TooManyRequestsError,
   UnavailableError,
   ValidationError,
 } from "../core/errors.js";
@@ -70,6 +71,7 @@ export function httpErrorOf(error: unknown, bodyLimit = 1024 * 1024): HttpError 
   if (error instanceof NotFoundError) return reply(404, "NotFound", error.message);
   if (error instanceof ConflictError) return reply(409, "Conflict", error.message);
   if (error instanceof UnsupportedMediaTypeError) return reply(415, "UnsupportedMediaType", error.message);
+  if (error instanceof TooManyRequestsError) return reply(429, "TooManyRequests", error.message);
   if (error instanceof UnavailableError) return reply(503, "Unavailable", error.message);
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === "string" ? FASTIFY_CODES[code] : undefined;

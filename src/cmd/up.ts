@@ -33,6 +33,8 @@ export interface UpOptions {
   /** Resolvers for names outside the cluster. Default: the nameservers of /etc/resolv.conf. */
   upstreams?: Upstream[];
   zoneFile?: string;
+  /** Port of the worker's node endpoint on 127.0.0.1. Default 0: any free port (it is registered with the node). */
+  nodeEndpointPort?: number;
 }
 
 export interface RunningCluster {
@@ -105,6 +107,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       dns: dns ? { servers: [dns.address], search: [dns.domain] } : undefined,
       // The all-in-one's node is this machine; pods are reached on their bridge addresses from here.
       address: "127.0.0.1",
+      endpoint: { port: options.nodeEndpointPort ?? 0 },
     });
     components.push({ name: "worker", stop: () => worker.stop() });
 

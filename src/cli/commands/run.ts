@@ -14,6 +14,7 @@ import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { normalizeDomain } from "../../dns/zone.js";
 import { EventRecorder } from "../../events/event-recorder.js";
+import { DEFAULT_NODE_ENDPOINT_PORT } from "../../node-endpoint/node-endpoint.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import type { Store } from "../../store/store.js";
 import type { CliIo } from "../cli-io.js";
@@ -138,6 +139,8 @@ export function registerRun(program: Command, io: CliIo): void {
       collectIp,
     )
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
+    .option("--endpoint-host <host>", "address the node endpoint (logs, exec) binds (default: --address)")
+    .option("--endpoint-port <port>", "port of the node endpoint", String(DEFAULT_NODE_ENDPOINT_PORT))
     .action(
       async (
         flags: StoreFlags & {
@@ -150,9 +153,12 @@ export function registerRun(program: Command, io: CliIo): void {
           network?: string;
           subnet?: string;
           stopGrace: string;
+          endpointHost?: string;
+          endpointPort: string;
         },
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
+        const endpoint = { host: flags.endpointHost, port: parsePort(flags.endpointPort, "endpoint-port") };
         await runComponent("worker", flags, io, async (store) => {
           const worker = await startWorker({
             store,
@@ -163,6 +169,7 @@ export function registerRun(program: Command, io: CliIo): void {
             network: flags.network,
             subnet: flags.subnet,
             stopGraceSeconds,
+            endpoint,
             dns: flags.clusterDns && {
               servers: flags.clusterDns,
               search: [normalizeDomain(flags.clusterDomain)],

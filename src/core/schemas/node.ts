@@ -24,6 +24,12 @@ export const NodeInfo = closed(
     labels: stringMap(Type.String()),
     capacity: NodeCapacity,
     podSubnet: Type.Optional(Type.String({ description: "The CIDR its pods' addresses come from." })),
+    endpoint: Type.Optional(
+      Type.String({
+        description:
+          "URL of the worker's node endpoint (logs, exec, usage of its pods), which API servers call; e.g. `http://10.0.0.2:10250`.",
+      }),
+    ),
     schedulable: Type.Boolean({
       description: "False when the worker registered so or a user cordoned the node.",
     }),
