@@ -178,6 +178,7 @@ describe("API without a token", () => {
       "/deployments",
       "/deployments/{name}",
       "/deployments/{name}/history",
+      "/deployments/{name}/log",
       "/deployments/{name}/rollback",
       "/deployments/{name}/rollout",
       "/events",
@@ -189,6 +190,9 @@ describe("API without a token", () => {
       "/openapi.json",
       "/pods",
       "/pods/{id}/eviction",
+      "/pods/{id}/log",
+      "/usage/nodes",
+      "/usage/pods",
     ]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments"]).sort(), ["get", "put"]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments/{name}"]).sort(), [

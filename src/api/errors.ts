@@ -88,3 +88,15 @@ export function httpErrorOf(error: unknown, bodyLimit = 1024 * 1024): HttpError 
 function reply(status: number, error: ErrorKind, message: string): HttpError {
   return { status, body: { error, message } };
 }
+
+/** The typed error for an answer another Orchestra server gave (a node endpoint's, relayed by the API server). */
+export function httpErrorFromStatus(status: number, message: string): OrchestraError {
+  if (status === 400) return new MalformedBodyError(message);
+  if (status === 404) return new NotFoundError(message);
+  if (status === 409) return new ConflictError(message);
+  if (status === 429) return new TooManyRequestsError(message);
+  // 401/403 from a node endpoint: it does not know this API server's credential (yet); the user can do nothing.
+  if (status === 401 || status === 403)
+    return new UnavailableError(`the node endpoint refused this API server: ${message}`);
+  return new UnavailableError(message);
+}

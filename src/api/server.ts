@@ -2,6 +2,7 @@
 // Any number of them may serve one store: each keeps only a cache of pods for status counts (pod-cache.ts). src/cmd/api.ts binds it to an address.
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import websocket from "@fastify/websocket";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -12,11 +13,14 @@ import { type Clock, systemClock } from "../core/clock.js";
 import { logger } from "../core/logger.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
+import { EndpointClientCredential } from "../node-endpoint/endpoint-credentials.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
 import { bearerAuth } from "./auth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
 import { httpErrorOf, MalformedBodyError } from "./errors.js";
+import { endHalfClosedUpgrades } from "./half-closed-upgrades.js";
+import { NodeProxy } from "./node-proxy.js";
 import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
@@ -24,6 +28,7 @@ import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
+import { podIoRoutes } from "./routes/pod-io-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
 import { schemaValidatorCompiler } from "./validation.js";
 
@@ -107,6 +112,19 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   app.addHook("onReady", async () => void lifecycle.start());
   app.addHook("onClose", async () => lifecycle.stop());
 
+  // The server's credential towards node endpoints (logs, exec, usage): registered while it runs.
+  const credential = new EndpointClientCredential(options.store, "api server");
+  // Neither awaited: a slow store must not hold up serving or closing; a node endpoint looks again for a token
+  // it does not know yet, and the registration is ephemeral (it also goes with the store session).
+  app.addHook("onReady", async () => {
+    void credential
+      .register()
+      .catch((err) => app.log.error({ err }, "registering the node endpoint credential failed"));
+  });
+  app.addHook("onClose", async () => void credential.unregister());
+  app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  endHalfClosedUpgrades(app.server);
+
   const events = options.events ?? new EventRecorder(options.store, "api");
   app.register(async (api) => {
     deploymentRoutes(api, store, pods, clock);
@@ -115,6 +133,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     nodeRoutes(api, store, events);
     eventRoutes(api, store);
     metaRoutes(api, store);
+    podIoRoutes(api, store, new NodeProxy(store, credential));
   });
   return app;
 }

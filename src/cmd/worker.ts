@@ -8,6 +8,7 @@ import {
   startNodeEndpoint,
 } from "../node-endpoint/node-endpoint.js";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.js";
+import type { ContainerRuntime } from "../runtime/runtime.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
 import { Worker } from "../worker/worker.js";
@@ -28,6 +29,8 @@ export interface WorkerProcessOptions {
   endpoint?: { host?: string; port?: number; limits?: Partial<NodeEndpointLimits> };
   /** The process's metrics, served on the node endpoint's GET /metrics. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The engine; default Docker at `dockerHost` (tests pass a fake). Closed by stop(). */
+  runtime?: ContainerRuntime;
 }
 
 export const DEFAULT_NETWORK = "orchestra";
@@ -35,7 +38,7 @@ export const DEFAULT_NETWORK = "orchestra";
 export async function startWorker(
   options: WorkerProcessOptions,
 ): Promise<{ worker: Worker; endpointUrl: string; stop(): Promise<void> }> {
-  const runtime = new DockerRuntime({ dockerHost: options.dockerHost });
+  const runtime = options.runtime ?? new DockerRuntime({ dockerHost: options.dockerHost });
   const name = options.name ?? defaultNodeName();
   const recorder = options.events ? undefined : new EventRecorder(options.store, `worker/${name}`);
   const address = options.address ?? defaultNodeAddress();

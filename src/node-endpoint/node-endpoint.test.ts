@@ -3,15 +3,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { WebSocket } from "ws";
-import {
-  CHANNEL,
-  END_OF_INPUT,
-  EXEC_PROTOCOL,
-  type ExecStatus,
-  exitCodeOf,
-  frame,
-} from "../core/exec-channels.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
 import { FakeRuntime } from "../runtime/testing/fake/fake-runtime.js";
@@ -19,45 +10,10 @@ import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
 import { EndpointAuthenticator, EndpointClientCredential } from "./endpoint-credentials.js";
 import { type RunningNodeEndpoint, startNodeEndpoint } from "./node-endpoint.js";
+import { execOver } from "./testing/exec-client.js";
 
 const NODE = "n1";
 const IMAGE = "orchestra/hello:latest";
-
-/** Runs `argv` over the endpoint's exec WebSocket; resolves with what came back. */
-export function execOver(
-  url: string,
-  authorization: string,
-  argv: string[],
-  options: { stdin?: string; tty?: boolean } = {},
-): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-  const query = new URLSearchParams(argv.map((arg) => ["command", arg]));
-  if (options.stdin !== undefined) query.set("stdin", "true");
-  if (options.tty) query.set("tty", "true");
-  const socket = new WebSocket(`${url.replace(/^http/, "ws")}?${query}`, [EXEC_PROTOCOL], {
-    headers: { authorization },
-  });
-  const out = { stdout: "", stderr: "", exitCode: undefined as number | undefined };
-  return new Promise((resolve, reject) => {
-    socket.on("open", () => {
-      if (options.stdin === undefined) return;
-      socket.send(frame(CHANNEL.stdin, options.stdin));
-      socket.send(END_OF_INPUT);
-    });
-    socket.on("message", (data: Buffer) => {
-      const text = data.subarray(1).toString();
-      if (data[0] === CHANNEL.stdout) out.stdout += text;
-      if (data[0] === CHANNEL.stderr) out.stderr += text;
-      if (data[0] === CHANNEL.status) out.exitCode = exitCodeOf(JSON.parse(text) as ExecStatus);
-    });
-    socket.on("unexpected-response", (request, response) => {
-      // ws leaves a refused upgrade's request open to whoever listens for it.
-      request.destroy();
-      reject(new Error(`HTTP ${response.statusCode}`));
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(out));
-  });
-}
 
 describe("node endpoint", () => {
   let dir: string;

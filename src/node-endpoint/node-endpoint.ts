@@ -4,12 +4,12 @@
 // credential of endpoint-credentials.ts; a request without it is refused before anything runs.
 import type { AddressInfo } from "node:net";
 import { isIPv6 } from "node:net";
-import { Readable } from "node:stream";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from "fastify";
 import type { ApiApp } from "../api/api-app.js";
 import { httpErrorOf, UnauthorizedError } from "../api/errors.js";
+import { endHalfClosedUpgrades } from "../api/half-closed-upgrades.js";
 import { schemaValidatorCompiler } from "../api/validation.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { ConflictError, TooManyRequestsError } from "../core/errors.js";
@@ -20,7 +20,7 @@ import { ExecQuery, LogQuery, NodeEndpointUsage } from "../core/schemas/pod-io.j
 import { parseSince } from "../core/since.js";
 import { LABEL_DEPLOYMENT, LABEL_MANAGED, LABEL_NODE, LABEL_POD, LABEL_POD_NAME } from "../runtime/labels.js";
 import { bridgeExec } from "./exec-bridge.js";
-import { type NodePods, openPodLogs, podContainers } from "./pod-log-stream.js";
+import { headFirst, type NodePods, openPodLogs, podContainers } from "./pod-log-stream.js";
 import { UsageSampler } from "./usage-sampler.js";
 
 export interface NodeEndpointLimits {
@@ -72,6 +72,7 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
       handleProtocols: (offered) => (offered.has(EXEC_PROTOCOL) ? EXEC_PROTOCOL : false),
     },
   });
+  endHalfClosedUpgrades(app.server);
   // The one check: every route but the public ones (healthz, metrics) needs a registered API server's token.
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config?.public === true) return;
@@ -116,7 +117,7 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
           open.logs--;
           abort.abort();
         });
-        return reply.type("text/plain; charset=utf-8").send(Readable.from(chunks));
+        return reply.type("text/plain; charset=utf-8").send(headFirst(chunks));
       },
     );
 

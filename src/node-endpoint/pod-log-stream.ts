@@ -2,6 +2,7 @@
 // restarts: once a container's stream ends, the pod's next container is followed from its first line, after a
 // marked gap line (`kubectl logs -f` stops there instead). `previous` serves the copy the worker kept of the
 // container before the last restart.
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConflictError, NotFoundError } from "../core/errors.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
@@ -130,6 +131,19 @@ function gapLine(
   const now = new Date().toISOString();
   const text = `--- orchestra: container ${short(ended.id)} ended${how}; following its replacement ${short(next.id)} ---\n`;
   return Buffer.from(options.timestamps ? `${now} ${text}` : text);
+}
+
+/**
+ * `stream` led by an empty chunk: writing it sends the answer's head at once, so that a client of a followed log
+ * that has no new line yet knows that the answer is there (and does not time out waiting for it).
+ */
+export function headFirst(stream: AsyncIterable<Buffer | string>): Readable {
+  return Readable.from(
+    (async function* () {
+      yield Buffer.alloc(0);
+      yield* stream;
+    })(),
+  );
 }
 
 function short(id: string): string {
