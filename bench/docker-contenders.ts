@@ -41,8 +41,16 @@ async function removeLabelled(
   watch: EngineWatch,
   labels: Record<string, string>,
 ): Promise<void> {
-  const filters = { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) };
-  const left = await docker.listContainers({ all: true, filters });
+  await removeContainers(
+    docker,
+    Object.entries(labels).map(([key, value]) => `${key}=${value}`),
+  );
+  await watch.waitGone(labels, 60_000);
+}
+
+/** Force-removes every container (running or not) that carries all of `labels` (`key` or `key=value`). */
+async function removeContainers(docker: Docker, labels: string[]): Promise<void> {
+  const left = await docker.listContainers({ all: true, filters: { label: labels } });
   await Promise.all(
     left.map((c) =>
       docker
@@ -51,7 +59,6 @@ async function removeLabelled(
         .catch(() => undefined),
     ),
   );
-  await watch.waitGone(labels, 60_000);
 }
 
 /**
@@ -127,6 +134,27 @@ export function machineAddress(): string {
   throw new Error("no non-loopback IPv4 address for `docker swarm init --advertise-addr`");
 }
 
+/** Whether this process put the engine into swarm mode and has not left it yet (see `leaveEngineAsFound`). */
+let swarmJoined = false;
+
+/**
+ * What an interrupted run (Ctrl-C, a timeout's SIGTERM) leaves behind, removed without waiting for the
+ * measurement under way: every container labelled by a raw or api run, the swarm services named after
+ * `tagPrefix`, and swarm mode if this process entered it.
+ */
+export async function leaveEngineAsFound(docker: Docker, tagPrefix: string): Promise<void> {
+  if (swarmJoined) {
+    const services = await docker.listServices().catch(() => []);
+    for (const service of services) {
+      if (service.Spec?.Name?.startsWith(tagPrefix))
+        await run("docker", ["service", "rm", service.ID]).catch(() => undefined);
+    }
+    await run("docker", ["swarm", "leave", "--force"]).catch(() => undefined);
+    swarmJoined = false;
+  }
+  await removeContainers(docker, [BENCH_LABEL]);
+}
+
 /**
  * Docker Swarm mode on this engine for the length of `body`: `docker swarm init` before, `docker swarm leave
  * --force` after (even on failure), and the networks it created removed. Refuses an engine already in a swarm.
@@ -142,12 +170,14 @@ export async function inSwarm<T>(
     throw new Error(`this engine is already in swarm mode (${info.Swarm?.LocalNodeState}); leave it first`);
   const networksBefore = new Set((await docker.listNetworks()).map((network) => network.Name));
   await run("docker", ["swarm", "init", "--advertise-addr", machineAddress()]);
+  swarmJoined = true;
   try {
     await run("docker", ["network", "create", "--driver", "bridge", "--scope", "swarm", network]);
     return await body(network);
   } finally {
     await run("docker", ["network", "rm", network]).catch(() => undefined);
     await run("docker", ["swarm", "leave", "--force"]);
+    swarmJoined = false;
     // docker_gwbridge outlives the swarm; ingress goes with it.
     for (const created of await docker.listNetworks()) {
       if (!networksBefore.has(created.Name) && /^(docker_gwbridge|ingress)$/.test(created.Name))

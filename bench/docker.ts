@@ -8,7 +8,14 @@
 // registry pull Swarm's agent tries before every task)
 import Docker from "dockerode";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../test/support/images.js";
-import { engineApi, inSwarm, rawDockerRun, swarmService, type Timing } from "./docker-contenders.js";
+import {
+  engineApi,
+  inSwarm,
+  leaveEngineAsFound,
+  rawDockerRun,
+  swarmService,
+  type Timing,
+} from "./docker-contenders.js";
 import { EngineWatch } from "./engine-watch.js";
 import { type OrchestraTiming, OrchestraUnderTest } from "./orchestra-contender.js";
 import { flag, fmt, numberFlag, percentile, printTable, say } from "./stats.js";
@@ -80,6 +87,19 @@ async function main(): Promise<void> {
   const modes: Mode[] = before && !MODES.includes("before") ? [...MODES, "before"] : MODES;
   const results: RoundResult[] = [];
   const network = await docker.createNetwork({ Name: BENCH_NETWORK, Driver: "bridge" });
+  // Interrupted (Ctrl-C, a timeout's SIGTERM): the engine is left as found, not in swarm mode with N containers.
+  const interrupted = async (signal: string) => {
+    stopping = true;
+    say(`${signal}: removing this run's containers, services, swarm mode and Orchestra`);
+    watch.stop();
+    await leaveEngineAsFound(docker, `bench-${process.pid}-`);
+    await orchestra.stop().catch(() => undefined);
+    await before?.stop().catch(() => undefined);
+    await network.remove().catch(() => undefined);
+    process.exit(130);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void interrupted(signal));
+  // The same signal reaches the docker commands of the group, whose failure must not end the process first.
   try {
     await orchestra.start();
     await before?.start();
@@ -187,9 +207,13 @@ function report(results: RoundResult[]): void {
   }
 }
 
+/** Set once a signal arrived: the clean-up it started calls exit itself. */
+let stopping = false;
+
 main().then(
   () => process.exit(0),
   (error: unknown) => {
+    if (stopping) return;
     process.stderr.write(`bench:docker failed: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);
   },

@@ -155,7 +155,7 @@ export class OrchestraUnderTest {
       clearTimeout(timer);
     }
     const leftovers = await nodeContainers(this.docker, this.node, this.network).catch(() => []);
-    const problems = await removeDockerLeftovers(this.docker, leftovers, this.network);
+    const problems = await removeDockerLeftovers(this.docker, leftovers, [this.network]);
     rmSync(this.dataDir, { recursive: true, force: true });
     if (problems.length > 0) throw new Error(`cleanup: ${problems.join("; ")}`);
   }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the machine has what Orchestra and its tests use: Docker engine (running), ZooKeeper,
-# busybox-static (offline demo images), dig and named-checkzone. Installs with apt-get on Debian as root;
+# busybox-static (offline demo images), dig and named-checkzone, iproute2, iptables and nftables (the pod network,
+# published ports, the lab), gcc (the UDP echo test image). Installs with apt-get on Debian as root;
 # elsewhere says what is missing.
 set -euo pipefail
 
@@ -11,6 +12,10 @@ command -v dockerd >/dev/null 2>&1 || need_packages+=(docker.io)
 command -v dig >/dev/null 2>&1 || need_packages+=(dnsutils)
 command -v named-checkzone >/dev/null 2>&1 || need_packages+=(bind9-utils)
 command -v ip >/dev/null 2>&1 || need_packages+=(iproute2)
+command -v iptables >/dev/null 2>&1 || need_packages+=(iptables)
+command -v nsenter >/dev/null 2>&1 || need_packages+=(util-linux)
+command -v nft >/dev/null 2>&1 || need_packages+=(nftables)
+command -v gcc >/dev/null 2>&1 || need_packages+=(gcc libc6-dev)
 
 if [ ${#need_packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -2,6 +2,7 @@
 // a client that validates with it accepts a deployment using every field and refuses an unknown one as the
 // server does, and stored objects with every field come back whole and as the document describes them.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,12 +11,17 @@ import SwaggerParser from "@apidevtools/swagger-parser";
 import type { TSchema } from "typebox";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { podTemplateOf, revisionHash } from "../src/core/revision.js";
+import {
+  Config as ConfigSchema,
+  ReencryptResult as ReencryptResultSchema,
+} from "../src/core/schemas/config-secret.js";
 import { DeploymentSpec as DeploymentSpecSchema } from "../src/core/schemas/deployment.js";
 import { ClusterEvent as ClusterEventSchema } from "../src/core/schemas/event.js";
 import { Revision as RevisionSchema } from "../src/core/schemas/history.js";
 import { NodeInfo as NodeInfoSchema } from "../src/core/schemas/node.js";
 import { Pod as PodSchema } from "../src/core/schemas/pod.js";
 import { RolloutStatus as RolloutStatusSchema } from "../src/core/schemas/rollout.js";
+import { VolumeReport as VolumeReportSchema } from "../src/core/schemas/volume.js";
 import type {
   ClusterEvent,
   DeploymentSpec,
@@ -23,7 +29,9 @@ import type {
   Pod,
   Revision,
   RolloutStatus,
+  VolumeReport,
 } from "../src/core/types.js";
+import { SecretKeyRing } from "../src/secrets/secret-key-ring.js";
 import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
 import { keys } from "../src/store/keys.js";
 import type { Store } from "../src/store/store.js";
@@ -42,7 +50,7 @@ const everyField: DeploymentSpec = {
   ports: [
     { name: "http", containerPort: 8080, protocol: "tcp" },
     { name: "dns", containerPort: 53, protocol: "udp" },
-    { containerPort: 9090, protocol: "tcp" },
+    { containerPort: 9090, protocol: "tcp", publishedPort: 30090 },
   ],
   labels: { tier: "frontend", "example.com/team": "a" },
   resources: { cpu: 250, memory: 64 * 2 ** 20 },
@@ -62,6 +70,13 @@ const everyField: DeploymentSpec = {
     ],
   },
   restartPolicy: { backoffInitialSeconds: 1, backoffMaxSeconds: 300, resetAfterSeconds: 600, limit: 5 },
+  volumes: [
+    { name: "data", mountPath: "/var/lib/app", readOnly: false },
+    { name: "scratch", mountPath: "/tmp", tmpfs: { sizeBytes: 2 ** 20 } },
+    { name: "shared", mountPath: "/srv/shared", hostPath: "/srv/shared", readOnly: true },
+  ],
+  configs: [{ name: "app-config", mountPath: "/etc/app", env: true, version: 1 }],
+  secrets: [{ name: "db-password", mountPath: "/run/secrets/db", version: 1 }],
   strategy: {
     maxSurge: "25%",
     maxUnavailable: 1,
@@ -152,6 +167,22 @@ const event: ClusterEvent = {
   source: "worker/n-full",
 };
 
+const volume: VolumeReport = {
+  name: "orchestra-full-data",
+  node: "n-full",
+  deployment: "full",
+  volume: "data",
+  sizeBytes: 4096,
+  inUse: true,
+  purge: true,
+  createdAt: at,
+  updatedAt: at,
+};
+
+/** The data of the config and secret `everyField` uses (base64). */
+const configData = { "app.conf": Buffer.from("level = debug\n").toString("base64") };
+const secretData = { password: Buffer.from("s3cret").toString("base64") };
+
 // biome-ignore lint/suspicious/noExplicitAny: schemas are walked as plain JSON.
 type Node = Record<string, any>;
 
@@ -187,7 +218,7 @@ describe("the API contract", () => {
     dir = mkdtempSync(join(tmpdir(), "orchestra-contract-"));
     backend = EmbeddedBackend.open(dir);
     store = backend.connect();
-    server = await startApiServer({ store, port: 0 });
+    server = await startApiServer({ store, port: 0, secretsKey: new SecretKeyRing([randomBytes(32)]) });
   });
 
   after(async () => {
@@ -199,7 +230,7 @@ describe("the API contract", () => {
   async function call(method: string, path: string, body?: unknown) {
     const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
+      headers: body === undefined && method !== "POST" ? {} : { "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     // biome-ignore lint/suspicious/noExplicitAny: bodies are compared field by field.
@@ -230,11 +261,15 @@ describe("the API contract", () => {
       "revision",
     );
     assertSetsEveryField(ClusterEventSchema, [event], "event");
+    assertSetsEveryField(VolumeReportSchema, [volume], "volume");
   });
 
   test("a client validating with /openapi.json accepts every field and refuses an unknown one, as the server does", async () => {
     const document = (await call("GET", "/openapi.json")).body;
     const validate = validatorAt(clientAjv(document), ["components", "schemas", "DeploymentSpec"]);
+    // The config and secret it names must exist.
+    assert.equal((await call("PUT", "/configs/app-config", { data: configData })).status, 201);
+    assert.equal((await call("PUT", "/secrets/db-password", { data: secretData })).status, 201);
     for (const spec of [everyField, ...probes]) {
       assert.ok(validate(spec), JSON.stringify(validate.errors));
       const put = await call("PUT", "/deployments", spec);
@@ -263,6 +298,28 @@ describe("the API contract", () => {
     assert.equal(status.replicas, 2);
   });
 
+  test("configs and secrets with every field: a config's data comes back whole, a secret's never", async () => {
+    const config = (await call("GET", "/configs/app-config")).body;
+    assertSetsEveryField(ConfigSchema, [config], "config");
+    assert.deepEqual(config.data, configData);
+    assert.deepEqual(config.usedBy, ["full"]);
+    const secret = (await call("GET", "/secrets/db-password")).body;
+    assert.deepEqual(Object.keys(secret).sort(), [
+      "createdAt",
+      "keyId",
+      "keys",
+      "name",
+      "size",
+      "updatedAt",
+      "usedBy",
+      "version",
+    ]);
+    assert.deepEqual([secret.keys, secret.size, secret.version], [["password"], 6, 1]);
+    const reencrypted = (await call("POST", "/secrets/db-password/reencrypt")).body;
+    assertSetsEveryField(ReencryptResultSchema, [reencrypted], "reencrypt");
+    assert.equal(reencrypted.reencrypted, 0);
+  });
+
   test("stored objects with every field come back whole", async () => {
     await savePod(store, pod);
     await store.create(keys.node(node.name), node, { ephemeral: true });
@@ -282,6 +339,8 @@ describe("the API contract", () => {
     assert.deepEqual((await call("GET", "/deployments/full/rollout")).body, { ...rollout, observed: false });
     assert.deepEqual((await call("GET", "/deployments/full/history")).body, [revision]);
     assert.deepEqual((await call("GET", "/events?name=full")).body, [event]);
+    await store.set(keys.volume(volume.node, volume.name), volume);
+    assert.deepEqual((await call("GET", "/volumes?deployment=full")).body, [volume]);
     const withRollout = (await call("GET", "/deployments/full")).body;
     assert.deepEqual(withRollout.status.rollout, {
       revision: 3,

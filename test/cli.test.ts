@@ -191,6 +191,7 @@ describe("orchestra deploy and get", () => {
         "IMAGE",
         "HASH",
         "ROLLOUT",
+        "PUBLISHED",
       ]);
       assert.deepEqual(wideRow?.slice(5, 7), ["nginx:1.27", deployment.hash]);
 
@@ -267,7 +268,8 @@ describe("orchestra deploy and get", () => {
       assert.deepEqual(nodes[0], ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"]);
       assert.deepEqual(nodes[1]?.slice(0, 3), ["node-1", "Ready", "1"]);
       const wideNodes = cells((await orchestra(["get", "no", "-o", "wide"])).stdout);
-      assert.deepEqual(wideNodes[1]?.slice(6), ["10.1.0.7", "zone=a"]);
+      assert.deepEqual(wideNodes[0]?.slice(6), ["ADDRESS", "POD-SUBNET", "LABELS"]);
+      assert.deepEqual(wideNodes[1]?.slice(6), ["10.1.0.7", "<none>", "zone=a"]);
 
       assertError(await orchestra(["get", "pod", "web-zzzzz"]), 'pod "web-zzzzz" not found');
     } finally {
@@ -450,7 +452,7 @@ describe("orchestra errors", () => {
     assertError(await orchestra(["gett", "pods"]), "unknown command 'gett' (Did you mean get?)");
     assertError(
       await orchestra(["get", "widgets"]),
-      'unknown resource type "widgets" (expected deployments, pods or nodes)',
+      'unknown resource type "widgets" (expected deployments, pods, nodes, configs, secrets or volumes)',
     );
     assertError(await orchestra(["get", "pods", "--colour"]), "unknown option '--colour'");
     assertError(await orchestra(["deploy", "web"]), "required option '--image <image>' not specified");

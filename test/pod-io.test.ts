@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
-import { startWorker } from "../src/cmd/worker.js";
+import { startWorkerEndpoint } from "../src/cmd/worker-endpoint.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
 import { noEvents } from "../src/events/event-recorder.js";
 import { execOver } from "../src/node-endpoint/testing/exec-client.js";
@@ -18,6 +18,7 @@ import { keys } from "../src/store/keys.js";
 import { podCreateOps } from "../src/store/pod-ops.js";
 import type { Store } from "../src/store/store.js";
 import { eventually } from "../src/store/testing/contract-support.js";
+import { Worker } from "../src/worker/worker.js";
 
 const IMAGE = "orchestra/hello:latest";
 const TOKEN = "pod-io-test-token";
@@ -63,20 +64,37 @@ describe("logs, exec and usage through the API server, two workers", () => {
         usage: { cpu: 250, memory: 5_000_000 },
       },
     );
-    for (const name of ["n1", "n2"]) {
-      workers.push(
-        await startWorker({
-          store,
-          name,
-          runtime: engine.shared(),
-          address: "127.0.0.1",
-          network: "orchestra-test",
-          subnet: "10.97.0.0/24",
-          stopGraceSeconds: 0,
-          endpoint: { port: 0 },
-          events: noEvents,
-        }),
-      );
+    for (const [i, name] of ["n1", "n2"].entries()) {
+      // What startWorker does, without the host's pod network: the endpoint first, its URL in the registration.
+      let worker: Worker | undefined;
+      const runtime = engine.shared();
+      const endpoint = await startWorkerEndpoint({
+        store,
+        runtime,
+        node: name,
+        address: "127.0.0.1",
+        options: { port: 0 },
+        worker: () => worker,
+      });
+      worker = new Worker({
+        store,
+        runtime,
+        name,
+        address: "127.0.0.1",
+        endpoint: endpoint.url,
+        network: { name: `orchestra-test-${name}`, subnet: `10.97.${i}.0/24` },
+        stopGraceSeconds: 0,
+        events: noEvents,
+      });
+      const running = worker;
+      await running.start();
+      workers.push({
+        endpointUrl: endpoint.url,
+        async stop() {
+          await running.stop();
+          await endpoint.close();
+        },
+      });
     }
     api = await startApiServer({ store, host: "127.0.0.1", port: 0, token: TOKEN });
     const now = new Date().toISOString();

@@ -2,12 +2,12 @@
 // without quorum) yields a 503 in bounded time instead of a request that never ends.
 import { type Clock, systemClock } from "../core/clock.js";
 import { UnavailableError } from "../core/errors.js";
-import type { Entry, Lease, Store, TxOp } from "../store/store.js";
+import type { Entry, Lease, Page, PageRequest, Store, TxOp } from "../store/store.js";
 
 /** The store calls the API server makes. */
 export type ApiStore = Pick<
   Store,
-  "get" | "list" | "create" | "set" | "delete" | "transaction" | "sessionState"
+  "get" | "list" | "listPage" | "count" | "create" | "set" | "delete" | "transaction" | "sessionState"
 >;
 
 export const DEFAULT_STORE_TIMEOUT_MS = 5000;
@@ -44,6 +44,9 @@ export function withDeadline(
     },
     get: <T>(key: string) => bounded<Entry<T> | undefined>(`get ${key}`, () => store.get<T>(key)),
     list: <T>(dir: string) => bounded<Entry<T>[]>(`list ${dir}`, () => store.list<T>(dir)),
+    listPage: <T>(dir: string, page: PageRequest) =>
+      bounded<Page<T>>(`list ${dir}`, () => store.listPage<T>(dir, page)),
+    count: (dir: string) => bounded(`count ${dir}`, () => store.count(dir)),
     create: <T>(key: string, value: T, options?: { ephemeral?: boolean }) =>
       bounded(`create ${key}`, () => store.create(key, value, options)),
     set: <T>(key: string, value: T, version?: number) =>

@@ -41,6 +41,8 @@ function contestedStore(): ApiStore & { reads: number; writes: number } {
       return { key, value: stored as T, version: store.reads };
     },
     list: async () => [],
+    listPage: async () => ({ entries: [] }),
+    count: async () => 0,
     create: lose,
     set: lose,
     delete: lose,

@@ -2,13 +2,16 @@
 // servers writing at once never lose an update: a write that lost the race re-reads and decides again.
 import { type Clock, systemClock } from "../core/clock.js";
 import { ConflictError, NotFoundError } from "../core/errors.js";
+import { publishedPortsOf } from "../core/published-ports.js";
 import { canonicalJson, podTemplateOf, revisionHash } from "../core/revision.js";
 import type { Deployment, DeploymentSpec } from "../core/types.js";
 import { specOf } from "../core/validation.js";
-import { compareAndSet, DELETE, NO_CHANGE } from "../store/compare-and-set.js";
+import { compareAndSet, DELETE, keyOps, NO_CHANGE } from "../store/compare-and-set.js";
 import { keys } from "../store/keys.js";
+import { type ResolvedRefs, resolveDataRefs } from "./data-refs.js";
 import type { ApiStore } from "./deadline-store.js";
 import { checkPrecondition, type Precondition } from "./precondition.js";
+import { type Claims, checkClaims, claimOps, readClaims } from "./published-port-claims.js";
 
 export interface ApplyResult {
   deployment: Deployment;
@@ -18,19 +21,25 @@ export interface ApplyResult {
   changed: boolean;
 }
 
-/** Create or update; `spec` must already be validated. A failed precondition is a 409, never retried. */
+/**
+ * Create or update; `input` must already be validated. A failed precondition, or a published port another
+ * deployment holds, is a 409, never retried. The configs and secrets it names must exist; their versions are
+ * pinned as it is written (see data-refs.ts). The port claims are written in the deployment's transaction.
+ */
 export async function applyDeployment(
   store: ApiStore,
-  spec: DeploymentSpec,
+  input: DeploymentSpec,
   precondition: Precondition,
   clock: Clock,
 ): Promise<ApplyResult> {
-  const hash = revisionHash(podTemplateOf(spec));
-  const { before, after, written } = await compareAndSet<Deployment>(
+  const wanted = publishedPortsOf(input.ports);
+  const { before, after, written } = await compareAndSet<Deployment, ResolvedRefs & { claims: Claims }>(
     store,
-    keys.deployment(spec.name),
-    (current) => {
+    keys.deployment(input.name),
+    (current, { spec, claims }) => {
+      const hash = revisionHash(podTemplateOf(spec));
       checkPrecondition(spec.name, precondition, current?.value);
+      checkClaims(spec, claims);
       const now = new Date(clock.now()).toISOString();
       if (!current) return { ...spec, hash, generation: 1, createdAt: now, updatedAt: now };
       const stored = current.value;
@@ -43,7 +52,19 @@ export async function applyDeployment(
         updatedAt: now,
       };
     },
-    { clock, exhausted: () => busy(spec.name) },
+    {
+      clock,
+      exhausted: () => busy(input.name),
+      context: async () => {
+        const [refs, claims] = await Promise.all([resolveDataRefs(store, input), readClaims(store)]);
+        return { ...refs, claims };
+      },
+      ops: (key, decision, current, { checks, claims }) => [
+        ...keyOps(key, decision, current),
+        ...checks,
+        ...claimOps(input.name, decision === DELETE ? [] : wanted, claims),
+      ],
+    },
   );
   return {
     deployment: (after ?? before)?.value as Deployment,
@@ -59,7 +80,7 @@ export async function deleteDeployment(
   precondition: Precondition,
   clock: Clock = systemClock,
 ): Promise<Deployment> {
-  const { before } = await compareAndSet<Deployment>(
+  const { before } = await compareAndSet<Deployment, Claims>(
     store,
     keys.deployment(name),
     (current) => {
@@ -68,7 +89,16 @@ export async function deleteDeployment(
       checkPrecondition(name, precondition, current.value);
       return DELETE;
     },
-    { clock, exhausted: () => busy(name) },
+    {
+      clock,
+      exhausted: () => busy(name),
+      // The deployment's port claims go with it, in the same transaction.
+      context: () => readClaims(store),
+      ops: (key, decision, current, claims) => [
+        ...keyOps(key, decision, current),
+        ...claimOps(name, [], claims),
+      ],
+    },
   );
   return before?.value as Deployment;
 }

@@ -8,11 +8,17 @@ import {
   UnavailableError,
   ValidationError,
 } from "../core/errors.js";
+import { DEFAULT_BODY_LIMIT } from "../core/limits.js";
 import type { ErrorBody, ErrorKind } from "../core/types.js";
 
 /** No or a wrong bearer token. */
 export class UnauthorizedError extends OrchestraError {
   override name = "UnauthorizedError";
+}
+
+/** A request a web page made on the user's behalf: a Host or Origin the server does not serve. */
+export class ForbiddenError extends OrchestraError {
+  override name = "ForbiddenError";
 }
 
 /** A body sent with a content type other than application/json. */
@@ -62,12 +68,13 @@ const FASTIFY_CODES: Record<string, { status: number; kind: ErrorKind; message: 
 };
 
 /** Maps any thrown value to the response the client gets. Unknown errors are a 500 without details. */
-export function httpErrorOf(error: unknown, bodyLimit = 1024 * 1024): HttpError {
+export function httpErrorOf(error: unknown, bodyLimit = DEFAULT_BODY_LIMIT): HttpError {
   if (error instanceof ValidationError) {
     return { status: 400, body: { error: "BadRequest", message: error.message, field: error.field } };
   }
   if (error instanceof MalformedBodyError) return reply(400, "BadRequest", error.message);
   if (error instanceof UnauthorizedError) return reply(401, "Unauthorized", error.message);
+  if (error instanceof ForbiddenError) return reply(403, "Forbidden", error.message);
   if (error instanceof NotFoundError) return reply(404, "NotFound", error.message);
   if (error instanceof ConflictError) return reply(409, "Conflict", error.message);
   if (error instanceof UnsupportedMediaTypeError) return reply(415, "UnsupportedMediaType", error.message);

@@ -69,3 +69,18 @@ test("a node only pods are bound to (its worker lost) shows, not ready, with its
   );
   assert.deepEqual(views[0]?.allocated, { cpu: 100, memory: 200 });
 });
+
+test("a node that holds a pod subnet shows, not ready, with its subnet and address, once its worker is gone", () => {
+  const subnets = new Map([
+    ["n1", { node: "n1", subnet: "10.42.0.0/24", address: "10.0.0.1" }],
+    ["gone", { node: "gone", subnet: "10.42.1.0/24", address: "10.0.0.2" }],
+  ]);
+  const views = nodeViews([{ ...n1, podSubnet: "10.42.0.0/24" }], new Map(), [], subnets);
+  assert.deepEqual(
+    views.map((view) => [view.name, view.ready, view.podSubnet, view.address]),
+    [
+      ["gone", false, "10.42.1.0/24", "10.0.0.2"],
+      ["n1", true, "10.42.0.0/24", "10.0.0.1"],
+    ],
+  );
+});

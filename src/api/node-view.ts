@@ -1,16 +1,18 @@
 // Nodes as the API serves them: the worker's registration merged with what users set (/nodeconfig), plus
-// what is computed from the pods bound to each node. A configured node, or one pods are bound to, whose worker
-// is gone is NotReady.
+// what is computed from the pods bound to each node. A configured node, one pods are bound to, or one that holds
+// a pod subnet, whose worker is gone is NotReady (until an operator removes it: DELETE /nodes/{name}).
 import { applyLabels, effectiveNode, type NodeConfig } from "../core/node-config.js";
 import type { NodeInfo, NodeView, Pod } from "../core/types.js";
+import type { NodeSubnet } from "../network/records.js";
 
 export type { NodeView } from "../core/types.js";
 
-/** One view per registered or configured node or node with bound pods, sorted by name. */
+/** One view per registered or configured node, node with bound pods or with a pod subnet, sorted by name. */
 export function nodeViews(
   registrations: NodeInfo[],
   configs: Map<string, NodeConfig>,
   pods: Pod[],
+  subnets: Map<string, NodeSubnet> = new Map(),
 ): NodeView[] {
   const usage = new Map<string, { pods: number; cpu: number; memory: number }>();
   for (const pod of pods) {
@@ -34,16 +36,19 @@ export function nodeViews(
   };
   const registered = new Set(registrations.map((node) => node.name));
   const views = registrations.map((node) => view(node, true));
-  // A node whose worker is gone still shows (NotReady) while users configured it or pods are bound to it.
-  const absentNames = new Set([...configs.keys(), ...usage.keys()]);
+  // A node whose worker is gone still shows (NotReady) while users configured it, pods are bound to it or it
+  // holds a pod subnet.
+  const absentNames = new Set([...configs.keys(), ...usage.keys(), ...subnets.keys()]);
   for (const name of absentNames) {
     if (registered.has(name)) continue;
     const config = configs.get(name);
+    const subnet = subnets.get(name);
     const absent: NodeInfo = {
       name,
-      address: "",
+      address: subnet?.address ?? "",
       labels: applyLabels({}, config?.labels),
       capacity: { cpu: 0, memory: 0 },
+      ...(subnet ? { podSubnet: subnet.subnet } : {}),
       schedulable: false,
       registeredAt: "",
     };

@@ -21,6 +21,7 @@ export function withErrors<S extends Record<number, TSchema>, E extends Record<n
 /** What any route that reads the store can answer. */
 export const STORE_ERRORS = {
   401: "Missing or wrong bearer token (only when the server has a token).",
+  403: "A request from a web page: without a token, a Host that is not loopback (or allowed); an Origin not allowed.",
   500: "A bug; the API server's log says more.",
   503: "The store is unreachable or did not answer in time.",
 };
@@ -28,6 +29,6 @@ export const STORE_ERRORS = {
 /** What a route whose method carries a body can answer before it runs: Fastify reads any body it is sent. */
 export const BODY_ERRORS = {
   400: "A body that is not JSON, or a request that breaks the route's schema; the message names the field.",
-  413: "A body over the limit (1 MiB by default).",
+  413: "A body over the limit (512 KiB by default).",
   415: "A body that is not application/json.",
 };

@@ -10,29 +10,49 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import { type Clock, systemClock } from "../core/clock.js";
+import {
+  DEFAULT_BODY_LIMIT,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from "../core/limits.js";
 import { logger } from "../core/logger.js";
+import { checkToken } from "../core/token.js";
+import { truncated } from "../core/truncate.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
 import { EndpointClientCredential } from "../node-endpoint/endpoint-credentials.js";
+import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
 import { bearerAuth } from "./auth.js";
 import { DEFAULT_STORE_TIMEOUT_MS, withDeadline } from "./deadline-store.js";
-import { httpErrorOf, MalformedBodyError } from "./errors.js";
+import {
+  ForbiddenError,
+  httpErrorOf,
+  MalformedBodyError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from "./errors.js";
 import { endHalfClosedUpgrades } from "./half-closed-upgrades.js";
 import { NodeProxy } from "./node-proxy.js";
 import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
+import { requestGuard } from "./request-guards.js";
 import { clusterRoutes } from "./routes/cluster-routes.js";
+import { dataRoutes } from "./routes/data-routes.js";
 import { deploymentRoutes } from "./routes/deployment-routes.js";
 import { eventRoutes } from "./routes/event-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
 import { podIoRoutes } from "./routes/pod-io-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
+import { volumeRoutes } from "./routes/volume-routes.js";
 import { schemaValidatorCompiler } from "./validation.js";
 
-export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export { DEFAULT_BODY_LIMIT } from "../core/limits.js";
 
 export interface ApiServerOptions {
   store: Store;
@@ -40,6 +60,16 @@ export interface ApiServerOptions {
   token?: string;
   /** Largest accepted request body in bytes (default 1 MiB); larger ones get a 413. */
   bodyLimit?: number;
+  /** Time to receive a whole request, body included; the socket is closed after it (default 30 s). */
+  requestTimeoutMs?: number;
+  /** A connection on which nothing moves either way is closed after this (default 60 s). */
+  idleTimeoutMs?: number;
+  /** Open connections; more are closed as they arrive (default 4096). */
+  maxConnections?: number;
+  /** Without a token: host names served besides loopback ones (DNS rebinding guard, request-guards.ts). */
+  allowedHosts?: string[];
+  /** Origins whose browser requests are served; a request with any other Origin gets a 403. */
+  allowedOrigins?: string[];
   /** A store call that takes longer than this yields a 503 (default 5000 ms). */
   storeTimeoutMs?: number;
   clock?: Clock;
@@ -47,6 +77,8 @@ export interface ApiServerOptions {
   events?: EventSink;
   /** The process's informers, when it shares them between components. Default: the server's own. */
   informers?: SharedInformers;
+  /** Encrypts the secrets written through this server. Without it, writing a secret answers 503. */
+  secretsKey?: SecretKeyRing;
 }
 
 /** A ready-to-listen Fastify instance. The caller owns the store: closing the server leaves it open. */
@@ -54,14 +86,18 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const clock = options.clock ?? systemClock;
   const store = withDeadline(options.store, options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS, clock);
-  if (options.token !== undefined && options.token.trim() === "")
-    throw new Error("the API token must not be empty");
+  if (options.token !== undefined) checkToken(options.token, "token");
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
 
   const sendError = (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = httpErrorOf(error, bodyLimit);
     if (status >= 500) request.log.error({ err: error, status }, "request failed");
     else request.log.info({ status, error: body.message }, "request refused");
     if (status === 401) reply.header("www-authenticate", 'Bearer realm="orchestra"');
+    // Refused before its body was read: the client may still be sending it, slowly. Closing the socket after
+    // the answer keeps a client without a credential from holding connections open.
+    if (UNRECOVERABLE.some((kind) => error instanceof kind) || status === 413)
+      reply.header("connection", "close");
     return reply.status(status).send(body);
   };
 
@@ -69,9 +105,19 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     // Our pino (v10) and Fastify's logger type differ only in generics; at run time it is a pino logger.
     loggerInstance: logger("api") as FastifyBaseLogger,
     bodyLimit,
+    // Node's defaults let a slow client hold a socket forever; every bound is in src/core/limits.ts.
+    requestTimeout,
+    connectionTimeout: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout),
+      // How often Node looks for requests over their time (default 30 s): a tenth of it, at most 1 s.
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(requestTimeout / 10)),
+    },
     // Malformed URLs (bad percent-encoding) go through the same error mapping as everything else.
     frameworkErrors: (error: FastifyError, request, reply) => sendError(error, request, reply),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.server.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
 
   // Every route's schemas (src/core/schemas/) validate its requests, with our field-naming messages...
   app.setValidatorCompiler(schemaValidatorCompiler);
@@ -81,26 +127,43 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   app.register(swagger, swaggerOptions);
 
   // Our own JSON parser: the default one says only "not valid JSON"; this one says where.
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  // JSON only (Fastify would read text/plain too): any other body is a 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = body as string;
     if (text.trim() === "") {
-      done(new MalformedBodyError("body: is empty; send a JSON object"), undefined);
+      // Routes without a body (eviction, cordon, delete) or with an optional one (rollback) take
+      // `Content-Type: application/json` with no body: a POST must say it (see request-guards.ts).
+      const schema = request.routeOptions.schema?.body as { anyOf?: { type?: unknown }[] } | undefined;
+      if (schema === undefined) done(null, undefined);
+      else if (schema.anyOf?.some((branch) => branch.type === "null")) done(null, null);
+      else done(new MalformedBodyError("body: is empty; send a JSON object"), undefined);
       return;
     }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(new MalformedBodyError(`body: is not valid JSON (${(error as Error).message})`), undefined);
+      done(
+        new MalformedBodyError(`body: is not valid JSON (${truncated((error as Error).message)})`),
+        undefined,
+      );
     }
   });
 
+  app.addHook(
+    "onRequest",
+    requestGuard({
+      token: options.token !== undefined,
+      allowedHosts: options.allowedHosts,
+      allowedOrigins: options.allowedOrigins,
+    }),
+  );
   if (options.token !== undefined) app.addHook("onRequest", bearerAuth(options.token));
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
       error: "NotFound",
-      message: `no route ${request.method} ${request.url.split("?")[0]}; see /openapi.json`,
+      message: `no route ${request.method} ${truncated(request.url.split("?")[0] ?? "")}; see /openapi.json`,
     }),
   );
 
@@ -134,6 +197,11 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     eventRoutes(api, store);
     metaRoutes(api, store);
     podIoRoutes(api, store, new NodeProxy(store, credential));
+    dataRoutes(api, store, options.secretsKey, clock);
+    volumeRoutes(api, store);
   });
   return app;
 }
+
+/** Errors answered before the body was read (a body may still be on its way): the socket is closed after. */
+const UNRECOVERABLE = [UnauthorizedError, ForbiddenError, UnsupportedMediaTypeError];

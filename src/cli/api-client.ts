@@ -2,14 +2,18 @@
 // whose message is fit for the one-line `error: ...` the CLI prints.
 import type {
   ClusterEvent,
+  ConfigInfo,
   DeploymentSpec,
   DeploymentWithStatus,
   EvictionResult,
+  NodeRemoved,
   Pod,
   Revision,
   RollbackResult,
   RolloutView,
+  SecretInfo,
   NodeView as ServedNode,
+  VolumeReport,
 } from "../core/types.js";
 import { ApiError, CliError } from "./cli-error.js";
 
@@ -115,9 +119,11 @@ export class ApiClient {
     return { deployment: answer.body as DeploymentView, created: answer.status === 201 };
   }
 
-  async deleteDeployment(name: string): Promise<void> {
+  /** With `purgeVolumes`, its named volumes are removed too (by their workers, once unused). */
+  async deleteDeployment(name: string, options: { purgeVolumes?: boolean } = {}): Promise<void> {
+    const query = options.purgeVolumes ? "?purgeVolumes=true" : "";
     try {
-      await this.request("DELETE", `/deployments/${encodeURIComponent(name)}`);
+      await this.request("DELETE", `/deployments/${encodeURIComponent(name)}${query}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         throw new ApiError(404, error.code, `deployment "${name}" not found`);
@@ -137,6 +143,12 @@ export class ApiClient {
 
   async listNodes(): Promise<NodeView[]> {
     return (await this.request("GET", "/nodes")).body as NodeView[];
+  }
+
+  /** Removes a node whose worker is gone; returns the pod subnet it released, if any. */
+  async deleteNode(name: string): Promise<NodeRemoved> {
+    const path = `/nodes/${encodeURIComponent(name)}`;
+    return (await this.request("DELETE", path)).body as NodeRemoved;
   }
 
   /** Cordons (`true`) or uncordons a node; `changed` is false when it already was. */
@@ -183,6 +195,32 @@ export class ApiClient {
     return (await this.request("POST", path, { body })).body as RollbackResult;
   }
 
+  /** Configs or secrets, without their data. */
+  async listData(kind: "config" | "secret"): Promise<(ConfigInfo | SecretInfo)[]> {
+    return (await this.request("GET", `/${kind}s`)).body as (ConfigInfo | SecretInfo)[];
+  }
+
+  /** Creates (`ifMatch: "0"`), updates (`"*"`) or either; `data` maps keys to base64. */
+  async putData(
+    kind: "config" | "secret",
+    name: string,
+    data: Record<string, string>,
+    ifMatch?: "0" | "*",
+  ): Promise<{ info: ConfigInfo | SecretInfo; created: boolean }> {
+    const headers: Record<string, string> = ifMatch ? { "if-match": ifMatch } : {};
+    const path = `/${kind}s/${encodeURIComponent(name)}`;
+    const answer = await this.request("PUT", path, { body: { data }, headers });
+    return { info: answer.body as ConfigInfo | SecretInfo, created: answer.status === 201 };
+  }
+
+  async deleteData(kind: "config" | "secret", name: string): Promise<void> {
+    await this.request("DELETE", `/${kind}s/${encodeURIComponent(name)}`);
+  }
+
+  async listVolumes(): Promise<VolumeReport[]> {
+    return (await this.request("GET", "/volumes")).body as VolumeReport[];
+  }
+
   async health(): Promise<unknown> {
     return (await this.request("GET", "/healthz")).body;
   }
@@ -194,7 +232,9 @@ export class ApiClient {
   ): Promise<Answer> {
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    if (options.body !== undefined) headers["content-type"] = "application/json";
+    // Every write says JSON, with a body or without: the server refuses a POST that does not (a browser's
+    // cross-site "simple" request could not say it).
+    if (options.body !== undefined || method !== "GET") headers["content-type"] = "application/json";
     let response: Response;
     try {
       response = await fetch(`${this.server}${path}`, {

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseKeyValues, parsePortFlag, parseReplicas, specFromFlags, specOf } from "./deployment-flags.js";
+import {
+  parseKeyValues,
+  parsePortFlag,
+  parsePublishFlag,
+  parseReplicas,
+  specFromFlags,
+  specOf,
+} from "./deployment-flags.js";
 
 describe("parseReplicas", () => {
   test("takes whole numbers from 0 to 1000", () => {
@@ -41,6 +48,46 @@ describe("flag parsing", () => {
         text,
       );
     }
+  });
+});
+
+describe("--publish", () => {
+  test("published:container[/protocol], as Docker writes it", () => {
+    assert.deepEqual(parsePublishFlag("8000:80"), {
+      containerPort: 80,
+      protocol: "tcp",
+      publishedPort: 8000,
+    });
+    assert.deepEqual(parsePublishFlag("5353:53/udp"), {
+      containerPort: 53,
+      protocol: "udp",
+      publishedPort: 5353,
+    });
+    for (const text of ["80", "", "a:80", "8000:80/sctp", "127.0.0.1:8000:80"]) {
+      assert.throws(
+        () => parsePublishFlag(text),
+        { message: /^--publish: expected PUBLISHED:CONTAINER\[\/tcp\|\/udp\]/ },
+        text,
+      );
+    }
+  });
+
+  test("publishes a port declared by --port, or declares it", () => {
+    const spec = specFromFlags(
+      "web",
+      { image: "x", port: ["http:80"], publish: ["8000:80", "5353:53/udp"] },
+      [],
+    );
+    assert.deepEqual(spec.ports, [
+      { name: "http", containerPort: 80, protocol: "tcp", publishedPort: 8000 },
+      { containerPort: 53, protocol: "udp", publishedPort: 5353 },
+    ]);
+    assert.throws(() => specFromFlags("web", { image: "x", publish: ["70000:80"] }, []), {
+      message: /^ports\[0\]\.publishedPort: must be an integer from 1 to 65535/,
+    });
+    assert.throws(() => specFromFlags("web", { image: "x", publish: ["8080:80"] }, []), {
+      message: "ports[0].publishedPort: 8080/tcp is one of Orchestra's own ports (the API server)",
+    });
   });
 });
 

@@ -4,13 +4,16 @@
 import type { DeploymentSpec, PortSpec, Resources } from "../core/types.js";
 import { validateDeploymentSpec, validateReplicas } from "../core/validation.js";
 import { CliError } from "./cli-error.js";
+import { configsFromFlags, type MountFlags, secretsFromFlags, volumesFromFlags } from "./mount-flags.js";
+import { parsePublishedPort, withPublished } from "./published-port-flag.js";
 import { parseCpu, parseMemory } from "./quantity.js";
 
-export interface DeployFlags {
+export interface DeployFlags extends MountFlags {
   image: string;
   replicas?: string;
   env?: string[];
   port?: string[];
+  publish?: string[];
   label?: string[];
   cpu?: string;
   memory?: string;
@@ -51,6 +54,13 @@ export function parsePortFlag(text: string): PortSpec {
   return port;
 }
 
+/** `8000:80`, `5353:53/udp` → a published PortSpec. */
+export function parsePublishFlag(text: string): PortSpec {
+  const port = parsePublishedPort(text);
+  if (!port) throw new CliError(`--publish: expected PUBLISHED:CONTAINER[/tcp|/udp], got "${text}"`);
+  return port;
+}
+
 function resourcesFromFlags(flags: DeployFlags): Resources | undefined {
   if (flags.cpu === undefined && flags.memory === undefined) return undefined;
   const resources: Resources = {};
@@ -83,9 +93,19 @@ export function specFromFlags(name: string, flags: DeployFlags, command: string[
   };
   if (command.length > 0) spec.command = command;
   if (flags.env && flags.env.length > 0) spec.env = parseKeyValues("env", flags.env);
-  if (flags.port && flags.port.length > 0) spec.ports = flags.port.map(parsePortFlag);
+  const ports = withPublished(
+    (flags.port ?? []).map(parsePortFlag),
+    (flags.publish ?? []).map(parsePublishFlag),
+  );
+  if (ports.length > 0) spec.ports = ports;
   if (flags.label && flags.label.length > 0) spec.labels = parseKeyValues("label", flags.label);
   const resources = resourcesFromFlags(flags);
   if (resources) spec.resources = resources;
+  const volumes = volumesFromFlags(flags);
+  if (volumes.length > 0) spec.volumes = volumes;
+  const configs = configsFromFlags(flags);
+  if (configs.length > 0) spec.configs = configs;
+  const secrets = secretsFromFlags(flags);
+  if (secrets.length > 0) spec.secrets = secrets;
   return validateDeploymentSpec(spec);
 }

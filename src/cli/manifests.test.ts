@@ -36,6 +36,21 @@ describe("parseManifests", () => {
     assert.throws(() => parseManifests("just text"), { message: /^document 1: expected a deployment/ });
   });
 
+  test("Compose-style port strings become port objects; a malformed one names its document and item", () => {
+    const [manifest] = parseManifests(
+      'name: web\nimage: x\nports: ["8000:80", "53/udp", {containerPort: 81}]\n',
+    );
+    assert.deepEqual(manifest?.spec.ports, [
+      { containerPort: 80, protocol: "tcp", publishedPort: 8000 },
+      { containerPort: 53, protocol: "udp" },
+      { containerPort: 81 },
+    ]);
+    assert.throws(() => parseManifests('name: web\nimage: x\nports: ["0.0.0.0:8000:80"]\n'), {
+      message:
+        'document 1 ("web"): ports[0]: expected [PUBLISHED:]CONTAINER[/tcp|/udp], got "0.0.0.0:8000:80"',
+    });
+  });
+
   test("no documents at all is an empty list", () => {
     assert.deepEqual(parseManifests(""), []);
     assert.deepEqual(parseManifests("# only a comment\n"), []);

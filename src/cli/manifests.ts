@@ -2,6 +2,7 @@
 // (a JSON text is a YAML document too); a document that is a list contributes each of its items.
 import { parseAllDocuments } from "yaml";
 import { CliError } from "./cli-error.js";
+import { parsePublishedPort } from "./published-port-flag.js";
 
 export interface Manifest {
   /** 1-based position of the document in the stream, for error lines. */
@@ -30,7 +31,22 @@ function toManifest(value: unknown, document: number, item?: number): Manifest {
     );
   }
   const spec = value as Record<string, unknown>;
-  return { document, item, name: typeof spec.name === "string" ? spec.name : undefined, spec };
+  const name = typeof spec.name === "string" ? spec.name : undefined;
+  if (Array.isArray(spec.ports))
+    spec.ports = spec.ports.map((port, i) => portItem(port, i, { document, item, name }));
+  return { document, item, name, spec };
+}
+
+/** A Compose-style string item of `ports` (`"8000:80"`, `"53/udp"`) becomes the object the API takes. */
+function portItem(port: unknown, index: number, where: Omit<Manifest, "spec">): unknown {
+  if (typeof port !== "string") return port;
+  const parsed = parsePublishedPort(port, true);
+  if (!parsed) {
+    throw new CliError(
+      `${manifestLabel(where)}: ports[${index}]: expected [PUBLISHED:]CONTAINER[/tcp|/udp], got "${port}"`,
+    );
+  }
+  return parsed;
 }
 
 /** Parses every document up front, so a syntax error anywhere stops `apply` before it writes anything. */

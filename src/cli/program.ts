@@ -6,16 +6,19 @@ import { CliError } from "./cli-error.js";
 import { type CliIo, processIo } from "./cli-io.js";
 import { registerApply } from "./commands/apply.js";
 import { registerCordon } from "./commands/cordon.js";
+import { registerData } from "./commands/data.js";
 import { registerDelete } from "./commands/delete.js";
 import { registerDeploy } from "./commands/deploy.js";
 import { registerDown } from "./commands/down.js";
 import { registerDrain } from "./commands/drain.js";
 import { registerEvents } from "./commands/events.js";
 import { registerGet } from "./commands/get.js";
+import { registerLab } from "./commands/lab.js";
 import { registerLabel } from "./commands/label.js";
 import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
+import { registerSnapshot } from "./commands/snapshot.js";
 import { registerUp } from "./commands/up.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -28,6 +31,7 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerGet,
   registerScale,
   registerDelete,
+  registerData,
   registerApply,
   registerRollout,
   registerCordon,
@@ -37,6 +41,8 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerUp,
   registerRun,
   registerDown,
+  registerLab,
+  registerSnapshot,
 ];
 
 function packageVersion(): string {

@@ -1,8 +1,11 @@
 // Starts the API server on an address: the entry used by `orchestra run api` and by `orchestra up`.
 import type { AddressInfo } from "node:net";
-import { isIPv4, isIPv6 } from "node:net";
+import { isIPv6 } from "node:net";
 import { type ApiServerOptions, buildApiServer } from "../api/server.js";
 import { logger } from "../core/logger.js";
+import { isLoopback } from "../core/loopback.js";
+
+export { isLoopback } from "../core/loopback.js";
 
 export const DEFAULT_API_HOST = "127.0.0.1";
 export const DEFAULT_API_PORT = 8080;
@@ -44,13 +47,4 @@ export async function startApiServer(options: StartApiServerOptions): Promise<Ru
       log.info({ url }, "API server stopped");
     },
   };
-}
-
-/** Loopback names and addresses only; any other name might resolve to a public address. */
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-  if (bare === "localhost" || bare === "::1") return true;
-  if (isIPv4(bare)) return bare.startsWith("127.");
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
-  return mapped?.[1]?.startsWith("127.") ?? false;
 }

@@ -1,6 +1,7 @@
 // Reads the API token: `--token-file FILE` first, then the ORCHESTRA_TOKEN environment variable.
 import { readFileSync } from "node:fs";
 import { ValidationError } from "../core/errors.js";
+import { checkToken } from "../core/token.js";
 
 export function readToken(
   tokenFile: string | undefined,
@@ -17,8 +18,11 @@ export function readToken(
       );
     }
     if (token === "") throw new ValidationError("token-file", `${tokenFile} is empty`);
+    checkToken(token, "token-file");
     return token;
   }
   const fromEnv = env.ORCHESTRA_TOKEN?.trim();
-  return fromEnv ? fromEnv : undefined;
+  if (!fromEnv) return undefined;
+  checkToken(fromEnv, "ORCHESTRA_TOKEN");
+  return fromEnv;
 }

@@ -11,16 +11,40 @@ export function sortRevisions(revisions: readonly Revision[]): Revision[] {
   return [...revisions].sort((a, b) => a.revision - b.revision);
 }
 
-/** A short CHANGE-CAUSE: the new image, or which other fields changed. */
+/**
+ * A short CHANGE-CAUSE: the new image, the configs or secrets whose data changed (`secret db-password changed`),
+ * or which other fields changed.
+ */
 export function describeChange(previous: PodTemplate | undefined, next: PodTemplate): string {
   if (!previous) return `created with image ${next.image}`;
   const changed = TEMPLATE_FIELDS.filter(
     (field) => canonicalJson(previous[field]) !== canonicalJson(next[field]),
   );
-  const parts = changed.map((field) =>
-    field === "image" ? `image ${previous.image} -> ${next.image}` : `${field} changed`,
-  );
+  const parts = changed.flatMap((field) => {
+    if (field === "image") return [`image ${previous.image} -> ${next.image}`];
+    if (field === "configs" || field === "secrets") {
+      const updated = newVersions(previous[field], next[field]);
+      if (updated) return updated.map((name) => `${field.slice(0, -1)} ${name} changed`);
+    }
+    return [`${field} changed`];
+  });
   return parts.length > 0 ? parts.join(", ") : "template changed";
+}
+
+/** The names whose version alone moved, when that is the only difference between the two lists. */
+function newVersions(
+  previous: readonly { name: string; version?: number }[] | undefined,
+  next: readonly { name: string; version?: number }[] | undefined,
+): string[] | undefined {
+  const withoutVersion = (refs: typeof previous) =>
+    canonicalJson((refs ?? []).map(({ version: _version, ...ref }) => ref).sort(compareNames));
+  if (withoutVersion(previous) !== withoutVersion(next)) return undefined;
+  const before = new Map((previous ?? []).map((ref) => [ref.name, ref.version]));
+  return (next ?? []).filter((ref) => before.get(ref.name) !== ref.version).map((ref) => ref.name);
+}
+
+function compareNames(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /** The newest revision other than `currentHash` whose rollout once completed. */

@@ -15,3 +15,8 @@ const root = pino(
 export function logger(component: string, bindings: Record<string, unknown> = {}): Logger {
   return root.child({ component, ...bindings });
 }
+
+/** For one-shot commands, whose result is what they print: only warnings and errors, unless ORCHESTRA_LOG_LEVEL says. */
+export function logWarningsOnly(): void {
+  if (process.env.ORCHESTRA_LOG_LEVEL === undefined && root.level !== "silent") root.level = "warn";
+}

@@ -102,3 +102,32 @@ test("canonicalJson sorts keys deeply and drops undefined", () => {
     '{"a":{"d":[2,{"y":1}]},"b":1}',
   );
 });
+
+test("volumes, configs and secrets: their order does not matter, their versions do", () => {
+  const mounting: DeploymentSpec = {
+    ...spec,
+    volumes: [
+      { name: "data", mountPath: "/data" },
+      { name: "scratch", mountPath: "/tmp", tmpfs: { sizeBytes: 1 << 20 } },
+    ],
+    configs: [
+      { name: "app", mountPath: "/etc/app", version: 2 },
+      { name: "flags", env: true, version: 1 },
+    ],
+    secrets: [{ name: "db-password", version: 3 }],
+  };
+  const reordered: DeploymentSpec = {
+    ...mounting,
+    volumes: [...(mounting.volumes ?? [])].reverse(),
+    configs: [...(mounting.configs ?? [])].reverse(),
+  };
+  assert.equal(hashOf(reordered), hashOf(mounting));
+  const variants: DeploymentSpec[] = [
+    { ...mounting, secrets: [{ name: "db-password", version: 4 }] },
+    { ...mounting, configs: [{ name: "app", mountPath: "/etc/app", version: 3 }] },
+    { ...mounting, volumes: [{ name: "data", mountPath: "/data", readOnly: true }] },
+    { ...mounting, secrets: undefined },
+  ];
+  const hashes = new Set([mounting, ...variants].map(hashOf));
+  assert.equal(hashes.size, variants.length + 1, "a version change must give a new revision");
+});

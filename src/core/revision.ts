@@ -28,8 +28,17 @@ export function revisionHash(template: PodTemplate): string {
       [...template.ports].sort(
         (a, b) => a.containerPort - b.containerPort || a.protocol.localeCompare(b.protocol),
       ),
+    // So are volumes, configs and secrets (unique by name); their versions are part of the revision, so an
+    // update of a config or secret rolls out the deployments that use it.
+    volumes: byName(template.volumes),
+    configs: byName(template.configs),
+    secrets: byName(template.secrets),
   });
   return createHash("sha256").update(canonical).digest("hex").slice(0, 10);
+}
+
+function byName<T extends { name: string }>(items: T[] | undefined): T[] | undefined {
+  return items && [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /**

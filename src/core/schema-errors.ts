@@ -4,6 +4,7 @@
 import type { ErrorObject } from "ajv";
 import { ValidationError } from "./errors.js";
 import { childField } from "./field-path.js";
+import { MAX_SUGGESTED_KEY_LENGTH } from "./limits.js";
 
 /** Which part of an HTTP request a value is: query parameters and headers are worded as such. */
 export type HttpPart = "body" | "params" | "querystring" | "headers";
@@ -226,8 +227,12 @@ function headerName(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => dash + letter.toUpperCase());
 }
 
-/** ` (did you mean replicas?)` for a close match: one edit per four characters, so `hash` does not suggest `name`. */
+/**
+ * ` (did you mean replicas?)` for a close match: one edit per four characters, so `hash` does not suggest
+ * `name`. Only for keys of a field name's length: the edit distance costs the product of the lengths.
+ */
 function suggestion(key: string, allowed: string[]): string {
+  if (key.length > MAX_SUGGESTED_KEY_LENGTH) return "";
   const near = allowed.find(
     (a) =>
       a.toLowerCase() === key.toLowerCase() ||

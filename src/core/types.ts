@@ -3,6 +3,16 @@
 // because validation fills it in.
 import type { Static } from "typebox";
 import type {
+  ConfigData as ConfigDataSchema,
+  ConfigInfo as ConfigInfoSchema,
+  Config as ConfigSchema,
+  ReencryptResult as ReencryptResultSchema,
+  SecretData as SecretDataSchema,
+  SecretInfo as SecretInfoSchema,
+  StoredConfig as StoredConfigSchema,
+  StoredSecret as StoredSecretSchema,
+} from "./schemas/config-secret.js";
+import type {
   Deployment as DeploymentSchema,
   DeploymentSpec as DeploymentSpecSchema,
   DeploymentStatus as DeploymentStatusSchema,
@@ -18,9 +28,15 @@ import type {
   RollbackResult as RollbackResultSchema,
 } from "./schemas/history.js";
 import type {
+  ConfigRef as ConfigRefSchema,
+  SecretRef as SecretRefSchema,
+  Volume as VolumeSchema,
+} from "./schemas/mounts.js";
+import type {
   CordonResult as CordonResultSchema,
   NodeCapacity as NodeCapacitySchema,
   NodeInfo as NodeInfoSchema,
+  NodeRemoved as NodeRemovedSchema,
   NodeView as NodeViewSchema,
 } from "./schemas/node.js";
 import type {
@@ -34,6 +50,7 @@ import type {
   RolloutStatus as RolloutStatusSchema,
   RolloutView as RolloutViewSchema,
 } from "./schemas/rollout.js";
+import type { VolumeReport as VolumeReportSchema } from "./schemas/volume.js";
 import type {
   Constraint as ConstraintSchema,
   HealthCheck as HealthCheckSchema,
@@ -48,6 +65,9 @@ export type HealthCheck = Static<typeof HealthCheckSchema>;
 export type Constraint = Static<typeof ConstraintSchema>;
 export type Placement = Static<typeof PlacementSchema>;
 export type RestartPolicy = Static<typeof RestartPolicySchema>;
+export type Volume = Static<typeof VolumeSchema>;
+export type ConfigRef = Static<typeof ConfigRefSchema>;
+export type SecretRef = Static<typeof SecretRefSchema>;
 export type PodTemplate = Static<typeof PodTemplateSchema>;
 /** A rollout strategy with every field resolved (see DEFAULT_STRATEGY); a spec holds a partial one. */
 export type RolloutStrategy = Required<Static<typeof RolloutStrategySchema>>;
@@ -63,6 +83,7 @@ export type EvictionResult = Static<typeof EvictionResultSchema>;
 
 export type NodeCapacity = Static<typeof NodeCapacitySchema>;
 export type NodeInfo = Static<typeof NodeInfoSchema>;
+export type NodeRemoved = Static<typeof NodeRemovedSchema>;
 export type NodeView = Static<typeof NodeViewSchema>;
 export type CordonResult = Static<typeof CordonResultSchema>;
 
@@ -73,6 +94,16 @@ export type RolloutStatus = Static<typeof RolloutStatusSchema>;
 export type RolloutView = Static<typeof RolloutViewSchema>;
 
 export type ClusterEvent = Static<typeof ClusterEventSchema>;
+
+export type StoredConfig = Static<typeof StoredConfigSchema>;
+export type StoredSecret = Static<typeof StoredSecretSchema>;
+export type ConfigData = Static<typeof ConfigDataSchema>;
+export type SecretData = Static<typeof SecretDataSchema>;
+export type ConfigInfo = Static<typeof ConfigInfoSchema>;
+export type Config = Static<typeof ConfigSchema>;
+export type SecretInfo = Static<typeof SecretInfoSchema>;
+export type ReencryptResult = Static<typeof ReencryptResultSchema>;
+export type VolumeReport = Static<typeof VolumeReportSchema>;
 
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 export type ErrorKind = ErrorBody["error"];

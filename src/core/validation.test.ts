@@ -243,10 +243,8 @@ describe("env", () => {
     assert.deepEqual(validateDeploymentSpec({ ...base, env: {} }).env, {});
   });
 
-  test("a __proto__ key stays an ordinary variable", () => {
-    const spec = validateDeploymentSpec({ ...base, env: JSON.parse('{"__proto__": "x"}') });
-    assert.equal(Object.getPrototypeOf(spec.env), Object.prototype);
-    assert.deepEqual(Object.keys(spec.env ?? {}), ["__proto__"]);
+  test("a __proto__ key is refused, never taken for a prototype", () => {
+    rejects({ ...base, env: JSON.parse('{"__proto__": "x"}') }, "env.__proto__", /not __proto__/);
   });
 });
 
@@ -304,6 +302,46 @@ describe("ports", () => {
     rejects({ ...base, ports: { containerPort: 80 } }, "ports", /must be an array/);
     rejects({ ...base, ports: [80] }, "ports[0]", /must be an object/);
     rejects(port({ containerPort: 80, hostPort: 8080 }), "ports[0].hostPort", /unknown field/);
+  });
+
+  test("publishedPort: 1 to 65535, once per protocol in a deployment, none of Orchestra's own", () => {
+    for (const publishedPort of [0, 65536, 80.5, "8000"]) {
+      rejects(port({ containerPort: 80, publishedPort }), "ports[0].publishedPort");
+    }
+    assert.equal(
+      validateDeploymentSpec(port({ containerPort: 80, publishedPort: 1 })).ports?.[0]?.publishedPort,
+      1,
+    );
+    rejects(
+      {
+        ...base,
+        ports: [
+          { containerPort: 80, publishedPort: 8000 },
+          { containerPort: 81, publishedPort: 8000 },
+        ],
+      },
+      "ports[1].publishedPort",
+      /8000\/tcp is already published by ports\[0\]/,
+    );
+    const both = validateDeploymentSpec({
+      ...base,
+      ports: [
+        { containerPort: 80, publishedPort: 8000 },
+        { containerPort: 80, protocol: "udp", publishedPort: 8000 },
+      ],
+    });
+    assert.equal(both.ports?.length, 2);
+    rejects(
+      port({ containerPort: 80, publishedPort: 8080 }),
+      "ports[0].publishedPort",
+      /Orchestra's own ports \(the API server\)/,
+    );
+    rejects(
+      port({ containerPort: 53, protocol: "udp", publishedPort: 53 }),
+      "ports[0].publishedPort",
+      /cluster DNS/,
+    );
+    rejects(port({ containerPort: 80, publishedPort: 2181 }), "ports[0].publishedPort", /ZooKeeper/);
   });
 });
 

@@ -5,7 +5,7 @@
 import type { Clock } from "../core/clock.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import type { NodeConfig } from "../core/node-config.js";
-import type { Deployment, NodeInfo, Pod } from "../core/types.js";
+import type { Deployment, NodeInfo, Pod, VolumeReport } from "../core/types.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
 import { Informer } from "./informer.js";
@@ -79,6 +79,11 @@ export class SharedInformers {
   /** What users set on nodes (cordon, labels). */
   nodeConfigs(): Informer<NodeConfig> {
     return this.informer<NodeConfig>(keys.nodeConfigs);
+  }
+
+  /** The named volumes workers report (which node holds which). */
+  volumes(): Informer<VolumeReport> {
+    return this.informer<VolumeReport>(keys.volumes);
   }
 
   /** Directories with an informer, in the order they were first asked for. */

@@ -7,6 +7,11 @@ export interface NetworkSpec {
   name: string;
   subnet?: string;
   gateway?: string;
+  /**
+   * Whether the engine masquerades what leaves the network (default true). The multi-host pod network turns it
+   * off, so that pods see each other's real addresses, and masquerades only what leaves the cluster itself.
+   */
+  masquerade?: boolean;
 }
 
 export interface NetworkInfo {
@@ -34,6 +39,25 @@ export interface ContainerSpec {
   resources?: Resources;
   /** Ports the container listens on; pods are reached by IP, so nothing is published on the host. */
   ports?: PortSpec[];
+  /** What the container mounts, in order. */
+  mounts?: Mount[];
+}
+
+/**
+ * A mount: a named volume of the engine (created when missing), a directory of the machine (`bind`), or memory
+ * of at most `sizeBytes` (`tmpfs`).
+ */
+export type Mount =
+  | { type: "volume"; source: string; target: string; readOnly?: boolean }
+  | { type: "bind"; source: string; target: string; readOnly?: boolean }
+  | { type: "tmpfs"; target: string; sizeBytes: number };
+
+export interface VolumeInfo {
+  name: string;
+  labels: Record<string, string>;
+  /** Bytes it holds and containers (running or not) that mount it, when asked for (`usage`). */
+  sizeBytes?: number;
+  containers?: number;
 }
 
 export type ContainerState = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
@@ -188,6 +212,12 @@ export interface ContainerRuntime {
   list(options: { labels: Record<string, string> }): Promise<ContainerInfo[]>;
   /** Lifecycle events of matching containers, as they happen; the stream reconnects when it breaks. */
   events(onEvent: (event: RuntimeEvent) => void, options?: EventOptions): EventSubscription;
+  /** Creates the named volume when missing (a present one is kept as it is, data and labels). */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo>;
+  /** Volumes carrying every given label; with `usage`, their sizes and users too (slower: the engine measures). */
+  listVolumes(options: { labels: Record<string, string>; usage?: boolean }): Promise<VolumeInfo[]>;
+  /** Removes a volume and its data; a missing one is fine. Fails while a container uses it. */
+  removeVolume(name: string): Promise<void>;
   /** Runs a command in a running container. ExecTimeoutError after `timeoutMs`. */
   exec(id: string, argv: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
   /** The container's output, stopped containers included (NotFoundError when there is no such container). */

@@ -5,6 +5,7 @@ import { constraintsMatch } from "./filters/constraints-match.js";
 import { nodeReady } from "./filters/node-ready.js";
 import { nodeSchedulable } from "./filters/node-schedulable.js";
 import { resourcesFit } from "./filters/resources-fit.js";
+import { volumeData } from "./filters/volume-data.js";
 import type { Pipeline } from "./framework.js";
 import { byStrategy } from "./scorers/by-strategy.js";
 import { fewestPods } from "./scorers/fewest-pods.js";
@@ -25,7 +26,9 @@ export const defaultPipeline: Pipeline = {
     { name: "resources-fit", filter: resourcesFit },
     // 4. The node's labels meet the pod's placement constraints.
     { name: "constraints", filter: constraintsMatch },
-    // 5. Not where the pod crash-looped before; soft, so a pod that failed everywhere still runs somewhere.
+    // 5. Where its named volumes' data is, once a node holds it.
+    { name: "volume-data", filter: volumeData },
+    // 6. Not where the pod crash-looped before; soft, so a pod that failed everywhere still runs somewhere.
     { name: "avoid-nodes", filter: avoidNodes, soft: true },
   ],
   scorers: [

@@ -7,7 +7,7 @@ import { FencedError } from "../core/errors.js";
 import { type Logger, logger as makeLogger } from "../core/logger.js";
 import { effectiveNode, type NodeConfig } from "../core/node-config.js";
 import { bind, markUnschedulable } from "../core/pod-transitions.js";
-import type { NodeInfo, Pod } from "../core/types.js";
+import type { NodeInfo, Pod, VolumeReport } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import type { Informer } from "../machinery/informer.js";
 import { LeaderLoop } from "../machinery/leader-loop.js";
@@ -49,6 +49,8 @@ export class Scheduler {
   readonly nodes: Informer<NodeInfo>;
   /** Cordon flags and labels users set (`/nodeconfig`), merged into the registrations in every snapshot. */
   readonly nodeConfigs: Informer<NodeConfig>;
+  /** Which node holds which named volume (`/volumes`), reported by the workers. */
+  readonly volumes: Informer<VolumeReport>;
   private readonly leader: LeaderLoop;
   private readonly log: Logger;
   private readonly clock: Clock;
@@ -83,6 +85,7 @@ export class Scheduler {
     this.pods = informers.pods();
     this.nodes = informers.nodes();
     this.nodeConfigs = informers.nodeConfigs();
+    this.volumes = informers.volumes();
     this.leader = new LeaderLoop({
       store,
       election: keys.elections.scheduler,
@@ -166,6 +169,8 @@ export class Scheduler {
       onUpdate: () => this.retryUnschedulable(),
       onDelete: () => this.retryUnschedulable(),
     });
+    // A volume purged (its deployment deleted with --purge-volumes) ties its pods to no node any more.
+    this.volumes.addHandlers({ onDelete: () => this.retryUnschedulable() });
   }
 
   private retryUnschedulable(): void {
@@ -238,7 +243,7 @@ export class Scheduler {
     );
 
     const result = schedule(
-      { nodes: this.nodeSnapshot(), pods: this.podsWithAssumedBindings() },
+      { nodes: this.nodeSnapshot(), pods: this.podsWithAssumedBindings(), volumes: this.volumes.list() },
       pending.map((entry) => entry.value),
       this.pipeline,
     );

@@ -42,8 +42,11 @@ export interface CasOptions<T, C> extends Omit<ConflictRetryOptions, "isConflict
   known?: Entry<T>;
   /** Other state the decision depends on, read again on every attempt (e.g. a deployment's revision history). */
   context?: () => Promise<C>;
-  /** The ops that write a decision over `before` (default: create, set or delete the key at the version read). */
-  ops?: (key: string, decision: T | typeof DELETE, before: Entry<T> | undefined) => TxOp[];
+  /**
+   * The ops that write a decision over `before` (default: create, set or delete the key at the version read,
+   * `keyOps`), given the context it was decided on: other keys written in the same transaction go here.
+   */
+  ops?: (key: string, decision: T | typeof DELETE, before: Entry<T> | undefined, context: C) => TxOp[];
 }
 
 /**
@@ -68,7 +71,7 @@ export async function compareAndSet<T, C = undefined>(
       if (decision === NO_CHANGE || (decision === DELETE && !before))
         return { before, after: before, written: false };
       try {
-        const after = await write(store, key, decision, before, options);
+        const after = await write(store, key, decision, before, context, options);
         return { before, after, written: true };
       } catch (error) {
         // Only the write's conflicts are races: one the change throws (say, a failed If-Match) is its answer.
@@ -92,10 +95,11 @@ async function write<T, C>(
   key: string,
   decision: T | typeof DELETE,
   before: Entry<T> | undefined,
+  context: C,
   options: CasOptions<T, C>,
 ): Promise<Entry<T> | undefined> {
   if (options.lease || options.ops) {
-    await store.transaction((options.ops ?? keyOps)(key, decision, before), options.lease);
+    await store.transaction((options.ops ?? keyOps)(key, decision, before, context), options.lease);
     return decision === DELETE
       ? undefined
       : { key, value: decision, version: before ? before.version + 1 : 0 };
@@ -124,7 +128,8 @@ export function compareAndSetPod<C = undefined>(
   return compareAndSet(store, keys.pod(podId), change, { ...options, ops: podOps });
 }
 
-function keyOps<T>(key: string, decision: T | typeof DELETE, before: Entry<T> | undefined): TxOp[] {
+/** The ops that write `decision` over `before`: a create, a set or a delete at the version read. */
+export function keyOps<T>(key: string, decision: T | typeof DELETE, before: Entry<T> | undefined): TxOp[] {
   if (decision === DELETE) return [{ op: "delete", key, version: before?.version }];
   if (!before) return [{ op: "create", key, value: decision }];
   return [{ op: "set", key, value: decision, version: before.version }];

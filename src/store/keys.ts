@@ -22,7 +22,31 @@ export const keys = {
   /** API servers' credentials towards node endpoints (hashes, ephemeral): see endpoint-credentials.ts. */
   endpointClients: "/endpointclients",
   endpointClient: (id: string) => childKey("/endpointclients", id),
+  /** Configs and secrets: `/configs/<name>` (what it is, its version), `/configdata/<name>/<version>` (its data). */
+  configs: "/configs",
+  config: (name: string) => childKey("/configs", name),
+  configVersions: (name: string) => childKey("/configdata", name),
+  configVersion: (name: string, version: number) => childKey(childKey("/configdata", name), String(version)),
+  secrets: "/secrets",
+  secret: (name: string) => childKey("/secrets", name),
+  secretVersions: (name: string) => childKey("/secretdata", name),
+  secretVersion: (name: string, version: number) => childKey(childKey("/secretdata", name), String(version)),
+  /**
+   * Named volumes as workers report them: `/volumes/<volume>.<node>`, one directory for the scheduler to watch.
+   * A Docker volume's name (`orchestra-<deployment>-<name>`, DNS labels) has no '.', so the first one ends it.
+   */
+  volumes: "/volumes",
+  volume: (node: string, volume: string) => childKey("/volumes", `${volume}.${node}`),
+  /** Claims of published ports, `<port>-<protocol>` → the deployment holding it: unique by creation. */
+  publishedPorts: "/publishedports",
+  publishedPort: (port: number, protocol: string) => childKey("/publishedports", `${port}-${protocol}`),
   rollouts: "/rollouts",
+  /** The pod network: the cluster's CIDR, the claim on each /24, and each node's /24 (see src/network/records.ts). */
+  podNetwork: "/podnetwork",
+  subnets: "/subnets",
+  subnet: (keyName: string) => childKey("/subnets", keyName),
+  nodeSubnets: "/nodesubnets",
+  nodeSubnet: (node: string) => childKey("/nodesubnets", node),
   rollout: (deployment: string) => childKey("/rollouts", deployment),
   /** Election names (see `Store.campaign`). */
   elections: {

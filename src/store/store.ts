@@ -24,6 +24,21 @@ export type WatchEvent<T = unknown> =
   | { type: "put"; key: string; value: T; version: number }
   | { type: "delete"; key: string };
 
+/** Which part of a directory `listPage` reads: children after `after` (a child's name), at most `limit`. */
+export interface PageRequest {
+  /** Only children whose name sorts after this one (omitted: from the first). */
+  after?: string;
+  /** At most this many entries, 1 or more. */
+  limit: number;
+}
+
+export interface Page<T = unknown> {
+  /** The children in key order; one that vanished while being read is left out. */
+  entries: Entry<T>[];
+  /** Set when more children follow: the name the next page starts after (that of the last child read). */
+  next?: string;
+}
+
 export interface Watch<T = unknown> {
   /** The children of the watched directory when the watch started; events follow from there on. */
   readonly initial: Entry<T>[];
@@ -63,6 +78,13 @@ export interface Store {
   get<T>(key: string): Promise<Entry<T> | undefined>;
   /** Direct children of `dir`, sorted by key. */
   list<T>(dir: string): Promise<Entry<T>[]>;
+  /**
+   * One page of the direct children of `dir`, in key order: reads only the values of that page, so a listing
+   * in pages of a large directory costs each request a page's worth. A missing `dir` is an empty page.
+   */
+  listPage<T>(dir: string, page: PageRequest): Promise<Page<T>>;
+  /** How many direct children `dir` has (0 when it is missing), without reading them. */
+  count(dir: string): Promise<number>;
   /** Fails with ConflictError if the key exists. Missing parents are created. Ephemeral keys end with the session. */
   create<T>(key: string, value: T, options?: { ephemeral?: boolean }): Promise<Entry<T>>;
   /**
@@ -109,6 +131,19 @@ export function assertKey(key: string): void {
     parts.slice(1).some((p) => !SEGMENT.test(p) || p === "." || p === "..")
   ) {
     throw new TypeError(`invalid store key ${JSON.stringify(key)}`);
+  }
+}
+
+/** Throws unless `dir` is a valid key, `after` (if given) a valid key segment and `limit` a positive integer. */
+export function assertPage(dir: string, page: PageRequest): void {
+  assertKey(dir);
+  if (page.after !== undefined) {
+    if (page.after === "" || page.after.includes("/"))
+      throw new TypeError(`invalid page start ${JSON.stringify(page.after)}`);
+    assertKey(`/${page.after}`);
+  }
+  if (!Number.isInteger(page.limit) || page.limit < 1) {
+    throw new TypeError(`invalid page limit ${JSON.stringify(page.limit)}`);
   }
 }
 

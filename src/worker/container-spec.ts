@@ -1,7 +1,7 @@
 // Turns a pod bound to this node into the container that runs it.
 import type { Pod } from "../core/types.js";
 import { podLabels } from "../runtime/labels.js";
-import type { ContainerSpec } from "../runtime/runtime.js";
+import type { ContainerSpec, Mount } from "../runtime/runtime.js";
 
 export interface ContainerSettings {
   node: string;
@@ -9,6 +9,9 @@ export interface ContainerSettings {
   /** Cluster DNS servers and search domains given to every container, when DNS runs. */
   dns?: string[];
   dnsSearch?: string[];
+  /** What the container mounts (worker/data/), and the environment variables of its configs (`env: true`). */
+  mounts?: Mount[];
+  configEnv?: Record<string, string>;
 }
 
 /** Container names are unique per engine; several workers may share one, so the node is part of it. */
@@ -23,6 +26,8 @@ export function containerSpecFor(pod: Pod, settings: ContainerSettings): Contain
     image: template.image,
     command: template.command,
     env: {
+      // The template's own variables win over a config's.
+      ...settings.configEnv,
       ...template.env,
       ORCHESTRA_POD_NAME: pod.name,
       ORCHESTRA_POD_ID: pod.id,
@@ -45,5 +50,6 @@ export function containerSpecFor(pod: Pod, settings: ContainerSettings): Contain
     dnsSearch: settings.dnsSearch,
     resources: template.resources,
     ports: template.ports,
+    ...(settings.mounts?.length ? { mounts: settings.mounts } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { ContainerStartError, ImageNotFoundError } from "../runtime/errors.js";
 import type { ContainerInfo, ContainerRuntime, RuntimeEvent } from "../runtime/runtime.js";
 import type { AssignedPods } from "./assigned-pods.js";
 import { containerSpecFor } from "./container-spec.js";
+import type { PodData } from "./data/pod-data.js";
 import type { PlannedEvent } from "./pod-sync-plan.js";
 
 export interface PodStarterOptions {
@@ -19,6 +20,8 @@ export interface PodStarterOptions {
   /** The network the pods run on (known once the worker has started). */
   network: () => string;
   dns?: { servers: string[]; search: string[] };
+  /** Makes the pod's volumes, configs and secrets ready (none when absent). */
+  data?: PodData;
   /** Records a Warning event when a failed start's reason changes. */
   record: (pod: Pod, event: PlannedEvent) => void;
   clock: Clock;
@@ -67,15 +70,19 @@ export class PodStarter {
       );
       throw err; // the image may be loaded later
     }
-    const spec = containerSpecFor(pod, {
-      node: this.options.node,
-      network: this.options.network(),
-      dns: this.options.dns?.servers,
-      dnsSearch: this.options.dns?.search,
-    });
     this.ownStarts.set(pod.id, undefined);
     let started: ContainerInfo;
     try {
+      // Before any container is created: a refused mount (a host path not allowed) creates none.
+      const data = await this.options.data?.prepare(pod);
+      const spec = containerSpecFor(pod, {
+        node: this.options.node,
+        network: this.options.network(),
+        dns: this.options.dns?.servers,
+        dnsSearch: this.options.dns?.search,
+        mounts: data?.mounts,
+        configEnv: data?.env,
+      });
       started = await runtime.start(spec);
       // Its event may have come already (then the entry is gone).
       if (this.ownStarts.has(pod.id)) this.ownStarts.set(pod.id, started.id);

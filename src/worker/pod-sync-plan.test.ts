@@ -220,6 +220,26 @@ describe("planPodSync", () => {
     assert.deepEqual(due.start, { restarts: 0, afterCrash: " (exit code 3)" });
   });
 
+  test("a stopped container the engine would not remove is counted once, not again at every sync", () => {
+    const first = plan({ containers: [exited("c1", 3)] });
+    assert.deepEqual(first.start, { restarts: 1, afterCrash: " (exit code 3)" });
+    // The start failed (the engine was going away) and c1 is still listed, renamed aside: no second crash.
+    const again = plan({ containers: [exited("c1", 3)], restart: first.restart, now: NOW + 5000 });
+    assert.deepEqual(again.start, { restarts: 0, afterCrash: " (exit code 3)" });
+    assert.deepEqual(again.events, []);
+    assert.deepEqual(removals(again.removeLater), [["c1", "container exited"]]);
+    assert.deepEqual(again.restart?.crashes, first.restart?.crashes);
+    // A new container that ends beside it is a crash of its own.
+    const next = plan({
+      containers: [exited("c1", 3), exited("c2", 4, "2026-01-01T00:09:30.000Z")],
+      restart: again.restart,
+      now: NOW + 6000,
+    });
+    assert.equal(next.start, undefined);
+    assert.equal(next.restart?.backoff?.exit, " (exit code 4)");
+    assert.deepEqual(next.restart?.counted, ["c1", "c2"]);
+  });
+
   test("the last container to stop says why: out of memory, its exit code, or nothing", () => {
     const oom = container("c2", { running: false, oomKilled: true, finishedAt: "2026-01-01T00:09:30.000Z" });
     assert.deepEqual(plan({ containers: [exited("c1", 1), oom] }).start?.afterCrash, " (out of memory)");

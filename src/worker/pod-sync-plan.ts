@@ -14,6 +14,11 @@ export interface RestartState {
   crashes?: CrashRecord;
   /** A crashed container's restart waits until `at` (epoch ms); `exit` says how it ended, for messages. */
   backoff?: { at: number; exit: string };
+  /**
+   * Stopped containers whose end is already counted as a crash: one the engine refuses to remove stays listed
+   * (renamed aside), and is not a new crash at the next sync.
+   */
+  counted?: string[];
 }
 
 export interface PodSyncInput {
@@ -119,8 +124,10 @@ function planRestart(
   why: string | undefined,
 ): PodSyncPlan {
   let restarts = 0;
-  if (stopped.length > 0) {
-    const last = [...stopped].sort(byFinishedAtDesc)[0];
+  const counted = new Set(plan.restart?.counted);
+  const ended = stopped.filter((container) => !counted.has(container.id));
+  if (ended.length > 0) {
+    const last = [...ended].sort(byFinishedAtDesc)[0];
     const exit = why ?? exitText(last);
     if (last?.oomKilled) {
       const limit = input.pod?.template.resources?.memory;
@@ -135,12 +142,17 @@ function planRestart(
       return plan;
     }
     restarts = 1;
-    plan.restart = { crashes: crash.record, backoff: { at: crash.restartAt, exit } };
+    const ids = stopped.map((container) => container.id);
+    plan.restart = { crashes: crash.record, backoff: { at: crash.restartAt, exit }, counted: ids };
     plan.removeLater.push(...replaced(stopped, "container exited"));
     if (crash.delayMs > 0) {
       const message = `back-off ${seconds(crash.delayMs)}s restarting failed container${exit}`;
       plan.events.push({ type: "Warning", reason: "BackOff", message });
     }
+  }
+  if (ended.length === 0) {
+    // Only containers already counted, still there because the engine refused to remove them: try again.
+    plan.removeLater.push(...replaced(stopped, "container exited"));
   }
   const backoff = plan.restart?.backoff;
   const wait = (backoff?.at ?? 0) - input.now;

@@ -9,10 +9,12 @@ import type { NodeInfo, Pod } from "../core/types.js";
 import { type EventSink, noEvents } from "../events/event-recorder.js";
 import { Reconciler } from "../machinery/reconciler.js";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
-import type { ContainerRuntime, EventSubscription, NetworkInfo } from "../runtime/runtime.js";
+import type { ContainerRuntime, EventSubscription, NetworkInfo, NetworkSpec } from "../runtime/runtime.js";
+import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import { AssignedPods } from "./assigned-pods.js";
 import { type CrashBackoffOptions, crashOptions } from "./crash-backoff.js";
+import { defaultFilesDir, PodData } from "./data/pod-data.js";
 import { HealthMonitor } from "./health/health-monitor.js";
 import { NodeRegistration } from "./node-registration.js";
 import { reschedulePod } from "./pod-rescheduler.js";
@@ -37,7 +39,7 @@ export interface WorkerOptions {
   endpoint?: string;
   labels?: Record<string, string>;
   /** Bridge network the pods run on; created when missing. */
-  network: { name: string; subnet?: string; gateway?: string };
+  network: NetworkSpec;
   /** DNS servers and search domains for containers, when cluster DNS runs. */
   dns?: { servers: string[]; search: string[] };
   /** Seconds between SIGTERM and SIGKILL when a pod's container is stopped. Default 10. */
@@ -48,6 +50,12 @@ export interface WorkerOptions {
   resyncMs?: number;
   /** Backoff for pods without a restart policy of their own (default DEFAULT_RESTART_POLICY). */
   crashBackoff?: CrashBackoffOptions;
+  /** Directories under which pods may mount host paths (`--allow-host-path`). Default: none. */
+  allowHostPaths?: string[];
+  /** Decrypts the secrets pods use (`--secrets-key-file`). */
+  secrets?: SecretKeyRing;
+  /** A tmpfs directory for the files of configs and secrets. Default `/dev/shm/orchestra/<node>`. */
+  filesDir?: string;
   /** Where Started, Unhealthy, Restarted, BackOff and Rescheduled events go. Default: nowhere. */
   events?: EventSink;
   clock?: Clock;
@@ -61,6 +69,7 @@ export class Worker {
   private readonly log: Logger;
   private readonly pods: AssignedPods;
   private readonly starter: PodStarter;
+  private readonly data: PodData;
   private readonly reconciler: Reconciler<string>;
   private readonly health: HealthMonitor;
   private readonly eventSink: EventSink;
@@ -95,7 +104,18 @@ export class Worker {
       },
     });
     this.pods = new AssignedPods(this.store, options.name, this.clock, this.log);
+    this.data = new PodData({
+      store: this.store,
+      runtime: this.runtime,
+      node: options.name,
+      clock: this.clock,
+      log: this.log,
+      allowHostPaths: options.allowHostPaths,
+      secrets: options.secrets,
+      filesDir: options.filesDir ?? defaultFilesDir(options.name),
+    });
     this.starter = new PodStarter({
+      data: this.data,
       runtime: this.runtime,
       pods: this.pods,
       node: options.name,
@@ -164,6 +184,8 @@ export class Worker {
     await this.enqueueEverything();
     this.reconciler.start();
     await this.registration.start();
+    // Volumes kept from before (a restart) are reported again at once, not at the first sweep.
+    void this.data.refreshVolumes().catch((err) => this.log.warn({ err }, "reporting volumes failed"));
     this.scheduleSweep();
     this.log.info({ network: network.name, subnet: network.subnet }, "worker started");
   }
@@ -174,6 +196,7 @@ export class Worker {
     this.running = false;
     await this.registration?.markStopping(new Date(this.clock.now()).toISOString());
     this.cancelSweep?.();
+    this.data.stop();
     this.engineEvents?.stop();
     this.health.stopAll();
     this.registration?.stop();
@@ -207,7 +230,10 @@ export class Worker {
   private scheduleSweep(): void {
     if (!this.running) return;
     this.cancelSweep = this.clock.setTimeout(() => {
-      void this.pods.resync().finally(() => this.scheduleSweep());
+      const volumes = this.data.refreshVolumes().catch((err) => {
+        this.log.warn({ err }, "reporting volumes failed; the next sweep tries again");
+      });
+      void Promise.all([this.pods.resync(), volumes]).finally(() => this.scheduleSweep());
     }, this.options.resyncMs ?? 30_000);
   }
 
@@ -232,6 +258,8 @@ export class Worker {
     if (plan.release || !pod) {
       this.forget(podId);
       await this.removeContainers(plan.removeFirst);
+      await this.data.release(podId);
+      if (plan.removeFirst.length > 0) this.data.refreshSoon();
       await this.pods.dropStale(podId);
       return;
     }

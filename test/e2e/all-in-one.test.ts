@@ -1,15 +1,18 @@
 // `orchestra up` on the real Docker engine, driven through the built CLI: what Docker itself runs after
 // deploy, scale, a new image, delete, a killed container and a restart of Orchestra (issue 3's "Shown by").
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import type { Deployment, Pod } from "../../src/core/types.js";
+import { subnetContains } from "../../src/runtime/ipv4.js";
 import {
   ClusterRun,
   eventually,
   httpGet,
   type ObservedContainer,
   type OrchestraProcess,
+  runCli,
 } from "../support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages, TEST_IMAGE } from "../support/images.js";
 
@@ -148,6 +151,42 @@ describe("orchestra up on the local Docker engine", { timeout: 600_000 }, () => 
       nodes.slice(1).map((row) => row.slice(0, 3)),
       [[run.nodeName, "Ready", "3"]],
     );
+    // The node holds the first /24 of the run's pod CIDR, and its pods' addresses are in it.
+    const subnet = run.podCidr.replace(/\/16$/, "/24");
+    const wideNodes = table(await run.cliOk(["get", "nodes", "-o", "wide"]));
+    assert.equal(wideNodes[0]?.[7], "POD-SUBNET");
+    assert.equal(wideNodes[1]?.[7], subnet);
+    for (const { pod } of pods)
+      assert.ok(subnetContains(subnet, pod.status.ip ?? ""), `${pod.status.ip} in ${subnet}`);
+  });
+
+  test("another cluster whose pod CIDR overlaps this one's network is refused, naming the route in the way", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const other = new ClusterRun("overlap");
+    try {
+      const args = [
+        "up",
+        "--data-dir",
+        join(other.dataDir, "store"),
+        "--api-port",
+        "0",
+        "--name",
+        other.nodeName,
+      ];
+      const refused = await runCli([...args, "--network", other.network, "--pod-cidr", run.podCidr]);
+      const subnet = run.podCidr.replace(/\/16$/, "/24").replace(/\./g, "\\.");
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(
+        refused.stderr.split("\n").find((line) => line.startsWith("error: ")) ?? refused.stderr,
+        new RegExp(
+          `^error: pod CIDR ${run.podCidr.replace(/\./g, "\\.")} overlaps this machine's route ${subnet} dev br-[0-9a-f]+ proto kernel: start the cluster with another --pod-cidr, or remove that network$`,
+        ),
+      );
+      assert.equal(await other.networkExists(), false, "nothing was made");
+    } finally {
+      await other.cleanup();
+    }
   });
 
   test("docker kill of a pod's container: a running replacement within 3 s", {

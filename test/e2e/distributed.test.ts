@@ -4,10 +4,18 @@ import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
 import { after, before, describe, test } from "node:test";
 import type { Deployment, NodeInfo, Pod } from "../../src/core/types.js";
+import { DockerRuntime } from "../../src/runtime/docker/docker-runtime.js";
+import { subnetAddress, subnetContains } from "../../src/runtime/ipv4.js";
 import type { ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
-import { eventually, httpGet, type ObservedContainer, type OrchestraProcess } from "../support/cluster.js";
+import {
+  eventually,
+  httpGet,
+  type ObservedContainer,
+  type OrchestraProcess,
+  runCli,
+} from "../support/cluster.js";
 import { DEMO_IMAGE, DEMO_PORT, ensureTestImages } from "../support/images.js";
-import { DistributedRun, logLines, logMessages } from "../support/processes.js";
+import { DistributedRun, logLines, logMessages, NOTHING_LEFT } from "../support/processes.js";
 
 const NAME = "web";
 const STEP_TIMEOUT_MS = 90_000;
@@ -64,6 +72,43 @@ async function assertAnswering(pods: PlacedPod[]): Promise<void> {
     });
     assert.equal(answer.status, 200);
     assert.equal(answer.body, `hello from ${pod.name}\n`);
+  }
+}
+
+/**
+ * Each worker has a bridge network of its own on its node's /24 of the run's pod CIDR (the engine is shared), and
+ * its pods' addresses are in it; its firewall rules let pods on the two bridges reach each other.
+ */
+async function assertOwnSubnets(pods: PlacedPod[]): Promise<void> {
+  const nodes = await run.api<NodeInfo[]>("/nodes");
+  const subnets = new Map(nodes.map((node) => [node.name, node.podSubnet]));
+  assert.deepEqual(
+    await run.networks(),
+    run.nodeNames.map((node) => ({ name: run.networkOf(node), subnet: subnets.get(node) })),
+  );
+  assert.equal(new Set(subnets.values()).size, 2, "two different subnets");
+  for (const subnet of subnets.values())
+    assert.ok(subnet && subnetContains(run.podCidr, subnetAddress(subnet, 0)));
+  for (const { pod } of pods) {
+    const subnet = subnets.get(pod.node ?? "") ?? "";
+    assert.ok(subnetContains(subnet, pod.status.ip ?? ""), `${pod.name}: ${pod.status.ip} outside ${subnet}`);
+  }
+  assert.equal((await run.firewallRules()).length, 6, "three rules per node");
+  // A pod on one node's bridge reaches a pod on the other's.
+  const [from, to] = [
+    pods.find((p) => p.pod.node === run.nodeNames[0]),
+    pods.find((p) => p.pod.node === run.nodeNames[1]),
+  ];
+  assert.ok(from && to);
+  const engine = new DockerRuntime();
+  try {
+    const url = `http://${to.pod.status.ip}:${DEMO_PORT}/`;
+    const answer = await engine.exec(from.container.id, ["timeout", "5", "wget", "-qO-", url], {
+      timeoutMs: 10_000,
+    });
+    assert.deepEqual(answer, { exitCode: 0, output: `hello from ${to.pod.name}\n` });
+  } finally {
+    await engine.close();
   }
 }
 
@@ -153,7 +198,7 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
     const pods = await eventually(() => converged(4, 2), { timeoutMs: 60_000 });
     t.diagnostic(`4 pods running on 2 nodes ${Math.round(performance.now() - startedAt)} ms after deploy`);
     assert.equal(new Set(pods.map((p) => p.pod.status.ip)).size, 4, "four distinct IPs");
-    assert.equal(await run.networkCount(), 1, "both workers share one network");
+    await assertOwnSubnets(pods);
     await assertAnswering(pods);
   });
 
@@ -223,6 +268,31 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
     );
   });
 
+  test("a worker given another node's network is refused; the node it claimed a subnet for can be deleted", {
+    timeout: STEP_TIMEOUT_MS,
+  }, async () => {
+    const [nodeA] = run.nodeNames as [string];
+    const stranger = `${run.id}-c`;
+    const args = ["run", "worker", "--store", run.storeUrl, "--name", stranger, "--address", "127.0.0.1"];
+    const refused = await runCli([...args, "--network", run.networkOf(nodeA), "--pod-cidr", run.podCidr]);
+    const nodes = await run.api<NodeInfo[]>("/nodes");
+    const taken = nodes.find((node) => node.name === nodeA)?.podSubnet;
+    const claimed = nodes.find((node) => node.name === stranger)?.podSubnet;
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr.split("\n").find((line) => line.startsWith("error: ")),
+      `error: network "${run.networkOf(nodeA)}" on the engine has subnet ${taken}, but node "${stranger}" holds ${claimed}: each node needs a network of its own (--network NAME); remove an old one with orchestra down --network ${run.networkOf(nodeA)}`,
+    );
+    assert.equal(
+      await run.cliOk(["delete", "node", stranger]),
+      `node/${stranger} deleted (pod subnet ${claimed} released)\n`,
+    );
+    assert.deepEqual(
+      (await run.api<NodeInfo[]>("/nodes")).map((node) => node.name),
+      run.nodeNames,
+    );
+  });
+
   test("cleanup leaves no processes, containers, network or ZooKeeper behind", {
     timeout: STEP_TIMEOUT_MS,
   }, async () => {
@@ -230,6 +300,6 @@ describe("distributed mode: components as separate processes on ZooKeeper", { ti
     assert.equal(live.processes.length, 5, "API, the new leader, scheduler and 2 workers still run");
     assert.equal(live.containers.length, 6);
     await run.cleanup();
-    assert.deepEqual(await run.leftovers(), { processes: [], containers: [], networks: 0, zookeeper: false });
+    assert.deepEqual(await run.leftovers(), NOTHING_LEFT);
   });
 });

@@ -154,7 +154,7 @@ describe("rollouts on the real Docker engine", { timeout: 300_000 }, () => {
 
     // `get -o wide` says the deployment rolled back, and why.
     const wide = await run.cliOk(["get", "deployments", NAME, "-o", "wide"]);
-    assert.match(wide, /ROLLOUT\n.*rolled-back: .*revision 3 failed/);
+    assert.match(wide, /ROLLOUT +PUBLISHED\n.*rolled-back: .*revision 3 failed/);
 
     const history = await run.json<Revision[]>(["rollout", "history", NAME]);
     assert.deepEqual(

@@ -1,6 +1,6 @@
 // `orchestra up` (in this process, on the real Docker engine) keeps one watch per store directory, however
 // many of its components read it: controller, scheduler, API server and DNS share one /pods informer, one
-// /nodes, one /deployments and one /nodeconfig; each watch is stopped once, when up stops.
+// /nodes, one /deployments, one /nodeconfig and one /volumes; each watch is stopped once, when up stops.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
@@ -81,6 +81,7 @@ describe("orchestra up shares its informers", { timeout: 300_000 }, () => {
       "/nodes": 1,
       "/deployments": 1,
       "/nodeconfig": 1,
+      "/volumes": 1,
       [`/assignments/${run.nodeName}`]: 1,
     });
 

@@ -162,7 +162,7 @@ const deploymentLike: fc.Arbitrary<unknown> = fc.record(
   { requiredKeys: [] },
 );
 
-/** What goes in a body: malformed JSON, wrong types, unicode, and bodies past the 1 MiB limit. */
+/** What goes in a body: malformed JSON, wrong types, unicode, and bodies past the 512 KiB limit. */
 const bodyArb: fc.Arbitrary<string | undefined> = fc.oneof(
   fc.constant(undefined),
   fc.string({ unit: "grapheme", maxLength: 200 }),

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pod } from "../../src/core/types.js";
 import { eventually, type OrchestraProcess } from "../support/cluster.js";
 import { DEMO_IMAGE, ensureTestImages, TEST_IMAGE } from "../support/images.js";
-import { DistributedRun } from "../support/processes.js";
+import { DistributedRun, NOTHING_LEFT } from "../support/processes.js";
 import { SecondDockerd } from "./support-second-dockerd.js";
 import { reliability, seconds } from "./support-store-faults.js";
 
@@ -186,7 +186,7 @@ describe("scenario 5: a worker's Docker engine stopped for 30 s", () => {
     await run.cleanup();
     await engine.remove();
     const left = await run.leftovers();
-    assert.deepEqual(left, { processes: [], containers: [], networks: 0, zookeeper: false });
+    assert.deepEqual(left, NOTHING_LEFT);
     assert.equal(engine.running, false);
   });
 });

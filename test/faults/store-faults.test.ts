@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Pod } from "../../src/core/types.js";
 import { eventually, runCli } from "../support/cluster.js";
 import { DEMO_IMAGE, ensureTestImages } from "../support/images.js";
-import { DistributedRun } from "../support/processes.js";
+import { DistributedRun, NOTHING_LEFT } from "../support/processes.js";
 import type { ZooKeeperMember } from "../support/zookeeper-server.js";
 import { http, reliability, seconds, withOneRetry } from "./support-store-faults.js";
 
@@ -222,6 +222,6 @@ describe("scenario 6: ZooKeeper member loss and quorum loss", () => {
 
   test("leaves no process, container, network or ZooKeeper behind", async () => {
     await run.cleanup();
-    assert.deepEqual(await run.leftovers(), { processes: [], containers: [], networks: 0, zookeeper: false });
+    assert.deepEqual(await run.leftovers(), NOTHING_LEFT);
   });
 });

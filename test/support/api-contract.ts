@@ -77,7 +77,9 @@ export async function assertAnswerMatchesContract(
   body: unknown,
 ): Promise<void> {
   const { document, ajv, routes, validators } = await loadContract();
-  const bare = path.split("?")[0] ?? "";
+  // The route is matched on the path as the server's router reads it: up to a query or a fragment (a raw
+  // request may carry `#`, which clients never send).
+  const bare = path.split(/[?#]/)[0] ?? "";
   const route = routes.find((candidate) => candidate.pattern.test(bare));
   const operation = route ? document.paths[route.template][method.toLowerCase()] : undefined;
   const what = `${method} ${path.slice(0, 120)} answered ${status}`;

@@ -9,7 +9,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import Docker from "dockerode";
+import { removeDataPath } from "../../src/network/data-path-cleanup.js";
+import { HostKernel } from "../../src/network/host-kernel.js";
 import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
+import { testPodCidr } from "./pod-cidr.js";
 
 /** The built executable (compiled to dist/test/support/cluster.js: dist/src is two folders up). */
 export const CLI = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -246,6 +249,8 @@ export class ClusterRun {
   /** The worker's node name: the `orchestra.node` label on every container of this run. */
   readonly nodeName: string;
   readonly network: string;
+  /** The run's own pod CIDR, so that it never meets another run's (or the machine's) networks. */
+  readonly podCidr = testPodCidr();
   readonly dataDir: string;
   readonly docker = new Docker();
   readonly processes: OrchestraProcess[] = [];
@@ -262,7 +267,7 @@ export class ClusterRun {
   /** `orchestra up` on this run's data folder, node and network, on a free port. */
   async up(extraArgs: string[] = []): Promise<OrchestraProcess> {
     const args = ["up", "--data-dir", join(this.dataDir, "store"), "--api-port", "0"];
-    args.push("--name", this.nodeName, "--network", this.network, ...extraArgs);
+    args.push("--name", this.nodeName, "--network", this.network, "--pod-cidr", this.podCidr, ...extraArgs);
     return this.startProcess(args);
   }
 
@@ -332,7 +337,11 @@ export class ClusterRun {
     // Processes first: a live worker would start containers again behind our back.
     await Promise.all(this.processes.map((p) => p.terminate("SIGKILL")));
     const leftovers = await this.containers().catch(() => []);
-    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, this.network)));
+    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, [this.network])));
+    // A `run worker` started on this run's node (e.g. after moving its store) leaves the pod network's rules.
+    await removeDataPath(new HostKernel(), [this.nodeName]).catch((error: Error) =>
+      problems.push(`firewall rules: ${error.message}`),
+    );
     rmSync(this.dataDir, { recursive: true, force: true });
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }

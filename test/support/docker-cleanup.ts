@@ -1,5 +1,5 @@
 // What a test run sees and leaves on the Docker engine: its containers by node label, and the removal of its
-// containers and network (returning the problems met, so that a cleanup finishes everything before it reports).
+// containers and networks (returning the problems met, so that a cleanup finishes everything before it reports).
 import type Docker from "dockerode";
 import type { ObservedContainer } from "./cluster.js";
 
@@ -8,7 +8,7 @@ type DockerError = { statusCode?: number; message: string };
 export async function removeDockerLeftovers(
   docker: Docker,
   containers: { id: string; name: string }[],
-  network: string,
+  networks: readonly string[],
 ): Promise<string[]> {
   const problems: string[] = [];
   for (const container of containers) {
@@ -19,8 +19,8 @@ export async function removeDockerLeftovers(
         if (error.statusCode !== 404) problems.push(`container ${container.name}: ${error.message}`);
       });
   }
-  const networks = await docker.listNetworks({ filters: { name: [network] } }).catch(() => []);
-  for (const found of networks.filter((n) => n.Name === network)) {
+  const listed = await docker.listNetworks().catch(() => []);
+  for (const found of listed.filter((n) => networks.includes(n.Name))) {
     await docker
       .getNetwork(found.Id)
       .remove()

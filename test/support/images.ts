@@ -24,3 +24,20 @@ export function ensureTestImages(): Promise<void> {
   );
   return building;
 }
+
+/** Answers every UDP datagram on :9000 with `<pod name> <sender address> <payload>`. */
+export const UDP_ECHO_IMAGE = "orchestra/udp-echo:latest";
+export const UDP_ECHO_PORT = 9000;
+let buildingUdpEcho: Promise<void> | undefined;
+
+/** Builds the UDP echo image (with gcc) unless it is present and current. */
+export function ensureUdpEchoImage(): Promise<void> {
+  buildingUdpEcho ??= promisify(execFile)(script, ["udp-echo"], { timeout: 120_000 }).then(
+    () => undefined,
+    (err: Error & { stderr?: string }) => {
+      buildingUdpEcho = undefined;
+      throw new Error(`building ${UDP_ECHO_IMAGE} failed: ${err.stderr?.trim() || err.message}`);
+    },
+  );
+  return buildingUdpEcho;
+}

@@ -1,11 +1,16 @@
 // Distributed mode for end-to-end tests: a real ZooKeeper and every component as its own `orchestra run ...`
-// process, several worker nodes on the one local Docker engine, and a cleanup that leaves nothing behind.
+// process, several worker nodes on the one local Docker engine (each with its own bridge network on its own /24
+// of the run's pod CIDR), and a cleanup that leaves nothing behind, the workers' firewall rules included.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
+import { removeDataPath } from "../../src/network/data-path-cleanup.js";
+import { describeRule, podNetworkRulesIn } from "../../src/network/firewall-plan.js";
+import { HostKernel } from "../../src/network/host-kernel.js";
 import { openZooKeeperStore, type ZooKeeperStore } from "../../src/store/zookeeper/zookeeper-store.js";
 import { type CliResult, httpGet, type ObservedContainer, OrchestraProcess, runCli } from "./cluster.js";
 import { nodeContainers, removeDockerLeftovers } from "./docker-cleanup.js";
+import { testPodCidr } from "./pod-cidr.js";
 import {
   startZooKeeper,
   startZooKeeperEnsemble,
@@ -46,12 +51,21 @@ export interface DistributedRunOptions {
   sessionTimeoutMs: number;
 }
 
+/** What `leftovers()` says once `cleanup()` is done: nothing. */
+export const NOTHING_LEFT = {
+  processes: [],
+  containers: [],
+  networks: 0,
+  firewallRules: [],
+  zookeeper: false,
+};
+
 /** Everything one distributed test run starts, named uniquely so that it never touches anything else. */
 export class DistributedRun {
   readonly id: string;
   readonly nodeNames: string[];
-  /** The pods' bridge network, shared by every worker of the run. */
-  readonly network: string;
+  /** The run's own pod CIDR, so that it never meets another run's (or the machine's) networks. */
+  readonly podCidr = testPodCidr();
   readonly docker = new Docker();
   readonly processes: OrchestraProcess[] = [];
   /** The API of the latest API server started. */
@@ -65,7 +79,6 @@ export class DistributedRun {
   constructor(options: DistributedRunOptions) {
     this.id = `e2e-${randomBytes(3).toString("hex")}`;
     this.nodeNames = options.nodes.map((suffix) => `${this.id}-${suffix}`);
-    this.network = `orchestra-${this.id}`;
     this.sessionTimeoutMs = options.sessionTimeoutMs;
   }
 
@@ -107,9 +120,15 @@ export class DistributedRun {
     return this.start(["scheduler"], { readyText: "scheduler running on" });
   }
 
-  /** `orchestra run worker` for node `name` on the local engine, on the run's network. */
+  /** The bridge network of a node's pods. */
+  networkOf(node: string): string {
+    return `orchestra-${node}`;
+  }
+
+  /** `orchestra run worker` for node `name` on the local engine, on its own network. */
   startWorker(name: string, extraArgs: string[] = []): Promise<OrchestraProcess> {
-    const args = ["worker", "--name", name, "--address", "127.0.0.1", "--network", this.network];
+    const args = ["worker", "--name", name, "--address", "127.0.0.1", "--network", this.networkOf(name)];
+    args.push("--pod-cidr", this.podCidr);
     return this.start([...args, ...extraArgs], { readyText: "worker running on" });
   }
 
@@ -186,15 +205,31 @@ export class DistributedRun {
   async containers(labels: Record<string, string> = {}): Promise<ObservedContainer[]> {
     // Docker ANDs label filters, so one query per node.
     const perNode = await Promise.all(
-      this.nodeNames.map((node) => nodeContainers(this.docker, node, this.network, labels)),
+      this.nodeNames.map((node) => nodeContainers(this.docker, node, this.networkOf(node), labels)),
     );
     return perNode.flat();
   }
 
-  /** How many networks of the run's name Docker has (the engine's name filter matches substrings). */
+  /** The run's networks on Docker, by name (one per node that started a worker). */
+  async networks(): Promise<{ name: string; subnet?: string }[]> {
+    const names = this.nodeNames.map((node) => this.networkOf(node));
+    const listed = await this.docker.listNetworks();
+    return listed
+      .filter((network) => names.includes(network.Name))
+      .map((network) => ({ name: network.Name, subnet: network.IPAM?.Config?.[0]?.Subnet }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** How many networks of the run Docker has. */
   async networkCount(): Promise<number> {
-    const networks = await this.docker.listNetworks({ filters: { name: [this.network] } });
-    return networks.filter((network) => network.Name === this.network).length;
+    return (await this.networks()).length;
+  }
+
+  /** The workers' firewall rules of the pod network on this machine (the nodes share its network namespace). */
+  async firewallRules(): Promise<string[]> {
+    const kernel = new HostKernel();
+    const present = [...(await kernel.rules("filter")), ...(await kernel.rules("nat"))];
+    return this.nodeNames.flatMap((node) => podNetworkRulesIn(present, node).map(describeRule));
   }
 
   /** What the run left behind: live processes, containers, networks, a running ZooKeeper. */
@@ -202,18 +237,20 @@ export class DistributedRun {
     processes: number[];
     containers: string[];
     networks: number;
+    firewallRules: string[];
     zookeeper: boolean;
   }> {
     return {
       processes: this.processes.filter((p) => p.running).map((p) => p.pid),
       containers: (await this.containers()).map((c) => c.name),
       networks: await this.networkCount(),
+      firewallRules: await this.firewallRules(),
       zookeeper:
         (this.zookeeperServer?.running ?? false) || (this.ensemble?.members.some((m) => m.running) ?? false),
     };
   }
 
-  /** Kills every process, closes the test's clients, stops ZooKeeper, removes containers and network. Idempotent. */
+  /** Kills every process, closes the test's clients, stops ZooKeeper, removes containers, networks and rules. Idempotent. */
   async cleanup(): Promise<void> {
     const problems: string[] = [];
     // Processes first: a live worker would start containers again behind our back.
@@ -225,7 +262,12 @@ export class DistributedRun {
       await zookeeper?.stop().catch((error: Error) => problems.push(`ZooKeeper: ${error.message}`));
     }
     const leftovers = await this.containers().catch(() => []);
-    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, this.network)));
+    const networks = this.nodeNames.map((node) => this.networkOf(node));
+    problems.push(...(await removeDockerLeftovers(this.docker, leftovers, networks)));
+    // Killed workers leave their rules (a clean stop would too: they are for the pods, which outlive it).
+    await removeDataPath(new HostKernel(), this.nodeNames).catch((error: Error) =>
+      problems.push(`firewall rules: ${error.message}`),
+    );
     if (problems.length > 0) throw new Error(`cleanup of ${this.id} failed: ${problems.join("; ")}`);
   }
 

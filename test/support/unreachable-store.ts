@@ -7,6 +7,8 @@ export function unreachableStore(answer: () => Promise<never>, sessionState: Sto
     sessionState,
     get: answer,
     list: answer,
+    listPage: answer,
+    count: answer,
     create: answer,
     set: answer,
     delete: answer,

@@ -2,21 +2,12 @@
 // loopback ensemble, each in its own temporary folder, with a short tick so that ~2 s sessions are allowed.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort as freePortOn } from "../../src/lab/lab-components.js";
+import { fourLetterWord, ZOOKEEPER_JAR, zookeeperJavaArgs } from "../../src/lab/lab-zookeeper.js";
 
-const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
-// The jar's manifest names its dependencies; slf4j-simple gives the server a log binding (warnings only), and
-// the manifest leaves out Netty jars that its connection factory (for TLS) needs.
-const CLASSPATH = [
-  ZOOKEEPER_JAR,
-  "/usr/share/java/slf4j-simple.jar",
-  "/usr/share/java/netty-codec.jar",
-  "/usr/share/java/netty-resolver.jar",
-  "/usr/share/java/netty-transport-native-unix-common.jar",
-].join(":");
 const HOST = "127.0.0.1";
 const START_TIMEOUT_MS = 60_000;
 
@@ -128,21 +119,8 @@ export async function startZooKeeperEnsemble(
   return { connectString: members.map((m) => m.address).join(","), members, stop };
 }
 
-/** Sends a four-letter word to a server and returns its whole reply. */
-export function fourLetterWord(host: string, port: number, word: string, timeoutMs = 2000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let reply = "";
-    const socket = connect(port, host, () => socket.end(word));
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no reply to ${word} from ${host}:${port}`)));
-    socket.on("data", (chunk) => {
-      reply += chunk.toString();
-    });
-    socket.on("error", reject);
-    socket.on("close", (hadError) => {
-      if (!hadError) resolve(reply);
-    });
-  });
-}
+/** Sends a four-letter word to a server and returns its whole reply (the lab's ZooKeeper uses it too). */
+export { fourLetterWord };
 
 function assertInstalled(): void {
   if (!existsSync(ZOOKEEPER_JAR)) {
@@ -254,20 +232,7 @@ class MemberProcess implements ZooKeeperMember {
     const configFile = join(this.dataDir, "zoo.cfg");
     writeFileSync(configFile, this.config);
     this.output = [];
-    const child = spawn(
-      "java",
-      [
-        "-Xmx128m",
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp",
-        CLASSPATH,
-        "org.apache.zookeeper.server.quorum.QuorumPeerMain",
-        configFile,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn("java", zookeeperJavaArgs(configFile), { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     track(child);
     const keep = (chunk: Buffer) => {
@@ -327,13 +292,5 @@ class MemberProcess implements ZooKeeperMember {
 
 /** A loopback port that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return freePortOn(HOST);
 }

@@ -10,6 +10,7 @@ import {
   DeploymentWithStatus,
   IfMatchHeaders,
 } from "../../core/schemas/deployment.js";
+import { DeleteDeploymentQuery } from "../../core/schemas/volume.js";
 import type { Deployment, Pod, RolloutStatus } from "../../core/types.js";
 import { keys } from "../../store/keys.js";
 import { baseName } from "../../store/store.js";
@@ -21,6 +22,7 @@ import { UnsupportedMediaTypeError } from "../errors.js";
 import type { PodCache } from "../pod-cache.js";
 import { parseIfMatch } from "../precondition.js";
 import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
+import { markVolumesForPurge } from "../volume-purge.js";
 
 const BAD_NAME = "The name is not a DNS label.";
 
@@ -126,6 +128,7 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
       schema: {
         summary: "Delete a deployment (the controller then removes its pods)",
         params: DeploymentNameParams,
+        querystring: DeleteDeploymentQuery,
         headers: IfMatchHeaders,
         response: withErrors(
           { 200: described(DeploymentSchema, "The deleted deployment.") },
@@ -142,13 +145,18 @@ export function deploymentRoutes(app: ApiApp, store: ApiStore, cache: PodCache, 
     async (request) => {
       const precondition = parseIfMatch(request.headers["if-match"]);
       const deleted = await deleteDeployment(store, request.params.name, precondition);
-      request.log.info({ deployment: deleted.name, generation: deleted.generation }, "deployment deleted");
+      const purging = request.query.purgeVolumes ? await markVolumesForPurge(store, deleted.name, clock) : 0;
+      request.log.info(
+        { deployment: deleted.name, generation: deleted.generation, purgingVolumes: purging },
+        "deployment deleted",
+      );
       return deleted;
     },
   );
 }
 
-function requireJson(request: FastifyRequest): void {
+/** A body of any other content type is refused (415) before it is read. */
+export function requireJson(request: FastifyRequest): void {
   const contentType = request.headers["content-type"];
   const media = contentType?.split(";")[0]?.trim().toLowerCase();
   if (media !== "application/json") {

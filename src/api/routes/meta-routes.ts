@@ -4,7 +4,7 @@ import { Health, OpenApiDocument } from "../../core/schemas/common.js";
 import { keys } from "../../store/keys.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { withErrors } from "../responses.js";
+import { STORE_ERRORS, withErrors } from "../responses.js";
 
 export function metaRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
@@ -36,6 +36,7 @@ export function metaRoutes(app: ApiApp, store: ApiStore): void {
           { 200: OpenApiDocument },
           {
             401: "Missing or wrong bearer token (only when the server has a token).",
+            403: STORE_ERRORS[403],
             500: "A bug; the API server's log says more.",
           },
         ),

@@ -1,40 +1,46 @@
 // Nodes: GET /nodes (registrations merged with user settings, with pods and allocation), cordon, uncordon
-// and labels (kept in /nodeconfig, so they survive worker restarts), and POST /pods/:id/eviction for drains.
+// and labels (kept in /nodeconfig, so they survive worker restarts), DELETE of a node whose worker is gone (its
+// settings and pod subnet go), and POST /pods/:id/eviction for drains.
 import Type from "typebox";
+import { isStoreConflict, retryOnConflict } from "../../core/conflict-retry.js";
 import { ConflictError, NotFoundError } from "../../core/errors.js";
 import type { NodeConfig } from "../../core/node-config.js";
 import {
   CordonResult,
   NodeLabelsPatch,
   NodeNameParams,
+  NodeRemoved,
   NodeView as NodeViewSchema,
 } from "../../core/schemas/node.js";
 import { EvictionResult, PodIdParams } from "../../core/schemas/pod.js";
-import type { Deployment, NodeInfo, NodeView, Pod } from "../../core/types.js";
+import type { NodeInfo, NodeView, Pod } from "../../core/types.js";
 import type { EventSink } from "../../events/event-recorder.js";
+import type { NodeSubnet } from "../../network/records.js";
+import { subnetReleaseOps } from "../../network/subnet-allocator.js";
 import { compareAndSet, NO_CHANGE } from "../../store/compare-and-set.js";
 import { keys } from "../../store/keys.js";
-import { podDeleteOps } from "../../store/pod-ops.js";
-import { baseName } from "../../store/store.js";
+import { baseName, type TxOp } from "../../store/store.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { evictionDecision } from "../eviction.js";
 import { nodeViews } from "../node-view.js";
+import { evictPod } from "../pod-eviction.js";
 import { BODY_ERRORS, described, STORE_ERRORS, withErrors } from "../responses.js";
 
 const NO_NODE = "No such node.";
 
 export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): void {
   async function views(): Promise<NodeView[]> {
-    const [registrations, configs, pods] = await Promise.all([
+    const [registrations, configs, pods, subnets] = await Promise.all([
       store.list<NodeInfo>(keys.nodes),
       store.list<NodeConfig>(keys.nodeConfigs),
       store.list<Pod>(keys.pods),
+      store.list<NodeSubnet>(keys.nodeSubnets),
     ]);
     return nodeViews(
       registrations.map((entry) => entry.value),
       new Map(configs.map((entry) => [baseName(entry.key), entry.value])),
       pods.map((entry) => entry.value),
+      new Map(subnets.map((entry) => [baseName(entry.key), entry.value])),
     );
   }
 
@@ -109,6 +115,63 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
   cordonRoute("/nodes/:name/cordon", true);
   cordonRoute("/nodes/:name/uncordon", false);
 
+  // An operator removes a node for good: its settings and its pod subnet (handed to the next new node). Only
+  // once its worker is gone, or the worker would keep using a subnet another node may get. Several keys go in
+  // one transaction at the versions read; a lost race reads and decides again (the one retry policy).
+  app.delete(
+    "/nodes/:name",
+    {
+      schema: {
+        summary: "Remove a node whose worker is gone: its settings, and its pod subnet, released",
+        params: NodeNameParams,
+        response: withErrors(
+          { 200: NodeRemoved },
+          {
+            ...STORE_ERRORS,
+            ...BODY_ERRORS,
+            404: NO_NODE,
+            409: "The node's worker is registered: stop it first; or the removal kept losing races.",
+          },
+        ),
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const release = await retryOnConflict(
+        async () => {
+          const [registration, config, release] = await Promise.all([
+            store.get<NodeInfo>(keys.node(name)),
+            store.get<NodeConfig>(keys.nodeConfig(name)),
+            subnetReleaseOps(store, name),
+          ]);
+          if (registration) {
+            throw new RegisteredNode(
+              `node "${name}" is registered: stop its worker first, then delete the node`,
+            );
+          }
+          const ops: TxOp[] = [...release.ops];
+          if (config) ops.push({ op: "delete", key: keys.nodeConfig(name), version: config.version });
+          if (ops.length === 0) throw new NotFoundError(`node "${name}" not found`);
+          try {
+            await store.transaction(ops);
+          } catch (error) {
+            // A key gone meanwhile is a lost race too: the next attempt decides on what is left.
+            throw error instanceof NotFoundError ? new ConflictError(error.message) : error;
+          }
+          return release;
+        },
+        { isConflict: (error) => isStoreConflict(error) && !(error instanceof RegisteredNode) },
+      );
+      events.record({
+        type: "Normal",
+        reason: "Removed",
+        object: `node/${name}`,
+        message: release.subnet ? `removed; pod subnet ${release.subnet} released` : "removed",
+      });
+      return release.subnet ? { name, podSubnet: release.subnet } : { name };
+    },
+  );
+
   app.patch(
     "/nodes/:name/labels",
     {
@@ -151,33 +214,12 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
     },
     async (request, reply) => {
       const { id } = request.params;
-      const entry = await store.get<Pod>(keys.pod(id));
-      if (!entry) throw new NotFoundError(`pod "${id}" not found`);
-      const pod = entry.value;
-      const [deployment, pods] = await Promise.all([
-        store.get<Deployment>(keys.deployment(pod.deployment)),
-        store.list<Pod>(keys.pods),
-      ]);
-      const decision = evictionDecision(
-        pod,
-        deployment?.value,
-        pods.map((e) => e.value),
-      );
-      if (!decision.allowed) {
+      const outcome = await evictPod(store, id);
+      if (!outcome.evicted) {
         reply.header("retry-after", "1");
-        return reply.status(429).send({ error: "TooManyRequests", message: decision.message });
+        return reply.status(429).send({ error: "TooManyRequests", message: outcome.message });
       }
-      // At the version read: a pod that changed meanwhile (say, became unready) is decided again.
-      try {
-        await store.transaction(podDeleteOps(pod, entry.version));
-      } catch (error) {
-        if (error instanceof NotFoundError) throw new NotFoundError(`pod "${id}" not found`);
-        if (!(error instanceof ConflictError)) throw error;
-        reply.header("retry-after", "1");
-        return reply
-          .status(429)
-          .send({ error: "TooManyRequests", message: `pod/${pod.name} changed: try again` });
-      }
+      const { pod, others } = outcome;
       events.record({
         type: "Normal",
         reason: "Evicted",
@@ -187,7 +229,7 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
       });
       // The last pod evicted from a cordoned node completes a drain (`orchestra drain` evicts one by one).
       const node = pod.node;
-      if (node !== undefined && !pods.some((e) => e.value.node === node && e.value.id !== id)) {
+      if (node !== undefined && !others.some((other) => other.node === node)) {
         const config = await store.get<NodeConfig>(keys.nodeConfig(node));
         if (config?.value.unschedulable) {
           events.record({
@@ -202,3 +244,6 @@ export function nodeRoutes(app: ApiApp, store: ApiStore, events: EventSink): voi
     },
   );
 }
+
+/** A registered node cannot be removed: a ConflictError, but not a lost race to retry. */
+class RegisteredNode extends ConflictError {}

@@ -1,15 +1,16 @@
 // `orchestra get deployments|pods|nodes [NAME] [-o table|wide|json|yaml]`: list or show objects.
 import { type Command, Option } from "commander";
-import type { Pod } from "../../core/types.js";
+import type { ConfigInfo, Pod, SecretInfo, VolumeReport } from "../../core/types.js";
 import type { ApiClient, DeploymentView, NodeView } from "../api-client.js";
 import { ApiError, CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import { apiClientFor } from "../global-options.js";
+import { dataTable, volumeTable } from "../output/data-tables.js";
 import { deploymentTable, nodeTable, podTable, type TableOptions } from "../output/resource-tables.js";
 import { formatStructured } from "../output/structured.js";
 import { formatTable, type Table } from "../output/table.js";
 
-type Kind = "deployment" | "pod" | "node";
+type Kind = "deployment" | "pod" | "node" | "config" | "secret" | "volume";
 type OutputFormat = "table" | "wide" | "json" | "yaml";
 
 // A Map, not an object literal: `get constructor` must not find Object.prototype's.
@@ -23,6 +24,12 @@ const KINDS = new Map<string, Kind>([
   ["nodes", "node"],
   ["node", "node"],
   ["no", "node"],
+  ["configs", "config"],
+  ["config", "config"],
+  ["secrets", "secret"],
+  ["secret", "secret"],
+  ["volumes", "volume"],
+  ["volume", "volume"],
 ]);
 
 interface GetFlags {
@@ -36,7 +43,10 @@ export function resolveKind(word: string): { kind: Kind; name?: string } {
   const slash = word.indexOf("/");
   const type = (slash === -1 ? word : word.slice(0, slash)).toLowerCase();
   const kind = KINDS.get(type);
-  if (!kind) throw new CliError(`unknown resource type "${type}" (expected deployments, pods or nodes)`);
+  if (!kind)
+    throw new CliError(
+      `unknown resource type "${type}" (expected deployments, pods, nodes, configs, secrets or volumes)`,
+    );
   return slash === -1 ? { kind } : { kind, name: word.slice(slash + 1) };
 }
 
@@ -45,6 +55,9 @@ type Found = { single: boolean } & (
   | { kind: "deployment"; items: DeploymentView[] }
   | { kind: "pod"; items: Pod[] }
   | { kind: "node"; items: NodeView[] }
+  | { kind: "config"; items: ConfigInfo[] }
+  | { kind: "secret"; items: SecretInfo[] }
+  | { kind: "volume"; items: VolumeReport[] }
 );
 
 function notFound(kind: Kind, name: string): ApiError {
@@ -69,6 +82,14 @@ async function fetchObjects(
     if (name !== undefined && items.length === 0) throw notFound(kind, name);
     return { kind, items, single };
   }
+  if (kind === "config" || kind === "secret" || kind === "volume") {
+    const all = kind === "volume" ? await client.listVolumes() : await client.listData(kind);
+    const items = all.filter((item) => name === undefined || item.name === name);
+    if (name !== undefined && items.length === 0) throw notFound(kind, name);
+    if (kind === "volume") return { kind, items: items as VolumeReport[], single };
+    if (kind === "config") return { kind, items: items as ConfigInfo[], single };
+    return { kind, items: items as SecretInfo[], single };
+  }
   const items = (await client.listNodes()).filter((node) => name === undefined || node.name === name);
   if (name !== undefined && items.length === 0) throw notFound(kind, name);
   return { kind, items, single };
@@ -77,6 +98,9 @@ async function fetchObjects(
 async function tableOf(client: ApiClient, found: Found, options: TableOptions): Promise<Table> {
   if (found.kind === "deployment") return deploymentTable(found.items, options);
   if (found.kind === "pod") return podTable(found.items, options);
+  if (found.kind === "config") return dataTable(found.items, options);
+  if (found.kind === "secret") return dataTable(found.items, options);
+  if (found.kind === "volume") return volumeTable(found.items, options);
   const podCounts = new Map<string, number>();
   // Count pods per node ourselves only when the server did not count them.
   if (found.items.some((node) => typeof node.pods !== "number")) {
@@ -90,8 +114,11 @@ async function tableOf(client: ApiClient, found: Found, options: TableOptions): 
 export function registerGet(program: Command, io: CliIo): void {
   program
     .command("get")
-    .description("list deployments, pods or nodes, or show one by name")
-    .argument("<type>", "deployments (deploy), pods (po) or nodes (no); also TYPE/NAME")
+    .description("list deployments, pods, nodes, configs, secrets or volumes, or show one by name")
+    .argument(
+      "<type>",
+      "deployments (deploy), pods (po), nodes (no), configs, secrets, volumes; also TYPE/NAME",
+    )
     .argument("[name]", "show only this object")
     .addOption(
       new Option("-o, --output <format>", "output format")

@@ -4,7 +4,7 @@ import { type Command, Option } from "commander";
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/api.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
 import { runUntilSignal, type Stoppable } from "../../cmd/lifecycle.js";
-import { DEFAULT_SESSION_TIMEOUT_MS, openStore } from "../../cmd/open-store.js";
+import { DEFAULT_SESSION_TIMEOUT_MS, openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
 import { Controller } from "../../controller/controller.js";
@@ -14,22 +14,30 @@ import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
 import { normalizeDomain } from "../../dns/zone.js";
 import { EventRecorder } from "../../events/event-recorder.js";
+import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
+import { dataPathRefusal } from "../../network/privilege.js";
 import { DEFAULT_NODE_ENDPOINT_PORT } from "../../node-endpoint/node-endpoint.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
+import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
+import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import {
+  allowHostPathOption,
   collectLabel,
   parseFraction,
   parseMilliseconds,
   parsePort,
   parsePositiveInt,
   parseSeconds,
+  type RequestGuardFlags,
+  requestGuardOptions,
 } from "./process-options.js";
 
 interface StoreFlags {
   store: string;
   sessionTimeout: string;
+  zkAuthFile?: string;
 }
 
 /** Opens the store, starts one component on it, and runs until a signal; then stops it and closes the store. */
@@ -41,7 +49,7 @@ async function runComponent(
 ): Promise<void> {
   const log = logger(component);
   const sessionTimeoutMs = parsePositiveInt(flags.sessionTimeout, "session-timeout");
-  const opened = await openStore(flags.store, { sessionTimeoutMs });
+  const opened = await openStore(flags.store, { sessionTimeoutMs, zkAuthFile: flags.zkAuthFile });
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   try {
     components.push(await start(opened.store));
@@ -61,25 +69,44 @@ function storeOptions(command: Command): Command {
         "embedded:DIR or zk://host:port[,host:port...][/root]",
       ).makeOptionMandatory(),
     )
-    .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS));
+    .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS))
+    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP);
 }
 
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  storeOptions(run.command("api").description("the API server"))
+  requestGuardOptions(storeOptions(run.command("api").description("the API server")))
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option("--port <port>", "port to listen on", String(DEFAULT_API_PORT))
     .option("--token-file <file>", "require this bearer token (or env ORCHESTRA_TOKEN)")
-    .action(async (flags: StoreFlags & { host: string; port: string; tokenFile?: string }) => {
-      const port = parsePort(flags.port, "port");
-      const token = readToken(flags.tokenFile, io.env);
-      await runComponent("api", flags, io, async (store) => {
-        const api = await startApiServer({ store, host: flags.host, port, token });
-        io.out(`API server listening at ${api.url}\n`);
-        return { name: "api", stop: () => api.close() };
-      });
-    });
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) secrets are encrypted with; without it secrets cannot be written",
+    )
+    .action(
+      async (
+        flags: StoreFlags &
+          RequestGuardFlags & { host: string; port: string; tokenFile?: string; secretsKeyFile?: string },
+      ) => {
+        const port = parsePort(flags.port, "port");
+        const token = readToken(flags.tokenFile, io.env);
+        const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
+        await runComponent("api", flags, io, async (store) => {
+          const api = await startApiServer({
+            store,
+            host: flags.host,
+            port,
+            token,
+            secretsKey,
+            allowedHosts: flags.allowedHost,
+            allowedOrigins: flags.allowedOrigin,
+          });
+          io.out(`API server listening at ${api.url}\n`);
+          return { name: "api", stop: () => api.close() };
+        });
+      },
+    );
 
   storeOptions(run.command("controller").description("the controller (leader-elected)"))
     .option(
@@ -125,13 +152,20 @@ export function registerRun(program: Command, io: CliIo): void {
     },
   );
 
-  storeOptions(run.command("worker").description("a worker: runs the pods bound to this node on Docker"))
+  storeOptions(
+    allowHostPathOption(
+      run.command("worker").description("a worker: runs the pods bound to this node on Docker"),
+    ),
+  )
     .option("--name <node>", "node name (default: host name)")
     .option("--address <ip>", "address other machines reach this node at (default: first non-loopback IPv4)")
     .option("--label <key=value>", "node label (repeatable)", collectLabel)
     .option("--docker-host <url>", "Docker engine (default DOCKER_HOST or the local socket)")
     .option("--network <name>", "bridge network for pods (default orchestra)")
-    .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
+    .option(
+      "--pod-cidr <cidr>",
+      `the cluster's pod addresses, one /24 per node (default: the cluster's, else ${DEFAULT_POD_CIDR})`,
+    )
     .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
     .option(
       "--cluster-dns <ip>",
@@ -141,6 +175,10 @@ export function registerRun(program: Command, io: CliIo): void {
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
     .option("--endpoint-host <host>", "address the node endpoint (logs, exec) binds (default: --address)")
     .option("--endpoint-port <port>", "port of the node endpoint", String(DEFAULT_NODE_ENDPOINT_PORT))
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) to decrypt secrets with; without it pods using one are refused",
+    )
     .action(
       async (
         flags: StoreFlags & {
@@ -151,14 +189,21 @@ export function registerRun(program: Command, io: CliIo): void {
           label?: Record<string, string>;
           dockerHost?: string;
           network?: string;
-          subnet?: string;
+          podCidr?: string;
           stopGrace: string;
+          allowHostPath?: string[];
+          secretsKeyFile?: string;
           endpointHost?: string;
           endpointPort: string;
         },
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
         const endpoint = { host: flags.endpointHost, port: parsePort(flags.endpointPort, "endpoint-port") };
+        const podCidr = flags.podCidr === undefined ? undefined : parsePodCidr(flags.podCidr);
+        // Before the store is opened: a worker that cannot program the pod network says so at once.
+        const refusal = dataPathRefusal();
+        if (refusal) throw new CliError(refusal);
+        const secrets = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
         await runComponent("worker", flags, io, async (store) => {
           const worker = await startWorker({
             store,
@@ -167,8 +212,10 @@ export function registerRun(program: Command, io: CliIo): void {
             labels: flags.label,
             dockerHost: flags.dockerHost,
             network: flags.network,
-            subnet: flags.subnet,
+            podCidr,
             stopGraceSeconds,
+            allowHostPaths: flags.allowHostPath,
+            secrets,
             endpoint,
             dns: flags.clusterDns && {
               servers: flags.clusterDns,

@@ -6,10 +6,17 @@ import { readToken } from "../../cmd/token.js";
 import { up } from "../../cmd/up.js";
 import { logger } from "../../core/logger.js";
 import { parseUpstream, type Upstream } from "../../dns/upstreams.js";
+import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import type { CliIo } from "../cli-io.js";
-import { parsePort, parseSeconds } from "./process-options.js";
+import {
+  allowHostPathOption,
+  parsePort,
+  parseSeconds,
+  type RequestGuardFlags,
+  requestGuardOptions,
+} from "./process-options.js";
 
-interface UpFlags {
+interface UpFlags extends RequestGuardFlags {
   dataDir: string;
   apiHost: string;
   apiPort: string;
@@ -17,17 +24,18 @@ interface UpFlags {
   dockerHost?: string;
   name?: string;
   network?: string;
-  subnet?: string;
+  podCidr?: string;
   stopGrace: string;
   dns: boolean;
   domain?: string;
   upstream?: Upstream[];
   zoneFile?: string;
+  allowHostPath?: string[];
+  secretsKeyFile?: string;
 }
 
 export function registerUp(program: Command, io: CliIo): void {
-  program
-    .command("up")
+  requestGuardOptions(allowHostPathOption(program.command("up")))
     .description(
       "run everything on this machine: API server, controller, scheduler, a worker (embedded store)",
     )
@@ -38,7 +46,10 @@ export function registerUp(program: Command, io: CliIo): void {
     .option("--docker-host <url>", "Docker engine (default DOCKER_HOST or the local socket)")
     .option("--name <node>", "name of this machine's node (default: host name)")
     .option("--network <name>", "bridge network for pods (default orchestra)")
-    .option("--subnet <cidr>", "subnet of that network when it is created (default: Docker picks)")
+    .option(
+      "--pod-cidr <cidr>",
+      `the cluster's pod addresses; the node takes a /24 of it (default ${DEFAULT_POD_CIDR})`,
+    )
     .option("--stop-grace <seconds>", "seconds between SIGTERM and SIGKILL when stopping a pod", "10")
     .option("--domain <name>", "cluster DNS domain (default cluster.local)")
     .option(
@@ -48,21 +59,29 @@ export function registerUp(program: Command, io: CliIo): void {
     )
     .option("--zone-file <path>", "also keep an RFC 1035 zone file of the cluster's records here")
     .option("--no-dns", "do not serve cluster DNS on the pod network's gateway")
+    .option(
+      "--secrets-key-file <file>",
+      "key(s) secrets are encrypted with (default: <data-dir>/secrets.key, made when missing)",
+    )
     .action(async (flags: UpFlags) => {
       const cluster = await up({
         dataDir: flags.dataDir,
         apiHost: flags.apiHost,
         apiPort: parsePort(flags.apiPort, "api-port"),
         token: readToken(flags.tokenFile, io.env),
+        allowedHosts: flags.allowedHost,
+        allowedOrigins: flags.allowedOrigin,
         dockerHost: flags.dockerHost,
         nodeName: flags.name,
         network: flags.network,
-        subnet: flags.subnet,
+        podCidr: flags.podCidr === undefined ? undefined : parsePodCidr(flags.podCidr),
         stopGraceSeconds: parseSeconds(flags.stopGrace, "stop-grace"),
         dns: flags.dns,
         domain: flags.domain,
         upstreams: flags.upstream,
         zoneFile: flags.zoneFile,
+        allowHostPaths: flags.allowHostPath,
+        secretsKeyFile: flags.secretsKeyFile,
       });
       io.out(
         [

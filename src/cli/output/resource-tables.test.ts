@@ -45,7 +45,7 @@ const node: NodeView = {
 };
 
 describe("deployment table", () => {
-  test("READY is ready pods over desired replicas; wide adds IMAGE, HASH and the rollout", () => {
+  test("READY is ready pods over desired replicas; wide adds IMAGE, HASH, the rollout and the published ports", () => {
     assert.equal(
       formatTable(deploymentTable([web], { wide: false, now })),
       "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\nweb    2/3     3            2           3m\n",
@@ -60,8 +60,31 @@ describe("deployment table", () => {
       "IMAGE",
       "HASH",
       "ROLLOUT",
+      "PUBLISHED",
     ]);
-    assert.deepEqual(wide.rows[0], ["web", "2/3", "3", "2", "3m", "nginx:alpine", "5d8f7c9b", "<none>"]);
+    assert.deepEqual(wide.rows[0], [
+      "web",
+      "2/3",
+      "3",
+      "2",
+      "3m",
+      "nginx:alpine",
+      "5d8f7c9b",
+      "<none>",
+      "<none>",
+    ]);
+    const published: DeploymentView = {
+      ...web,
+      ports: [
+        { containerPort: 8080, protocol: "tcp", publishedPort: 8000 },
+        { containerPort: 9090, protocol: "tcp" },
+        { containerPort: 53, protocol: "udp", publishedPort: 5353 },
+      ],
+    };
+    assert.equal(
+      deploymentTable([published], { wide: true, now }).rows[0]?.[8],
+      "8000->8080/tcp,5353->53/udp",
+    );
     const rolledBack: DeploymentView = {
       ...web,
       status: {
@@ -134,12 +157,23 @@ describe("node table", () => {
     assert.deepEqual(table.rows[0], ["node-1", "Ready", "2", "500m/2", "256Mi/8Gi", "2h"]);
   });
 
-  test("wide adds address and sorted labels; cordoned and gone nodes say so", () => {
-    const table = nodeTable([{ ...node, schedulable: false, unschedulable: true }], new Map(), {
-      wide: true,
-      now,
-    });
-    assert.deepEqual(table.headers, ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE", "ADDRESS", "LABELS"]);
+  test("wide adds address, pod subnet and sorted labels; cordoned and gone nodes say so", () => {
+    const table = nodeTable(
+      [{ ...node, schedulable: false, unschedulable: true, podSubnet: "10.42.3.0/24" }],
+      new Map(),
+      { wide: true, now },
+    );
+    assert.deepEqual(table.headers, [
+      "NAME",
+      "STATUS",
+      "PODS",
+      "CPU",
+      "MEMORY",
+      "AGE",
+      "ADDRESS",
+      "POD-SUBNET",
+      "LABELS",
+    ]);
     assert.deepEqual(table.rows[0], [
       "node-1",
       "Ready,SchedulingDisabled",
@@ -148,6 +182,7 @@ describe("node table", () => {
       "0/8Gi",
       "2h",
       "10.0.0.5",
+      "10.42.3.0/24",
       "disk=ssd,zone=a",
     ]);
     const gone = nodeTable([{ ...node, ready: false, address: "", registeredAt: "" }], new Map(), {

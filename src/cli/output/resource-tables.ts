@@ -1,4 +1,6 @@
 // The columns `orchestra get` shows for each kind of object, plain and `-o wide`.
+
+import { publishedPortsOf } from "../../core/published-ports.js";
 import type { DeploymentStatus, Pod } from "../../core/types.js";
 import type { DeploymentView, NodeView } from "../api-client.js";
 import { formatCpu, formatMemory } from "../quantity.js";
@@ -24,10 +26,10 @@ function labelList(labels: Record<string, string> | undefined): string {
   return pairs.length === 0 ? NONE : pairs.sort().join(",");
 }
 
-/** NAME READY UP-TO-DATE AVAILABLE AGE [IMAGE HASH]; READY is ready pods / desired replicas. */
+/** NAME READY UP-TO-DATE AVAILABLE AGE [IMAGE HASH ROLLOUT PUBLISHED]; READY is ready pods / desired replicas. */
 export function deploymentTable(deployments: DeploymentView[], options: TableOptions): Table {
   const headers = ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"];
-  if (options.wide) headers.push("IMAGE", "HASH", "ROLLOUT");
+  if (options.wide) headers.push("IMAGE", "HASH", "ROLLOUT", "PUBLISHED");
   const rows = deployments.map((deployment) => {
     const status = deployment.status;
     const row = [
@@ -37,10 +39,24 @@ export function deploymentTable(deployments: DeploymentView[], options: TableOpt
       String(status?.availableReplicas ?? 0),
       formatAge(deployment.createdAt, options.now),
     ];
-    if (options.wide) row.push(cell(deployment.image), cell(deployment.hash), rolloutCell(status?.rollout));
+    if (options.wide) {
+      row.push(
+        cell(deployment.image),
+        cell(deployment.hash),
+        rolloutCell(status?.rollout),
+        publishedCell(deployment),
+      );
+    }
     return row;
   });
   return { headers, rows };
+}
+
+/** `8000->8080/tcp,5353->53/udp`, as `docker ps` shows published ports. */
+function publishedCell(deployment: DeploymentView): string {
+  const published = publishedPortsOf(deployment.ports);
+  if (published.length === 0) return NONE;
+  return published.map((p) => `${p.publishedPort}->${p.containerPort}/${p.protocol}`).join(",");
 }
 
 /** `complete`, or `rolled-back (revision 3 failed: ...)`: a rollout that went wrong says why. */
@@ -93,12 +109,12 @@ function usage(allocated: number | undefined, capacity: number | undefined, form
 }
 
 /**
- * NAME STATUS PODS CPU MEMORY AGE [ADDRESS LABELS]; CPU and MEMORY are requests of the bound pods over the
+ * NAME STATUS PODS CPU MEMORY AGE [ADDRESS POD-SUBNET LABELS]; CPU and MEMORY are requests of the bound pods over the
  * node's capacity (`500m/2`, `256Mi/23Gi`). `podCounts` fills PODS when the server gives no count.
  */
 export function nodeTable(nodes: NodeView[], podCounts: Map<string, number>, options: TableOptions): Table {
   const headers = ["NAME", "STATUS", "PODS", "CPU", "MEMORY", "AGE"];
-  if (options.wide) headers.push("ADDRESS", "LABELS");
+  if (options.wide) headers.push("ADDRESS", "POD-SUBNET", "LABELS");
   const rows = nodes.map((node) => {
     const pods = typeof node.pods === "number" ? node.pods : (podCounts.get(node.name) ?? 0);
     const row = [
@@ -109,7 +125,7 @@ export function nodeTable(nodes: NodeView[], podCounts: Map<string, number>, opt
       usage(node.allocated?.memory, node.capacity?.memory, formatMemory),
       formatAge(node.registeredAt || undefined, options.now),
     ];
-    if (options.wide) row.push(cell(node.address), labelList(node.labels));
+    if (options.wide) row.push(cell(node.address), cell(node.podSubnet), labelList(node.labels));
     return row;
   });
   return { headers, rows };

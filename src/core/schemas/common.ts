@@ -83,6 +83,27 @@ export const Count = Type.Integer({ minimum: 0 });
 /** No JSON `NUL` character: the kernel cuts a C string there. */
 export const NO_NUL = "^[^\\u0000]*$";
 
+/** No `NUL` and no line break: for values that end up in a C string or a line of a protocol or a log. */
+export const NO_NUL_OR_LINE_BREAK = "^[^\\u0000\\r\\n]*$";
+
+/** A label value: empty, or at most 63 of letters, digits, '-', '_' and '.', alphanumeric at both ends. */
+export const LABEL_VALUE = "^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$";
+export const LABEL_VALUE_MESSAGE = {
+  type: "must be a string",
+  pattern:
+    "value must be empty or at most 63 of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+};
+
+/** The message of a `maxLength` limit. */
+export function atMostCharacters(limit: number): string {
+  return `must be at most ${limit} characters`;
+}
+
+/** The message of a `maxItems` or `maxProperties` limit: `must have at most 64 labels`. */
+export function atMost(limit: number, what: string): string {
+  return `must have at most ${limit} ${what}`;
+}
+
 /** The body of GET /healthz. */
 export const Health = closed({ status: Type.Literal("ok") }, { title: "Health" });
 

@@ -2,12 +2,39 @@
 // carries, and what the API serves back (Deployment, DeploymentWithStatus).
 import Type from "typebox";
 import { checkImageReference, IMAGE_EXAMPLE } from "../image-reference.js";
-import { checkCommand, checkLabelKeys, checkUniquePorts } from "../spec-rules.js";
-import { Count, checked, closed, NO_NUL, named, stringMap, Text, timestamp } from "./common.js";
+import {
+  MAX_ARG_LENGTH,
+  MAX_ARGS,
+  MAX_ENV_NAME_LENGTH,
+  MAX_ENV_VALUE_LENGTH,
+  MAX_ENV_VARS,
+  MAX_IMAGE_LENGTH,
+  MAX_LABEL_KEY_LENGTH,
+  MAX_LABELS,
+  MAX_PORTS,
+  MAX_REPLICAS,
+} from "../limits.js";
+import { checkMountPaths } from "../mount-rules.js";
+import { checkCommand, checkLabelKeys, checkSpecSize, checkUniquePorts } from "../spec-rules.js";
+import {
+  atMost,
+  atMostCharacters,
+  Count,
+  checked,
+  closed,
+  LABEL_VALUE,
+  LABEL_VALUE_MESSAGE,
+  NO_NUL,
+  named,
+  stringMap,
+  Text,
+  timestamp,
+} from "./common.js";
+import { ConfigRefs, SecretRefs, Volumes } from "./mounts.js";
 import { RolloutState } from "./rollout.js";
 import { HealthCheck, Placement, PortNumber, RestartPolicy, RolloutStrategy } from "./workload.js";
 
-export const MAX_REPLICAS = 1000;
+export { MAX_REPLICAS } from "../limits.js";
 
 /** A deployment name: a DNS label, so that `<name>.cluster.local` resolves and it is a safe store key. */
 export const DeploymentName = Type.String({
@@ -17,41 +44,70 @@ export const DeploymentName = Type.String({
     "must be a DNS label: 1 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'",
 });
 
+const IMAGE_MESSAGE = `must be a Docker image reference (${IMAGE_EXAMPLE})`;
+
 export const ImageReference = checked(
   Type.String({
     minLength: 1,
+    maxLength: MAX_IMAGE_LENGTH,
     description:
       "A Docker image reference: [registry[:port]/]path[:tag][@sha256:digest], the path in lowercase.",
-    errorMessage: `must be a Docker image reference (${IMAGE_EXAMPLE})`,
+    errorMessage: {
+      type: IMAGE_MESSAGE,
+      minLength: IMAGE_MESSAGE,
+      maxLength: atMostCharacters(MAX_IMAGE_LENGTH),
+    },
   }),
   checkImageReference,
 );
 
-const NoNulString = (type: string) =>
-  Type.String({ pattern: NO_NUL, errorMessage: { type, pattern: "must not contain a NUL character" } });
+const NoNulString = (type: string, maxLength: number) =>
+  Type.String({
+    pattern: NO_NUL,
+    maxLength,
+    errorMessage: {
+      type,
+      pattern: "must not contain a NUL character",
+      maxLength: atMostCharacters(maxLength),
+    },
+  });
 
 export const Command = checked(
-  Type.Array(NoNulString("must be a string"), {
+  Type.Array(NoNulString("must be a string", MAX_ARG_LENGTH), {
     minItems: 1,
+    maxItems: MAX_ARGS,
     description: 'The argv to run, never a shell string: ["sh", "-c", "..."] to use a shell.',
     errorMessage: {
       type: "must be a non-empty array of strings",
       string: 'must be an array of arguments, not a shell string: write ["sh", "-c", "..."] to use a shell',
       minItems: "must be a non-empty array of strings",
+      maxItems: atMost(MAX_ARGS, "arguments"),
     },
   }),
   checkCommand,
 );
 
-export const EnvVars = stringMap(NoNulString("must be a string (quote numbers and booleans)"), {
-  keys: Type.String({
-    pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
-    errorMessage:
-      "is not a valid environment variable name: letters, digits and '_', not starting with a digit",
-  }),
-  description: "Environment variables of the container.",
-  errorMessage: { type: "must be an object mapping variable names to string values" },
-});
+export const EnvVars = stringMap(
+  NoNulString("must be a string (quote numbers and booleans)", MAX_ENV_VALUE_LENGTH),
+  {
+    // `__proto__` would be taken for the object's prototype by any code that copies the map by assignment.
+    keys: Type.String({
+      pattern: "^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$",
+      maxLength: MAX_ENV_NAME_LENGTH,
+      errorMessage: {
+        pattern:
+          "is not a valid environment variable name: letters, digits and '_', not starting with a digit, and not __proto__",
+        maxLength: atMostCharacters(MAX_ENV_NAME_LENGTH),
+      },
+    }),
+    maxProperties: MAX_ENV_VARS,
+    description: "Environment variables of the container.",
+    errorMessage: {
+      type: "must be an object mapping variable names to string values",
+      maxProperties: atMost(MAX_ENV_VARS, "variables"),
+    },
+  },
+);
 
 export const PortSpec = closed(
   {
@@ -65,35 +121,56 @@ export const PortSpec = closed(
     ),
     containerPort: PortNumber,
     protocol: Type.Enum(["tcp", "udp"], { default: "tcp" }),
+    publishedPort: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 65535,
+        description:
+          "Published on every node's addresses: a connection to this port reaches a ready pod of the " +
+          "deployment (one on the same node when there is one). Unique across the cluster per protocol; " +
+          "not one of Orchestra's own ports.",
+      }),
+    ),
   },
   {
     title: "PortSpec",
-    description: "A port a container listens on; a named port gets a DNS SRV record.",
-    errorMessage: { type: "must be an object {name?, containerPort, protocol?}" },
+    description:
+      "A port a container listens on; a named port gets a DNS SRV record; a port with `publishedPort` is " +
+      "reachable from outside on every node.",
+    errorMessage: { type: "must be an object {name?, containerPort, protocol?, publishedPort?}" },
   },
 );
 
 export const Ports = checked(
   Type.Array(PortSpec, {
-    description: "Unique by containerPort/protocol and by name.",
-    errorMessage: { type: "must be an array of {name?, containerPort, protocol?}" },
+    maxItems: MAX_PORTS,
+    description: "Unique by containerPort/protocol, by name and by publishedPort/protocol.",
+    errorMessage: {
+      type: "must be an array of {name?, containerPort, protocol?, publishedPort?}",
+      maxItems: atMost(MAX_PORTS, "ports"),
+    },
   }),
   checkUniquePorts,
 );
 
-/** A label value: empty, or at most 63 of letters, digits, '-', '_' and '.', alphanumeric at both ends. */
-export const LABEL_VALUE = "^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$";
-export const LABEL_VALUE_MESSAGE = {
-  type: "must be a string",
-  pattern:
-    "value must be empty or at most 63 of letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-};
+export { LABEL_VALUE, LABEL_VALUE_MESSAGE } from "./common.js";
+
+/** A label key's length (its syntax is a rule: checkLabelKeys). */
+export const LabelKey = Type.String({
+  maxLength: MAX_LABEL_KEY_LENGTH,
+  errorMessage: atMostCharacters(MAX_LABEL_KEY_LENGTH),
+});
 
 export const Labels = checked(
   stringMap(Type.String({ pattern: LABEL_VALUE, errorMessage: LABEL_VALUE_MESSAGE }), {
+    keys: LabelKey,
+    maxProperties: MAX_LABELS,
     description:
       "Kubernetes label syntax: keys [prefix/]name (prefix a DNS subdomain, name at most 63 characters).",
-    errorMessage: { type: "must be an object mapping label keys to string values" },
+    errorMessage: {
+      type: "must be an object mapping label keys to string values",
+      maxProperties: atMost(MAX_LABELS, "labels"),
+    },
   }),
   checkLabelKeys,
 );
@@ -126,6 +203,9 @@ const templateFields = {
   healthCheck: Type.Optional(HealthCheck),
   placement: Type.Optional(Placement),
   restartPolicy: Type.Optional(RestartPolicy),
+  volumes: Type.Optional(Volumes),
+  configs: Type.Optional(ConfigRefs),
+  secrets: Type.Optional(SecretRefs),
 };
 
 const { image: _image, ...otherTemplateFields } = templateFields;
@@ -139,18 +219,30 @@ export const PodTemplate = closed(templateFields, {
 
 /** What a user sends: `PUT /deployments` and `orchestra apply` take this shape. Fields in the order checked. */
 export const DeploymentSpec = named(
-  closed(
-    {
-      name: DeploymentName,
-      image: templateFields.image,
-      replicas: Type.Integer({ minimum: 0, maximum: MAX_REPLICAS, default: 1, description: "Pods to run." }),
-      ...otherTemplateFields,
-      strategy: Type.Optional(RolloutStrategy),
-    },
-    {
-      title: "DeploymentSpec",
-      description: "A deployment as a user writes it. Unknown fields are refused.",
-      errorMessage: { type: "must be an object with at least name and image" },
+  checked(
+    closed(
+      {
+        name: DeploymentName,
+        image: templateFields.image,
+        replicas: Type.Integer({
+          minimum: 0,
+          maximum: MAX_REPLICAS,
+          default: 1,
+          description: "Pods to run.",
+        }),
+        ...otherTemplateFields,
+        strategy: Type.Optional(RolloutStrategy),
+      },
+      {
+        title: "DeploymentSpec",
+        description: "A deployment as a user writes it. Unknown fields are refused.",
+        errorMessage: { type: "must be an object with at least name and image" },
+      },
+    ),
+    // The whole spec bounded as JSON; across volumes, configs and secrets, every mount at a path of its own.
+    (spec: Parameters<typeof checkMountPaths>[0], field: string) => {
+      checkSpecSize(spec, field);
+      checkMountPaths(spec);
     },
   ),
   "deployment",

@@ -5,6 +5,7 @@ import { closed } from "./common.js";
 export const ERROR_KINDS = [
   "BadRequest",
   "Unauthorized",
+  "Forbidden",
   "NotFound",
   "Conflict",
   "PayloadTooLarge",

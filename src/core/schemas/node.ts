@@ -1,9 +1,19 @@
 // Schemas of a worker node: its registration (`/nodes/<name>`, ephemeral), the view GET /nodes serves
 // (merged with what users set: cordon, labels) and the changes users make.
 import Type from "typebox";
+import { MAX_LABELS } from "../limits.js";
 import { checkLabelKeys } from "../spec-rules.js";
-import { Count, checked, closed, stringMap, timestamp } from "./common.js";
-import { LABEL_VALUE, LABEL_VALUE_MESSAGE } from "./deployment.js";
+import {
+  atMost,
+  Count,
+  checked,
+  closed,
+  LABEL_VALUE,
+  LABEL_VALUE_MESSAGE,
+  stringMap,
+  timestamp,
+} from "./common.js";
+import { LabelKey } from "./deployment.js";
 import { ObjectName } from "./pod.js";
 
 export const NodeCapacity = closed(
@@ -23,7 +33,12 @@ export const NodeInfo = closed(
     }),
     labels: stringMap(Type.String()),
     capacity: NodeCapacity,
-    podSubnet: Type.Optional(Type.String({ description: "The CIDR its pods' addresses come from." })),
+    podSubnet: Type.Optional(
+      Type.String({
+        description:
+          "The node's /24 of the cluster's pod CIDR: its pods' addresses, routed to it from every node.",
+      }),
+    ),
     endpoint: Type.Optional(
       Type.String({
         description:
@@ -78,7 +93,14 @@ export const NodeLabelsPatch = closed(
           pattern: LABEL_VALUE,
           errorMessage: LABEL_VALUE_MESSAGE,
         }),
-        { errorMessage: { type: "must be an object mapping label keys to a string or null" } },
+        {
+          keys: LabelKey,
+          maxProperties: MAX_LABELS,
+          errorMessage: {
+            type: "must be an object mapping label keys to a string or null",
+            maxProperties: atMost(MAX_LABELS, "labels"),
+          },
+        },
       ),
       checkLabelKeys,
     ),
@@ -96,4 +118,13 @@ export const CordonResult = closed(
     node: NodeView,
   },
   { title: "CordonResult" },
+);
+
+/** The answer of DELETE /nodes/{name}. */
+export const NodeRemoved = closed(
+  {
+    name: Type.String(),
+    podSubnet: Type.Optional(Type.String({ description: "The pod subnet released, if the node held one." })),
+  },
+  { title: "NodeRemoved", description: "The node is gone, with its settings and its pod subnet." },
 );

@@ -1,8 +1,24 @@
 // Schemas of a deployment's workload options: health check, placement, restart policy, rollout strategy.
 import Type from "typebox";
 import { DEFAULT_HEALTH_TIMING, DEFAULT_RESTART_POLICY, DEFAULT_STRATEGY } from "../defaults.js";
+import {
+  MAX_ARG_LENGTH,
+  MAX_ARGS,
+  MAX_CONSTRAINT_VALUES,
+  MAX_CONSTRAINTS,
+  MAX_HTTP_PATH_LENGTH,
+  MAX_LABEL_KEY_LENGTH,
+} from "../limits.js";
 import { checkConstraint, checkRestartPolicy, checkStrategy } from "../spec-rules.js";
-import { checked, closed } from "./common.js";
+import {
+  atMost,
+  atMostCharacters,
+  checked,
+  closed,
+  LABEL_VALUE,
+  LABEL_VALUE_MESSAGE,
+  NO_NUL_OR_LINE_BREAK,
+} from "./common.js";
 
 /** A TCP or UDP port number. */
 export const PortNumber = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -10,22 +26,47 @@ export const PortNumber = Type.Integer({ minimum: 1, maximum: 65535 });
 const seconds = (minimum: number, maximum: number, fallback: number | undefined, description: string) =>
   Type.Integer({ minimum, maximum, ...(fallback === undefined ? {} : { default: fallback }), description });
 
+const EXEC_MESSAGE = 'must be a non-empty array of strings, e.g. ["wget", "-qO-", "http://127.0.0.1:8080/"]';
+const HTTP_PATH_MESSAGE = "must be a path starting with '/', without spaces or control characters";
+
 export const HealthCheck = closed(
   {
     exec: Type.Optional(
-      Type.Array(Type.String(), {
-        minItems: 1,
-        description: "Run this argv in the container: healthy on exit 0.",
-        errorMessage: 'must be a non-empty array of strings, e.g. ["wget", "-qO-", "http://127.0.0.1:8080/"]',
-      }),
+      Type.Array(
+        Type.String({
+          pattern: NO_NUL_OR_LINE_BREAK,
+          maxLength: MAX_ARG_LENGTH,
+          errorMessage: {
+            type: "must be a string",
+            pattern: "must not contain a NUL character or a line break",
+            maxLength: atMostCharacters(MAX_ARG_LENGTH),
+          },
+        }),
+        {
+          minItems: 1,
+          maxItems: MAX_ARGS,
+          description: "Run this argv in the container: healthy on exit 0.",
+          errorMessage: {
+            type: EXEC_MESSAGE,
+            minItems: EXEC_MESSAGE,
+            maxItems: atMost(MAX_ARGS, "arguments"),
+          },
+        },
+      ),
     ),
     http: Type.Optional(
       closed(
         {
           path: Type.String({
-            pattern: "^/\\S*$",
+            // No space and no control character: the path goes into an HTTP request line as it is.
+            pattern: "^/[^\\s\\u0000-\\u001f\\u007f]*$",
+            maxLength: MAX_HTTP_PATH_LENGTH,
             default: "/",
-            errorMessage: "must be a path starting with '/' and without spaces",
+            errorMessage: {
+              type: HTTP_PATH_MESSAGE,
+              pattern: HTTP_PATH_MESSAGE,
+              maxLength: atMostCharacters(MAX_HTTP_PATH_LENGTH),
+            },
           }),
           port: PortNumber,
         },
@@ -79,15 +120,32 @@ const OPERATORS = ["==", "!=", "in", "notin", "exists", "notexists"] as const;
 export const Constraint = checked(
   closed(
     {
-      label: Type.String({ minLength: 1, description: "A node label key.", errorMessage: "is required" }),
+      label: Type.String({
+        minLength: 1,
+        maxLength: MAX_LABEL_KEY_LENGTH,
+        description: "A node label key (label key syntax).",
+        errorMessage: {
+          type: "is required",
+          minLength: "is required",
+          maxLength: atMostCharacters(MAX_LABEL_KEY_LENGTH),
+        },
+      }),
       operator: Type.Enum(OPERATORS, { default: "==" }),
       value: Type.Optional(
-        Type.String({ description: "With `==` and `!=`.", errorMessage: "must be a string" }),
+        Type.String({
+          pattern: LABEL_VALUE,
+          description: "With `==` and `!=`: a label value.",
+          errorMessage: LABEL_VALUE_MESSAGE,
+        }),
       ),
       values: Type.Optional(
-        Type.Array(Type.String(), {
-          description: "With `in` and `notin`: not empty.",
-          errorMessage: "must be a non-empty array of strings",
+        Type.Array(Type.String({ pattern: LABEL_VALUE, errorMessage: LABEL_VALUE_MESSAGE }), {
+          maxItems: MAX_CONSTRAINT_VALUES,
+          description: "With `in` and `notin`: not empty, label values.",
+          errorMessage: {
+            type: "must be a non-empty array of strings",
+            maxItems: atMost(MAX_CONSTRAINT_VALUES, "values"),
+          },
         }),
       ),
     },
@@ -105,8 +163,9 @@ export const Placement = closed(
   {
     constraints: Type.Optional(
       Type.Array(Constraint, {
+        maxItems: MAX_CONSTRAINTS,
         description: "Every one must hold on a node for a pod to go there.",
-        errorMessage: { type: "must be an array" },
+        errorMessage: { type: "must be an array", maxItems: atMost(MAX_CONSTRAINTS, "constraints") },
       }),
     ),
     strategy: Type.Optional(

@@ -8,6 +8,9 @@ import { MANAGED_LABELS } from "../labels.js";
 import type { NetworkInfo, NetworkSpec } from "../runtime.js";
 import { dockerMessage, isStatus } from "./docker-errors.js";
 
+/** The bridge driver's option for the masquerade of traffic leaving the network (on unless set to "false"). */
+const MASQUERADE_OPTION = "com.docker.network.bridge.enable_ip_masquerade";
+
 export async function ensureDockerNetwork(
   docker: Docker,
   spec: NetworkSpec,
@@ -31,6 +34,7 @@ export async function ensureDockerNetwork(
       Driver: "bridge",
       CheckDuplicate: true,
       Labels: { ...MANAGED_LABELS },
+      ...(spec.masquerade === false ? { Options: { [MASQUERADE_OPTION]: "false" } } : {}),
       ...(spec.subnet
         ? {
             IPAM: {
@@ -41,7 +45,10 @@ export async function ensureDockerNetwork(
         : {}),
     });
     createdId = created.id;
-    log.info({ network: spec.name, subnet: spec.subnet }, "created network");
+    log.info(
+      { network: spec.name, subnet: spec.subnet, masquerade: spec.masquerade !== false },
+      "created network",
+    );
   } catch (err) {
     // 409: another client created it first; theirs is found below.
     if (!isStatus(err, 409)) throw new Error(`cannot create network "${spec.name}": ${dockerMessage(err)}`);

@@ -217,6 +217,19 @@ describe("DockerRuntime on the real engine", () => {
     }
   });
 
+  test("a network without masquerade tells the engine so (the multi-host pod network's bridges)", async () => {
+    const name = `orchestra-test-${run}-routed`;
+    try {
+      await runtime.ensureNetwork({ name, subnet: `10.211.${randomBytes(1)[0]}.0/24`, masquerade: false });
+      const options = (await docker.getNetwork(name).inspect()).Options as Record<string, string>;
+      assert.equal(options["com.docker.network.bridge.enable_ip_masquerade"], "false");
+      const plain = (await docker.getNetwork(network).inspect()).Options as Record<string, string> | null;
+      assert.equal(plain?.["com.docker.network.bridge.enable_ip_masquerade"], undefined);
+    } finally {
+      await runtime.removeNetwork(name);
+    }
+  });
+
   test("two runtimes racing to create one network end up sharing it", async () => {
     const name = `orchestra-test-${run}-race`;
     const other = new DockerRuntime();

@@ -20,6 +20,7 @@ import type {
   NetworkSpec,
   RuntimeEvent,
   RuntimeInfo,
+  VolumeInfo,
 } from "../runtime.js";
 import { dockerMessage, isDefinitivePullFailure, isEngineRefusal, isStatus } from "./docker-errors.js";
 import { followDockerEvents } from "./docker-events.js";
@@ -30,6 +31,7 @@ import { dockerLogs } from "./docker-logs.js";
 import { ensureDockerNetwork, removeDockerNetwork } from "./docker-networks.js";
 import { removeDockerContainer } from "./docker-removal.js";
 import { dockerStats } from "./docker-stats.js";
+import { dockerMounts, ensureDockerVolume, listDockerVolumes, removeDockerVolume } from "./docker-volumes.js";
 
 export interface DockerRuntimeOptions {
   /** Any `--docker-host` form (unix:///var/run/docker.sock, tcp://host:2375, ...). */
@@ -180,6 +182,18 @@ export class DockerRuntime implements ContainerRuntime {
     };
   }
 
+  ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo> {
+    return ensureDockerVolume(this.docker, name, labels);
+  }
+
+  listVolumes(options: { labels: Record<string, string>; usage?: boolean }): Promise<VolumeInfo[]> {
+    return listDockerVolumes(this.docker, options);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return removeDockerVolume(this.docker, name);
+  }
+
   exec(id: string, argv: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
     return execInContainer(this.docker, id, argv, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
   }
@@ -231,6 +245,7 @@ export class DockerRuntime implements ContainerRuntime {
         ...(spec.dnsSearch ? { DnsSearch: spec.dnsSearch } : {}),
         ...(spec.resources?.cpu ? { NanoCpus: Math.round(spec.resources.cpu * 1e6) } : {}),
         ...(spec.resources?.memory ? { Memory: spec.resources.memory } : {}),
+        ...(spec.mounts?.length ? { Mounts: dockerMounts(spec.mounts) } : {}),
       },
       NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } },
     };

@@ -5,7 +5,18 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { ConflictError, FencedError, NotFoundError, UnavailableError } from "../../core/errors.js";
 import { logger } from "../../core/logger.js";
-import { assertKey, type Entry, type Lease, parentOf, type Store, type WatchEvent } from "../store.js";
+import {
+  assertKey,
+  baseName,
+  childKey,
+  type Entry,
+  type Lease,
+  type Page,
+  type PageRequest,
+  parentOf,
+  type Store,
+  type WatchEvent,
+} from "../store.js";
 import { EmbeddedStore } from "./embedded-store.js";
 import { EntryTable, type StoredEntry } from "./entry-table.js";
 import { DEFAULT_LIMITS, GroupCommit, type GroupCommitLimits } from "./group-commit.js";
@@ -149,6 +160,22 @@ export class EmbeddedBackend {
   list<T>(dir: string): Entry<T>[] {
     this.assertOpen();
     return this.table.children(dir).map((row) => toEntry<T>(row));
+  }
+
+  /** One page of the children of `dir`: one more row than asked tells whether more follow. */
+  listPage<T>(dir: string, page: PageRequest): Page<T> {
+    this.assertOpen();
+    // Every child key starts with `dir/`, so keys after `dir/after` are exactly the children named after it.
+    const afterKey = page.after === undefined ? "" : childKey(dir, page.after);
+    const rows = this.table.childrenAfter(dir, afterKey, page.limit + 1);
+    const entries = rows.slice(0, page.limit).map((row) => toEntry<T>(row));
+    const last = entries[entries.length - 1];
+    return rows.length > page.limit && last ? { entries, next: baseName(last.key) } : { entries };
+  }
+
+  count(dir: string): number {
+    this.assertOpen();
+    return this.table.childCount(dir);
   }
 
   /** Children of `dir` without parsing their values (for elections, which only need the order). */

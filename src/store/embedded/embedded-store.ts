@@ -4,10 +4,13 @@ import { ConflictError, NotFoundError, UnavailableError } from "../../core/error
 import { logger } from "../../core/logger.js";
 import {
   assertKey,
+  assertPage,
   type CampaignHandlers,
   type Candidacy,
   type Entry,
   type Lease,
+  type Page,
+  type PageRequest,
   type SessionState,
   type Store,
   type TxOp,
@@ -53,6 +56,20 @@ export class EmbeddedStore implements Store {
     assertKey(dir);
     await this.ownWritesCommitted();
     return this.backend.list<T>(dir);
+  }
+
+  async listPage<T>(dir: string, page: PageRequest): Promise<Page<T>> {
+    this.assertUsable();
+    assertPage(dir, page);
+    await this.ownWritesCommitted();
+    return this.backend.listPage<T>(dir, page);
+  }
+
+  async count(dir: string): Promise<number> {
+    this.assertUsable();
+    assertKey(dir);
+    await this.ownWritesCommitted();
+    return this.backend.count(dir);
   }
 
   // Writes are group-committed by the backend: each call resolves once the commit holding it returned.

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS counters (
 export class EntryTable {
   private readonly selectOne;
   private readonly selectChildren;
+  private readonly selectChildrenAfter;
+  private readonly countChildren;
   private readonly selectFirstChild;
   private readonly selectOwned;
   private readonly insertRow;
@@ -46,6 +48,12 @@ export class EntryTable {
     );
     this.selectChildren = db.prepare<[string], StoredEntry>(
       "SELECT key, json, version, owner FROM entries WHERE parent = ? ORDER BY key",
+    );
+    this.selectChildrenAfter = db.prepare<[string, string, number], StoredEntry>(
+      "SELECT key, json, version, owner FROM entries WHERE parent = ? AND key > ? ORDER BY key LIMIT ?",
+    );
+    this.countChildren = db.prepare<[string], { n: number }>(
+      "SELECT COUNT(*) AS n FROM entries WHERE parent = ?",
     );
     this.selectFirstChild = db.prepare<[string], { key: string }>(
       "SELECT key FROM entries WHERE parent = ? LIMIT 1",
@@ -73,6 +81,15 @@ export class EntryTable {
   /** Direct children of `dir`, sorted by key. */
   children(dir: string): StoredEntry[] {
     return this.selectChildren.all(dir);
+  }
+
+  /** At most `limit` direct children of `dir` whose key sorts after `afterKey`, sorted by key (the index's order). */
+  childrenAfter(dir: string, afterKey: string, limit: number): StoredEntry[] {
+    return this.selectChildrenAfter.all(dir, afterKey, limit);
+  }
+
+  childCount(dir: string): number {
+    return this.countChildren.get(dir)?.n ?? 0;
   }
 
   hasChildren(key: string): boolean {

@@ -3,6 +3,7 @@
 import { after, afterEach, before, beforeEach, describe } from "node:test";
 import type { Store } from "../store.js";
 import { dataTests } from "./contract/data-tests.js";
+import { pageTests } from "./contract/page-tests.js";
 import { sessionTests } from "./contract/session-tests.js";
 import { watchTests } from "./contract/watch-tests.js";
 
@@ -77,6 +78,7 @@ export function storeContract(name: string, makeHarness: () => Promise<StoreHarn
     });
 
     describe("CRUD and versions", () => dataTests(context));
+    describe("pages and counts", () => pageTests(context));
     describe("watches", () => watchTests(context));
     describe("sessions, ephemeral keys and leader election", () => sessionTests(context));
   });

@@ -1,6 +1,14 @@
 // Promise forms of the node-zookeeper-client calls the store makes, plus the helpers that read its errors.
 // Callers map ZooKeeper error codes to Orchestra's errors.
-import { type Client, type Event, Exception, type Stat, type Transaction } from "node-zookeeper-client";
+import {
+  type ACL,
+  type Client,
+  type Event,
+  Exception,
+  type Stat,
+  type Transaction,
+} from "node-zookeeper-client";
+import { znodeAcls } from "./zookeeper-auth.js";
 
 export type Watcher = (event: Event) => void;
 
@@ -58,10 +66,26 @@ export function exists(client: Client, path: string, watcher?: Watcher): Promise
   });
 }
 
-/** Creates a node; resolves to its actual path (which differs for sequential nodes). */
-export function create(client: Client, path: string, data: Buffer, mode: number): Promise<string> {
+/**
+ * Creates a node; resolves to its actual path (which differs for sequential nodes). The store always passes its
+ * session's `acls` (see zookeeper-auth.ts); the open default is for tests of the client itself.
+ */
+export function create(
+  client: Client,
+  path: string,
+  data: Buffer,
+  mode: number,
+  acls: ACL[] = znodeAcls(undefined),
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    client.create(path, data, mode, (error, created) => (error ? reject(error) : resolve(created)));
+    client.create(path, data, acls, mode, (error, created) => (error ? reject(error) : resolve(created)));
+  });
+}
+
+/** The ACL of a node. */
+export function getAcl(client: Client, path: string): Promise<ACL[]> {
+  return new Promise((resolve, reject) => {
+    client.getACL(path, (error, acls) => (error ? reject(error) : resolve(acls)));
   });
 }
 

@@ -169,7 +169,7 @@ export class ZooKeeperCandidacy implements Candidacy {
     const prefix = `${this.place.path}/${this.token}-n_`;
     const data = Buffer.from(JSON.stringify(this.candidate));
     const created = await this.session.run((client) =>
-      zk.create(client, prefix, data, CreateMode.EPHEMERAL_SEQUENTIAL),
+      zk.create(client, prefix, data, CreateMode.EPHEMERAL_SEQUENTIAL, this.session.acls),
     );
     if (this.resigned) {
       // resign() ran while the node was being made: it must not stay in line.

@@ -19,6 +19,10 @@ export function storeError(error: unknown, key: string, version?: number): Error
       return new NotFoundError(`${key} not found`);
     case Exception.NOT_EMPTY:
       return new ConflictError(`${key} has child keys`);
+    case Exception.NO_AUTH:
+      return new UnavailableError(
+        `ZooKeeper refused access to ${key} (NoAuth): its ACL admits another identity; check --zk-auth-file`,
+      );
     case Exception.NO_CHILDREN_FOR_EPHEMERALS:
       return new ConflictError(`${parentOf(key)} is ephemeral and cannot hold ${key}`);
     default:

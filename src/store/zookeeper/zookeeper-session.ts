@@ -1,13 +1,14 @@
 // The ZooKeeper session behind a ZooKeeperStore: one client at a time, replaced by a new one (a new session)
 // when the old session expires. Every call waits, for a bounded time, for a live connection and its answer: the
 // client itself would queue a call until it reconnects, however long that takes.
-import { type Client, createClient } from "node-zookeeper-client";
+import { type ACL, type Client, createClient } from "node-zookeeper-client";
 import type { Clock } from "../../core/clock.js";
 import { UnavailableError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import type { SessionState } from "../store.js";
 import * as zk from "./client-calls.js";
 import { assertPatchedClient } from "./patched-client.js";
+import { authInfo, type ZooKeeperAuth, znodeAcls } from "./zookeeper-auth.js";
 
 /** TLS to the servers' `secureClientPort`, in PEM. */
 export interface ZooKeeperTlsOptions {
@@ -24,6 +25,8 @@ export interface ZooKeeperSessionOptions {
   /** How long a call may wait for a connection and then for its answer. */
   operationTimeoutMs: number;
   tls?: ZooKeeperTlsOptions;
+  /** Digest identity every connection authenticates as, and the only one the znodes we create admit. */
+  auth?: ZooKeeperAuth;
   clock: Clock;
   log: Logger;
 }
@@ -42,9 +45,12 @@ export class ZooKeeperSession {
 
   /** Pause after trying every server once: short, since the session timeout bounds the whole retry. */
   private readonly spinDelayMs: number;
+  /** The ACL of every znode created through this session. */
+  readonly acls: ACL[];
 
   constructor(private readonly options: ZooKeeperSessionOptions) {
     assertPatchedClient();
+    this.acls = znodeAcls(options.auth);
     this.spinDelayMs = Math.min(1000, Math.max(100, Math.floor(options.sessionTimeoutMs / 10)));
     this.client = this.openClient();
   }
@@ -138,6 +144,12 @@ export class ZooKeeperSession {
       retries: 0,
       tls: this.options.tls,
     });
+    // Kept by the client and sent again on every connection (before any request), so a reconnected or
+    // new session is authenticated too.
+    if (this.options.auth) {
+      const { scheme, auth } = authInfo(this.options.auth);
+      client.addAuthInfo(scheme, auth);
+    }
     client.on("frameError", (error) => {
       this.options.log.warn({ err: error }, "ZooKeeper sent a frame the client cannot decode; reconnecting");
     });

@@ -8,11 +8,14 @@ import { ConflictError } from "../../core/errors.js";
 import { type Logger, logger } from "../../core/logger.js";
 import {
   assertKey,
+  assertPage,
   type CampaignHandlers,
   type Candidacy,
   childKey,
   type Entry,
   type Lease,
+  type Page,
+  type PageRequest,
   parentOf,
   type SessionState,
   type Store,
@@ -23,6 +26,7 @@ import {
 import { ChildrenWatch } from "./children-watch.js";
 import * as zk from "./client-calls.js";
 import { decode, encode, NULL_DATA } from "./znode-data.js";
+import { digestId, type ZooKeeperAuth } from "./zookeeper-auth.js";
 import { byCandidacy, type ElectionPlace, ZooKeeperCandidacy } from "./zookeeper-candidacy.js";
 import { storeError } from "./zookeeper-errors.js";
 import { ZooKeeperSession, type ZooKeeperTlsOptions } from "./zookeeper-session.js";
@@ -39,6 +43,8 @@ export interface ZooKeeperStoreOptions {
   operationTimeoutMs?: number;
   /** Connect over TLS, to the servers' `secureClientPort`. Default: plain TCP. */
   tls?: ZooKeeperTlsOptions;
+  /** Authenticate with this digest identity and create every znode with an ACL for it alone. Default: open ACLs. */
+  auth?: ZooKeeperAuth;
   clock?: Clock;
 }
 
@@ -47,6 +53,7 @@ export async function openZooKeeperStore(options: ZooKeeperStoreOptions): Promis
   const store = new ZooKeeperStore(options);
   try {
     await store.ensureFolder(store.root);
+    if (options.auth) await store.warnUnlessRootLocked(digestId(options.auth));
   } catch (error) {
     await store.close();
     throw error;
@@ -78,6 +85,7 @@ export class ZooKeeperStore implements Store {
       sessionTimeoutMs,
       operationTimeoutMs: this.operationTimeoutMs,
       tls: options.tls,
+      auth: options.auth,
       clock: this.clock,
       log: this.log,
     });
@@ -106,17 +114,45 @@ export class ZooKeeperStore implements Store {
 
   async list<T>(dir: string): Promise<Entry<T>[]> {
     assertKey(dir);
-    let names: string[];
+    return this.read<T>(dir, await this.childNames(dir));
+  }
+
+  async listPage<T>(dir: string, page: PageRequest): Promise<Page<T>> {
+    assertPage(dir, page);
+    // ZooKeeper lists a znode's children only whole: the names are cheap, the values are read for the page only.
+    const names = await this.childNames(dir);
+    const start = page.after === undefined ? 0 : names.findIndex((name) => name > (page.after as string));
+    const chosen = start < 0 ? [] : names.slice(start, start + page.limit);
+    const more = start >= 0 && start + page.limit < names.length;
+    const entries = await this.read<T>(dir, chosen);
+    return more ? { entries, next: chosen[chosen.length - 1] } : { entries };
+  }
+
+  async count(dir: string): Promise<number> {
+    assertKey(dir);
     try {
-      names = await this.session.run((client) => zk.getChildren(client, this.path(dir)));
+      const stat = await this.session.run((client) => zk.exists(client, this.path(dir)));
+      return stat?.numChildren ?? 0;
+    } catch (error) {
+      throw storeError(error, dir);
+    }
+  }
+
+  /** The names of the children of `dir`, sorted (as keys sort); none when `dir` is missing. */
+  private async childNames(dir: string): Promise<string[]> {
+    try {
+      const names = await this.session.run((client) => zk.getChildren(client, this.path(dir)));
+      return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     } catch (error) {
       if (zk.zkCode(error) === Exception.NO_NODE) return [];
       throw storeError(error, dir);
     }
+  }
+
+  /** The entries of the children `names` (sorted) of `dir`; one deleted meanwhile is left out. */
+  private async read<T>(dir: string, names: string[]): Promise<Entry<T>[]> {
     const entries = await Promise.all(names.map((name) => this.get<T>(childKey(dir, name))));
-    return entries
-      .filter((e): e is Entry<T> => e !== undefined)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return entries.filter((e): e is Entry<T> => e !== undefined);
   }
 
   async create<T>(key: string, value: T, options: { ephemeral?: boolean } = {}): Promise<Entry<T>> {
@@ -126,7 +162,7 @@ export class ZooKeeperStore implements Store {
     const path = this.path(key);
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.session.run((client) => zk.create(client, path, data, mode));
+        await this.session.run((client) => zk.create(client, path, data, mode, this.session.acls));
         return { key, value, version: 0 };
       } catch (error) {
         const code = zk.zkCode(error);
@@ -296,7 +332,9 @@ export class ZooKeeperStore implements Store {
     if (path === "/") return;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.session.run((client) => zk.create(client, path, NULL_DATA, CreateMode.PERSISTENT));
+        await this.session.run((client) =>
+          zk.create(client, path, NULL_DATA, CreateMode.PERSISTENT, this.session.acls),
+        );
         return;
       } catch (error) {
         const code = zk.zkCode(error);
@@ -305,6 +343,23 @@ export class ZooKeeperStore implements Store {
         await this.ensureFolder(parentOf(path));
       }
     }
+  }
+
+  /**
+   * A root made before authentication was turned on keeps its open ACL, and so do the znodes under it: say so,
+   * since the operator believes the tree is locked. (A snapshot restored into a new root locks it all.)
+   */
+  async warnUnlessRootLocked(identity: string): Promise<void> {
+    // Another identity's root refuses us its ACL: fail at start, not at the first read.
+    const acls = await this.session
+      .run((client) => zk.getAcl(client, this.root))
+      .catch((error: unknown) => Promise.reject(storeError(error, "/")));
+    const others = acls.filter((acl) => !(acl.id.scheme === "digest" && acl.id.id === identity));
+    if (others.length === 0) return;
+    this.log.warn(
+      { acl: others.map((acl) => `${acl.id.scheme}:${acl.id.id}`) },
+      "the store's root znode admits other identities than --zk-auth-file's (it was created without it): znodes made before stay open; restore a snapshot into a new root to lock them",
+    );
   }
 
   private path(key: string): string {

@@ -123,7 +123,12 @@ function build(
     const version = "version" in op && op.version !== undefined ? op.version : -1;
     switch (op.op) {
       case "create":
-        transaction.create(path, dataOf(p), op.ephemeral ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT);
+        transaction.create(
+          path,
+          dataOf(p),
+          ctx.session.acls,
+          op.ephemeral ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT,
+        );
         break;
       case "set":
         transaction.setData(path, dataOf(p), version);

@@ -27,6 +27,7 @@ import type {
   RuntimeEvent,
   RuntimeEventType,
   RuntimeInfo,
+  VolumeInfo,
 } from "../../runtime.js";
 import {
   behaviourFor,
@@ -76,6 +77,8 @@ interface FakeEngine {
   containers: Map<string, FakeContainer>;
   networks: Map<string, FakeNetwork>;
   images: Set<string>;
+  /** Named volumes: their labels and the bytes they are said to hold. */
+  volumes: Map<string, { labels: Record<string, string>; sizeBytes: number }>;
   registry: Set<string>;
   rules: FakeRule[];
   listeners: Set<Listener>;
@@ -103,6 +106,7 @@ export class FakeRuntime implements ContainerRuntime {
       containers: new Map(),
       networks: new Map(),
       images: new Set((options.images ?? []).map(normalizeImage)),
+      volumes: new Map(),
       registry: new Set((options.registry ?? []).map(normalizeImage)),
       rules: [],
       listeners: new Set(),
@@ -188,6 +192,11 @@ export class FakeRuntime implements ContainerRuntime {
     // Another start of the same name may have finished while this one waited.
     if (this.find(spec.name)) throw new ContainerExistsError(spec.name);
 
+    // As Docker does, a volume a container mounts is created when missing.
+    for (const mount of spec.mounts ?? []) {
+      if (mount.type === "volume" && !this.engine.volumes.has(mount.source))
+        this.engine.volumes.set(mount.source, { labels: {}, sizeBytes: 0 });
+    }
     const seq = ++this.engine.seq;
     const id = createHash("sha256").update(`${this.engine.name}/${seq}`).digest("hex");
     const ip = network.allocate();
@@ -313,6 +322,41 @@ export class FakeRuntime implements ContainerRuntime {
   write(id: string, text: string, stream: "stdout" | "stderr" = "stdout"): void {
     const container = this.find(id);
     if (container?.info.running) container.output.write(stream, text, this.engine.clock.now());
+  }
+
+  async ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo> {
+    const existing = this.engine.volumes.get(name);
+    if (existing) return { name, labels: { ...existing.labels } };
+    this.engine.volumes.set(name, { labels: { ...labels }, sizeBytes: 0 });
+    return { name, labels: { ...labels } };
+  }
+
+  async listVolumes(options: { labels: Record<string, string>; usage?: boolean }): Promise<VolumeInfo[]> {
+    return [...this.engine.volumes]
+      .filter(([, volume]) => matchesLabels(volume.labels, options.labels))
+      .map(([name, volume]) => ({
+        name,
+        labels: { ...volume.labels },
+        ...(options.usage ? { sizeBytes: volume.sizeBytes, containers: this.usersOf(name) } : {}),
+      }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    if (this.usersOf(name) > 0) throw new ConflictError(`volume "${name}" is in use`);
+    this.engine.volumes.delete(name);
+  }
+
+  /** Says how many bytes a volume holds (what `docker system df` would measure). */
+  setVolumeSize(name: string, sizeBytes: number): void {
+    const volume = this.engine.volumes.get(name);
+    if (volume) volume.sizeBytes = sizeBytes;
+  }
+
+  /** Containers, running or not, that mount the volume. */
+  private usersOf(name: string): number {
+    return [...this.engine.containers.values()].filter((container) =>
+      container.spec.mounts?.some((mount) => mount.type === "volume" && mount.source === name),
+    ).length;
   }
 
   async close(): Promise<void> {
