@@ -194,11 +194,11 @@ describe("API without a token", () => {
       "/pods",
       "/pods/{id}/eviction",
       "/pods/{id}/log",
-      "/usage/nodes",
-      "/usage/pods",
       "/secrets",
       "/secrets/{name}",
       "/secrets/{name}/reencrypt",
+      "/usage/nodes",
+      "/usage/pods",
       "/volumes",
     ]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments"]).sort(), ["get", "put"]);

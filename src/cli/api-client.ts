@@ -7,7 +7,9 @@ import type {
   DeploymentWithStatus,
   EvictionResult,
   NodeRemoved,
+  NodeUsage,
   Pod,
+  PodUsage,
   Revision,
   RollbackResult,
   RolloutView,
@@ -221,6 +223,52 @@ export class ApiClient {
     return (await this.request("GET", "/volumes")).body as VolumeReport[];
   }
 
+  /** CPU and memory of the pods' containers now (`orchestra top pods`), from their nodes. */
+  async podUsage(): Promise<PodUsage[]> {
+    return (await this.request("GET", "/usage/pods")).body as PodUsage[];
+  }
+
+  async nodeUsage(): Promise<NodeUsage[]> {
+    return (await this.request("GET", "/usage/nodes")).body as NodeUsage[];
+  }
+
+  /** The `Authorization` header, for connections made elsewhere (exec's WebSocket). */
+  get authorization(): string | undefined {
+    return this.token === undefined ? undefined : `Bearer ${this.token}`;
+  }
+
+  /**
+   * A GET whose body is read as it comes (logs, followed for as long as the caller likes): the time limit
+   * holds until the answer begins. Errors as every other request's.
+   */
+  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = this.authorization ? { authorization: this.authorization } : {};
+    const started = AbortSignal.timeout(this.timeoutMs);
+    const beginning = new AbortController();
+    const stop = () => beginning.abort(started.aborted ? started.reason : signal.reason);
+    started.addEventListener("abort", stop);
+    signal.addEventListener("abort", stop);
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}${path}`, { headers, signal: beginning.signal });
+    } catch (error) {
+      throw new CliError(`cannot reach the API server at ${this.server} (${this.networkReason(error)})`);
+    } finally {
+      started.removeEventListener("abort", stop);
+    }
+    if (!response.ok || !response.body) {
+      const text = await this.readBody(response);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw this.errorFor(response, body);
+    }
+    return response.body;
+  }
+
   async health(): Promise<unknown> {
     return (await this.request("GET", "/healthz")).body;
   }
@@ -275,20 +323,23 @@ export class ApiClient {
   }
 
   private errorFor(response: Response, body: unknown): ApiError {
+    return this.errorOf(response.status, body, response.statusText);
+  }
+
+  /** The error for an answer with `status` and (parsed) `body`: also for answers taken elsewhere (exec's upgrade). */
+  errorOf(status: number, body: unknown, statusText = ""): ApiError {
     const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
     const code = typeof fields.error === "string" ? fields.error : undefined;
     const serverMessage = typeof fields.message === "string" ? fields.message : code;
-    if (response.status === 401) {
+    if (status === 401) {
       const hint =
         this.token === undefined
           ? "the API server requires a token (use --token or ORCHESTRA_TOKEN)"
           : "the API server rejected the token";
       return new ApiError(401, code, `unauthorized: ${hint}`);
     }
-    const message =
-      serverMessage ??
-      `the API server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
-    return new ApiError(response.status, code, message);
+    const message = serverMessage ?? `the API server answered ${status}${statusText ? ` ${statusText}` : ""}`;
+    return new ApiError(status, code, message);
   }
 
   private networkReason(error: unknown): string {

@@ -7,6 +7,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   env: Record<string, string | undefined>;
   now(): number;
+  /** The process's own streams, for a command that passes bytes and terminal modes through (exec). */
+  stdio?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -23,5 +25,6 @@ export function processIo(): CliIo {
     readStdin: () => readAll(process.stdin),
     env: process.env,
     now: () => Date.now(),
+    stdio: process,
   };
 }

@@ -63,6 +63,12 @@ export async function startWorkerEndpoint(request: {
     };
   } catch (err) {
     authenticator.stop();
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      const port = request.options?.port ?? DEFAULT_NODE_ENDPOINT_PORT;
+      throw new Error(
+        `--endpoint-port: port ${port} is taken on ${request.options?.host ?? request.address} (another worker on this machine?): give each worker its own port, or 0 for any free one`,
+      );
+    }
     throw err;
   }
 }

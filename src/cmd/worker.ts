@@ -76,15 +76,6 @@ export async function startWorker(
   let worker: Worker | undefined;
   let endpoint: RunningWorkerEndpoint | undefined;
   try {
-    endpoint = await startWorkerEndpoint({
-      store: options.store,
-      runtime,
-      node: name,
-      address,
-      options: options.endpoint,
-      worker: () => worker,
-      metrics: options.metrics,
-    });
     const { allocation, network } = await ensurePodNetwork({
       store: options.store,
       runtime,
@@ -94,6 +85,16 @@ export async function startWorker(
       network: options.network ?? DEFAULT_NETWORK,
       podCidr: options.podCidr,
       mode,
+    });
+    // After the network checks (a refused worker binds nothing), before the registration that carries its URL.
+    endpoint = await startWorkerEndpoint({
+      store: options.store,
+      runtime,
+      node: name,
+      address,
+      options: options.endpoint,
+      worker: () => worker,
+      metrics: options.metrics,
     });
     if (mode === "routed") {
       dataPath = new PodNetwork({ store: options.store, kernel, node: name, ...allocation });

@@ -152,7 +152,7 @@ function planRestart(
   }
   if (ended.length === 0) {
     // Only containers already counted, still there because the engine refused to remove them: try again.
-    plan.removeLater.push(...replaced(stopped, "container exited"));
+    plan.removeLater.push(...stopped.map((container) => ({ container, reason: "container exited" })));
   }
   const backoff = plan.restart?.backoff;
   const wait = (backoff?.at ?? 0) - input.now;

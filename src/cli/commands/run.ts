@@ -174,7 +174,11 @@ export function registerRun(program: Command, io: CliIo): void {
     )
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
     .option("--endpoint-host <host>", "address the node endpoint (logs, exec) binds (default: --address)")
-    .option("--endpoint-port <port>", "port of the node endpoint", String(DEFAULT_NODE_ENDPOINT_PORT))
+    .option(
+      "--endpoint-port <port>",
+      "port of the node endpoint; 0 for any free one (several workers on one machine), registered with the node",
+      String(DEFAULT_NODE_ENDPOINT_PORT),
+    )
     .option(
       "--secrets-key-file <file>",
       "key(s) to decrypt secrets with; without it pods using one are refused",
