@@ -6,8 +6,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { WebSocket } from "ws";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { startWorkerEndpoint } from "../src/cmd/worker-endpoint.js";
+import { EXEC_PROTOCOL } from "../src/core/exec-channels.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
 import { noEvents } from "../src/events/event-recorder.js";
 import { execOver } from "../src/node-endpoint/testing/exec-client.js";
@@ -46,6 +48,8 @@ describe("logs, exec and usage through the API server, two workers", () => {
   const workers: { stop(): Promise<void>; endpointUrl: string }[] = [];
   let api: RunningApiServer;
   const auth = { authorization: `Bearer ${TOKEN}` };
+  /** Every command the pods' containers ran. */
+  const ran: string[] = [];
 
   const containerOf = async (podId: string) => {
     const [found] = (await engine.list({ labels: { [LABEL_POD]: podId } })).filter((c) => c.running);
@@ -60,7 +64,10 @@ describe("logs, exec and usage through the API server, two workers", () => {
     engine.script(
       { image: IMAGE },
       {
-        exec: (argv) => ({ exitCode: Number(argv[1] ?? 0), output: `ran ${argv.join(" ")}\n` }),
+        exec: (argv) => {
+          ran.push(argv.join(" "));
+          return { exitCode: Number(argv[1] ?? 0), output: `ran ${argv.join(" ")}\n` };
+        },
         usage: { cpu: 250, memory: 5_000_000 },
       },
     );
@@ -170,6 +177,23 @@ describe("logs, exec and usage through the API server, two workers", () => {
       assert.deepEqual(result, { stdout: "ran exit 7\n", stderr: "", exitCode: 7 });
     }
     await assert.rejects(execOver(`${api.url}/pods/nope/exec`, auth.authorization, ["true"]), /HTTP 404/);
+  });
+
+  test("an exec upgrade from a web page (a foreign Origin) is refused with 403 and runs nothing", async () => {
+    const url = `${api.url.replace(/^http/, "ws")}/pods/web-p1/exec?command=touch&command=hijacked`;
+    const socket = new WebSocket(url, [EXEC_PROTOCOL], {
+      headers: { ...auth, origin: "http://evil.example" },
+    });
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      socket.on("unexpected-response", (request, response) => {
+        request.destroy();
+        resolve(response.statusCode);
+      });
+      socket.on("open", () => reject(new Error("the upgrade was accepted")));
+      socket.on("error", reject);
+    });
+    assert.equal(status, 403);
+    assert.ok(!ran.some((command) => command.includes("hijacked")), "nothing ran");
   });
 
   test("usage of pods and nodes", async () => {
