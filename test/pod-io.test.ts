@@ -6,13 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { WebSocket } from "ws";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { startWorkerEndpoint } from "../src/cmd/worker-endpoint.js";
-import { EXEC_PROTOCOL } from "../src/core/exec-channels.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
 import { noEvents } from "../src/events/event-recorder.js";
-import { execOver } from "../src/node-endpoint/testing/exec-client.js";
+import { execOver, upgradeRefusal } from "../src/node-endpoint/testing/exec-client.js";
 import { LABEL_POD } from "../src/runtime/labels.js";
 import { FakeRuntime } from "../src/runtime/testing/fake/fake-runtime.js";
 import { EmbeddedBackend } from "../src/store/embedded/embedded-backend.js";
@@ -180,18 +178,8 @@ describe("logs, exec and usage through the API server, two workers", () => {
   });
 
   test("an exec upgrade from a web page (a foreign Origin) is refused with 403 and runs nothing", async () => {
-    const url = `${api.url.replace(/^http/, "ws")}/pods/web-p1/exec?command=touch&command=hijacked`;
-    const socket = new WebSocket(url, [EXEC_PROTOCOL], {
-      headers: { ...auth, origin: "http://evil.example" },
-    });
-    const status = await new Promise<number | undefined>((resolve, reject) => {
-      socket.on("unexpected-response", (request, response) => {
-        request.destroy();
-        resolve(response.statusCode);
-      });
-      socket.on("open", () => reject(new Error("the upgrade was accepted")));
-      socket.on("error", reject);
-    });
+    const url = `${api.url}/pods/web-p1/exec?command=touch&command=hijacked`;
+    const status = await upgradeRefusal(url, { ...auth, origin: "http://evil.example" });
     assert.equal(status, 403);
     assert.ok(!ran.some((command) => command.includes("hijacked")), "nothing ran");
   });

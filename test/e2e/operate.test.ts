@@ -10,10 +10,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { WebSocket } from "ws";
-import { EXEC_PROTOCOL } from "../../src/core/exec-channels.js";
 import type { NodeInfo, Pod } from "../../src/core/types.js";
 import type { Lab } from "../../src/lab/lab.js";
+import { upgradeRefusal } from "../../src/node-endpoint/testing/exec-client.js";
 import { CLI, eventually, OrchestraProcess, runCli } from "../support/cluster.js";
 import { TEST_IMAGE } from "../support/images.js";
 import { podExec, startTestLab } from "../support/lab.js";
@@ -261,16 +260,8 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
       assert.equal(direct.status, 401, "only API servers' own credentials");
       await direct.body?.cancel();
     }
-    const url = `${node.endpoint.replace(/^http/, "ws")}/pods/${pod.id}/exec?command=touch&command=/tmp/pwned`;
-    const status = await new Promise<number | undefined>((resolve, reject) => {
-      const socket = new WebSocket(url, [EXEC_PROTOCOL], { headers: { authorization: `Bearer ${TOKEN}` } });
-      socket.on("unexpected-response", (request, response) => {
-        request.destroy();
-        resolve(response.statusCode);
-      });
-      socket.on("open", () => reject(new Error("the node endpoint ran a command for a user's token")));
-      socket.on("error", reject);
-    });
+    const url = `${node.endpoint}/pods/${pod.id}/exec?command=touch&command=/tmp/pwned`;
+    const status = await upgradeRefusal(url, { authorization: `Bearer ${TOKEN}` });
     assert.equal(status, 401);
 
     const server = tokenApi.url;
@@ -288,19 +279,12 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
     );
     assert.match(wrong.stderr, /^error: unauthorized: the API server rejected the token/);
     // A web page's upgrade (a foreign Origin) to the API without a token: a cross-site hijack, refused.
-    const fromPage = await new Promise<number | undefined>((resolve, reject) => {
-      const socket = new WebSocket(
-        `${lab.apiUrl.replace(/^http/, "ws")}/pods/${pod.name}/exec?command=touch&command=/tmp/pwned`,
-        [EXEC_PROTOCOL],
-        { headers: { origin: "http://evil.example" } },
-      );
-      socket.on("unexpected-response", (request, response) => {
-        request.destroy();
-        resolve(response.statusCode);
-      });
-      socket.on("open", () => reject(new Error("a foreign origin's upgrade was accepted")));
-      socket.on("error", reject);
-    });
+    const fromPage = await upgradeRefusal(
+      `${lab.apiUrl}/pods/${pod.name}/exec?command=touch&command=/tmp/pwned`,
+      {
+        origin: "http://evil.example",
+      },
+    );
     assert.equal(fromPage, 403);
     assert.equal((await inPod(pod, ["test", "-e", "/tmp/pwned"])).exitCode, 1, "nothing ran");
     // With the token, the second API server reaches the pod too (its own credential, registered in the store).

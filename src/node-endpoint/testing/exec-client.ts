@@ -44,3 +44,19 @@ export function execOver(
     socket.on("close", () => resolve(out));
   });
 }
+
+/** The HTTP status an exec upgrade is refused with; rejects when the upgrade is accepted. */
+export function upgradeRefusal(url: string, headers: Record<string, string>): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url.replace(/^http/, "ws"), [EXEC_PROTOCOL], { headers });
+    socket.on("unexpected-response", (request, response) => {
+      request.destroy();
+      resolve(response.statusCode);
+    });
+    socket.on("open", () => {
+      socket.terminate();
+      reject(new Error(`the upgrade to ${url} was accepted`));
+    });
+    socket.on("error", reject);
+  });
+}
