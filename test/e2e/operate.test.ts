@@ -90,7 +90,7 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
     pods = await runningPods();
     for (const pod of pods) {
       await eventually(async () => assert.match(await cliOk(["logs", pod.name]), /ready\n/), {
-        timeoutMs: 10_000,
+        timeoutMs: 30_000,
       });
     }
   });
@@ -176,7 +176,7 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
       const screen = async () => (await tmux("capture-pane", "-p", "-t", "exec")).stdout;
       const type = (keys: string) => tmux("send-keys", "-t", "exec", keys, "Enter");
       const shows = (pattern: RegExp) =>
-        eventually(async () => assert.match(await screen(), pattern), { timeoutMs: 10_000, intervalMs: 100 });
+        eventually(async () => assert.match(await screen(), pattern), { timeoutMs: 30_000, intervalMs: 100 });
       /** `rows cols` of the terminal tmux gives the CLI, as `stty size` prints it. */
       const paneSize = async () =>
         (await tmux("display-message", "-p", "-t", "exec", "#{pane_height} #{pane_width}")).stdout.trim();
@@ -197,7 +197,7 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
       await type("echo still-here");
       await shows(/^still-here$/m);
       await type("exit 4");
-      await eventually(() => assert.equal(readFileSync(exitFile, "utf8"), "4\n"), { timeoutMs: 10_000 });
+      await eventually(() => assert.equal(readFileSync(exitFile, "utf8"), "4\n"), { timeoutMs: 30_000 });
     } finally {
       await tmux("kill-server").catch(() => undefined);
     }
@@ -209,7 +209,7 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
     const [pod] = pods as [Pod];
     const follower = spawn(
       process.execPath,
-      [CLI, "--server", lab.apiUrl, "logs", "-f", "--tail", "0", pod.name],
+      [CLI, "--server", lab.apiUrl, "logs", "-f", "--tail", "1", pod.name],
       {
         stdio: ["ignore", "pipe", "pipe"],
       },
@@ -219,7 +219,8 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
       seen += chunk.toString();
     });
     try {
-      await sleep(1000);
+      // Following once the last line so far came (a loaded machine takes seconds to start a process).
+      await eventually(() => assert.match(seen, /\n$/), { timeoutMs: 30_000, intervalMs: 20 });
       await inPod(pod, ["sh", "-c", "echo fresh-line > /tmp/say"]);
       const said = Date.now();
       await eventually(() => assert.match(seen, /fresh-line\n/), { timeoutMs: 5000, intervalMs: 20 });
