@@ -124,6 +124,7 @@ const node: NodeInfo = {
   labels: { zone: "east" },
   capacity: { cpu: 2000, memory: 2 ** 31 },
   podSubnet: "10.42.0.0/24",
+  endpoint: "http://10.0.0.2:10250",
   schedulable: true,
   registeredAt: at,
   stoppingAt: at,

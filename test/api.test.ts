@@ -180,6 +180,7 @@ describe("API without a token", () => {
       "/deployments",
       "/deployments/{name}",
       "/deployments/{name}/history",
+      "/deployments/{name}/log",
       "/deployments/{name}/rollback",
       "/deployments/{name}/rollout",
       "/events",
@@ -194,12 +195,15 @@ describe("API without a token", () => {
       "/openapi.json",
       "/pods",
       "/pods/{id}/eviction",
+      "/pods/{id}/log",
       "/secrets",
       "/secrets/{name}",
       "/secrets/{name}/reencrypt",
       "/services",
       "/tokens",
       "/tokens/{id}",
+      "/usage/nodes",
+      "/usage/pods",
       "/volumes",
     ]);
     assert.deepEqual(Object.keys(reply.body.paths["/deployments"]).sort(), ["get", "put"]);

@@ -4,6 +4,7 @@ import {
   ConflictError,
   NotFoundError,
   OrchestraError,
+  TooManyRequestsError,
   UnavailableError,
   ValidationError,
 } from "../core/errors.js";
@@ -83,6 +84,7 @@ export function httpErrorOf(error: unknown, bodyLimit = DEFAULT_BODY_LIMIT): Htt
   if (error instanceof NotFoundError) return reply(404, "NotFound", error.message);
   if (error instanceof ConflictError) return reply(409, "Conflict", error.message);
   if (error instanceof UnsupportedMediaTypeError) return reply(415, "UnsupportedMediaType", error.message);
+  if (error instanceof TooManyRequestsError) return reply(429, "TooManyRequests", error.message);
   if (error instanceof UnavailableError) return reply(503, "Unavailable", error.message);
   const code = (error as { code?: unknown } | null)?.code;
   const known = typeof code === "string" ? FASTIFY_CODES[code] : undefined;
@@ -98,4 +100,16 @@ export function httpErrorOf(error: unknown, bodyLimit = DEFAULT_BODY_LIMIT): Htt
 
 function reply(status: number, error: ErrorKind, message: string): HttpError {
   return { status, body: { error, message } };
+}
+
+/** The typed error for an answer another Orchestra server gave (a node endpoint's, relayed by the API server). */
+export function httpErrorFromStatus(status: number, message: string): OrchestraError {
+  if (status === 400) return new MalformedBodyError(message);
+  if (status === 404) return new NotFoundError(message);
+  if (status === 409) return new ConflictError(message);
+  if (status === 429) return new TooManyRequestsError(message);
+  // 401/403 from a node endpoint: it does not know this API server's credential (yet); the user can do nothing.
+  if (status === 401 || status === 403)
+    return new UnavailableError(`the node endpoint refused this API server: ${message}`);
+  return new UnavailableError(message);
 }

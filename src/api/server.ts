@@ -2,6 +2,7 @@
 // Any number of them may serve one store: each keeps only a cache of pods for status counts (pod-cache.ts). src/cmd/api.ts binds it to an address.
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import websocket from "@fastify/websocket";
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -24,6 +25,7 @@ import { checkToken } from "../core/token.js";
 import { truncated } from "../core/truncate.js";
 import { EventRecorder, type EventSink } from "../events/event-recorder.js";
 import { SharedInformers } from "../machinery/shared-informers.js";
+import { EndpointClientCredential } from "../node-endpoint/endpoint-credentials.js";
 import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import type { ApiApp } from "./api-app.js";
@@ -37,6 +39,8 @@ import {
   UnauthorizedError,
   UnsupportedMediaTypeError,
 } from "./errors.js";
+import { endHalfClosedUpgrades } from "./half-closed-upgrades.js";
+import { NodeProxy } from "./node-proxy.js";
 import { swaggerOptions } from "./openapi.js";
 import { PodCache } from "./pod-cache.js";
 import { RefusalAudit } from "./refusal-audit.js";
@@ -50,6 +54,7 @@ import { type JoinInfo, joinRoutes } from "./routes/join-routes.js";
 import { metaRoutes } from "./routes/meta-routes.js";
 import { metricsRoutes } from "./routes/metrics-routes.js";
 import { nodeRoutes } from "./routes/node-routes.js";
+import { podIoRoutes } from "./routes/pod-io-routes.js";
 import { rolloutRoutes } from "./routes/rollout-routes.js";
 import { serviceRoutes } from "./routes/service-routes.js";
 import { tokenRoutes } from "./routes/token-routes.js";
@@ -223,6 +228,18 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
   app.addHook("onReady", async () => void lifecycle.start());
   app.addHook("onClose", async () => lifecycle.stop());
 
+  // The server's credential towards node endpoints (logs, exec, usage): registered while it runs.
+  const credential = new EndpointClientCredential(options.store, "api server");
+  // Neither awaited: a slow store must not hold up serving or closing; a node endpoint looks again for a token
+  // it does not know yet, and the registration is ephemeral (it also goes with the store session).
+  app.addHook("onReady", async () => {
+    void credential
+      .register()
+      .catch((err) => app.log.error({ err }, "registering the node endpoint credential failed"));
+  });
+  app.addHook("onClose", async () => void credential.unregister());
+  app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  endHalfClosedUpgrades(app.server);
   app.register(async (api) => {
     deploymentRoutes(api, store, pods, clock, {
       maxDeployments: options.maxDeployments ?? DEFAULT_MAX_DEPLOYMENTS,
@@ -233,6 +250,7 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     eventRoutes(api, store);
     metaRoutes(api, store);
     metricsRoutes(api);
+    podIoRoutes(api, store, new NodeProxy(store, credential));
     dataRoutes(api, store, options.secretsKey, clock);
     volumeRoutes(api, store);
     tokenRoutes(api, store, clock);

@@ -9,7 +9,9 @@ import type {
   DeploymentWithStatus,
   EvictionResult,
   NodeRemoved,
+  NodeUsage,
   Pod,
+  PodUsage,
   PublishedServiceView,
   Revision,
   RollbackResult,
@@ -216,6 +218,35 @@ export class ApiClient {
   /** A worker's join (this client's token: a node token): where the store is, and its credential. */
   async join(node: string): Promise<JoinAnswerView> {
     return (await this.request("POST", "/join", { body: { node } })).body as JoinAnswerView;
+  }
+
+  /** CPU and memory of the pods' containers now (`orchestra top pods`), from their nodes. */
+  async podUsage(): Promise<PodUsage[]> {
+    return (await this.request("GET", "/usage/pods")).body as PodUsage[];
+  }
+
+  async nodeUsage(): Promise<NodeUsage[]> {
+    return (await this.request("GET", "/usage/nodes")).body as NodeUsage[];
+  }
+
+  /** The `Authorization` header, for connections made elsewhere (exec's WebSocket). */
+  get authorization(): string | undefined {
+    return this.http.authorization;
+  }
+
+  /** The CA the server is verified against, for connections made elsewhere (exec's WebSocket). */
+  get ca(): string | undefined {
+    return this.http.ca;
+  }
+
+  /** A GET whose body is read as it comes (logs); see ApiTransport.stream. */
+  stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    return this.http.stream(path, signal);
+  }
+
+  /** The error for an answer taken elsewhere (exec's upgrade), worded as every other request's. */
+  errorOf(status: number, body: unknown, statusText = ""): ApiError {
+    return this.http.errorOf(status, body, statusText);
   }
 
   async health(): Promise<unknown> {

@@ -66,13 +66,21 @@ export class ApiTransport {
   private readonly timeoutMs: number;
   private readonly dispatcher: Dispatcher | undefined;
   private readonly caSource: string;
+  /** PEM of the CA the server is verified against, when one is given. */
+  readonly ca: string | undefined;
 
   constructor(options: TransportOptions) {
     this.server = normaliseServerUrl(options.server);
     this.token = options.token === "" ? undefined : options.token;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.caSource = options.caSource ?? (options.ca === undefined ? "the system's CAs" : "the given CA");
+    this.ca = options.ca;
     this.dispatcher = options.ca === undefined ? undefined : new Agent({ connect: { ca: options.ca } });
+  }
+
+  /** The `Authorization` header, for connections made elsewhere (exec's WebSocket). */
+  get authorization(): string | undefined {
+    return this.token === undefined ? undefined : `Bearer ${this.token}`;
   }
 
   async request(
@@ -116,6 +124,42 @@ export class ApiTransport {
     throw this.errorFor(response, body);
   }
 
+  /**
+   * A GET whose body is read as it comes (logs, followed for as long as the caller likes): the time limit
+   * holds until the answer begins. Errors as every other request's.
+   */
+  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const headers: Record<string, string> = this.authorization ? { authorization: this.authorization } : {};
+    const started = AbortSignal.timeout(this.timeoutMs);
+    const beginning = new AbortController();
+    const stop = () => beginning.abort(started.aborted ? started.reason : signal.reason);
+    started.addEventListener("abort", stop);
+    signal.addEventListener("abort", stop);
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}${path}`, {
+        headers,
+        signal: beginning.signal,
+        dispatcher: this.dispatcher,
+      });
+    } catch (error) {
+      throw new CliError(`cannot reach the API server at ${this.server} (${this.networkReason(error)})`);
+    } finally {
+      started.removeEventListener("abort", stop);
+    }
+    if (!response.ok || !response.body) {
+      const text = await this.readBody(response);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      throw this.errorFor(response, body);
+    }
+    return response.body as ReadableStream<Uint8Array>;
+  }
+
   private async readBody(response: Response): Promise<string> {
     try {
       return await response.text();
@@ -127,20 +171,23 @@ export class ApiTransport {
   }
 
   private errorFor(response: Response, body: unknown): ApiError {
+    return this.errorOf(response.status, body, response.statusText);
+  }
+
+  /** The error for an answer with `status` and (parsed) `body`: also for answers taken elsewhere (exec's upgrade). */
+  errorOf(status: number, body: unknown, statusText = ""): ApiError {
     const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
     const code = typeof fields.error === "string" ? fields.error : undefined;
     const serverMessage = typeof fields.message === "string" ? fields.message : code;
-    if (response.status === 401) {
+    if (status === 401) {
       const hint =
         this.token === undefined
           ? "the API server requires a token (use --token, ORCHESTRA_TOKEN or a config file)"
           : `the API server rejected the token${serverMessage ? ` (${serverMessage})` : ""}`;
       return new ApiError(401, code, `unauthorized: ${hint}`);
     }
-    const message =
-      serverMessage ??
-      `the API server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
-    return new ApiError(response.status, code, message);
+    const message = serverMessage ?? `the API server answered ${status}${statusText ? ` ${statusText}` : ""}`;
+    return new ApiError(status, code, message);
   }
 
   private networkReason(error: unknown): string {

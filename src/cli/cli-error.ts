@@ -21,3 +21,8 @@ export class ApiError extends CliError {
     super(message);
   }
 }
+
+/** Ends the CLI with `exitCode` and prints nothing more: the exit code of a command run by `exec`. */
+export class ExitStatus extends CliError {
+  override name = "ExitStatus";
+}

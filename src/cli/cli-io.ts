@@ -9,6 +9,8 @@ export interface CliIo {
   readStdin(limit?: InputLimit): Promise<string>;
   env: Record<string, string | undefined>;
   now(): number;
+  /** The process's own streams, for a command that passes bytes and terminal modes through (exec). */
+  stdio?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
 }
 
 /** The real process: stdout, stderr, stdin, process.env and the wall clock. */
@@ -19,5 +21,6 @@ export function processIo(): CliIo {
     readStdin: (limit) => readStreamCapped(process.stdin, limit ?? { maxBytes: Number.POSITIVE_INFINITY }),
     env: process.env,
     now: () => Date.now(),
+    stdio: process,
   };
 }

@@ -2,7 +2,7 @@
 // other process kinds (e.g. `run api`, `up`) join the tree the same way.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { CliError } from "./cli-error.js";
+import { CliError, ExitStatus } from "./cli-error.js";
 import { type CliIo, processIo } from "./cli-io.js";
 import { registerApply } from "./commands/apply.js";
 import { registerContexts } from "./commands/contexts.js";
@@ -14,14 +14,17 @@ import { registerDescribe } from "./commands/describe.js";
 import { registerDown } from "./commands/down.js";
 import { registerDrain } from "./commands/drain.js";
 import { registerEvents } from "./commands/events.js";
+import { registerExec } from "./commands/exec.js";
 import { registerGet } from "./commands/get.js";
 import { registerLab } from "./commands/lab.js";
 import { registerLabel } from "./commands/label.js";
+import { registerLogs } from "./commands/logs.js";
 import { registerRollout } from "./commands/rollout.js";
 import { registerRun } from "./commands/run.js";
 import { registerScale } from "./commands/scale.js";
 import { registerSnapshot } from "./commands/snapshot.js";
 import { registerToken } from "./commands/token.js";
+import { registerTop } from "./commands/top.js";
 import { registerUp } from "./commands/up.js";
 import { addGlobalOptions } from "./global-options.js";
 
@@ -43,6 +46,9 @@ export const commandRegistrars: CommandRegistrar[] = [
   registerDrain,
   registerLabel,
   registerEvents,
+  registerLogs,
+  registerExec,
+  registerTop,
   registerUp,
   registerRun,
   registerDown,
@@ -98,6 +104,7 @@ export async function runCli(argv: string[], io: CliIo = processIo()): Promise<n
   } catch (error) {
     // Commander has already printed its own message (or the help) through configureOutput.
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ExitStatus) return error.exitCode;
     const message = error instanceof Error ? error.message : String(error);
     io.err(`error: ${oneLine(message)}\n`);
     return error instanceof CliError ? error.exitCode : 1;

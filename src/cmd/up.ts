@@ -52,6 +52,8 @@ export interface UpOptions {
   allowHostPaths?: string[];
   /** The secrets key file. Default: `<dataDir>/secrets.key`, made (mode 0600) when missing. */
   secretsKeyFile?: string;
+  /** Port of the worker's node endpoint on 127.0.0.1. Default 0: any free port (it is registered with the node). */
+  nodeEndpointPort?: number;
 }
 
 export interface RunningCluster {
@@ -139,6 +141,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       informers,
       // One machine: its users reach published ports on 127.0.0.1 first.
       publishOnLoopback: true,
+      endpoint: { port: options.nodeEndpointPort ?? 0 },
     });
     components.push({ name: "worker", stop: () => worker.stop() });
 

@@ -16,7 +16,13 @@ import type { ContainerRuntime, NetworkInfo } from "../runtime/runtime.js";
 import type { SecretKeyRing } from "../secrets/secret-key-ring.js";
 import type { Store } from "../store/store.js";
 import { defaultNodeAddress, defaultNodeName } from "../worker/node-address.js";
+import { attachPodUsageMetrics } from "../worker/pod-usage-metrics.js";
 import { Worker } from "../worker/worker.js";
+import {
+  type RunningWorkerEndpoint,
+  startWorkerEndpoint,
+  type WorkerEndpointOptions,
+} from "./worker-endpoint.js";
 
 /**
  * `routed`: pods reach pods on other machines (a route to each node's subnet, the pod CIDR left unmasqueraded);
@@ -47,13 +53,17 @@ export interface WorkerProcessOptions {
   informers?: SharedInformers;
   /** Publish on 127.0.0.1 too, enabling `route_localnet` on the pod bridge (`up`). Default: only if already on. */
   publishOnLoopback?: boolean;
+  /** The node endpoint (logs, exec, usage for API servers): see worker-endpoint.ts. */
+  endpoint?: WorkerEndpointOptions;
+  /** The process's metrics, served on the node endpoint's GET /metrics. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export const DEFAULT_NETWORK = "orchestra";
 
 export async function startWorker(
   options: WorkerProcessOptions,
-): Promise<{ worker: Worker; stop(): Promise<void> }> {
+): Promise<{ worker: Worker; endpointUrl: string; stop(): Promise<void> }> {
   const mode = options.podNetwork ?? "routed";
   if (mode === "routed") {
     const refusal = dataPathRefusal();
@@ -67,6 +77,7 @@ export async function startWorker(
   let dataPath: PodNetwork | undefined;
   let ports: PublishedPortRules | undefined;
   let worker: Worker | undefined;
+  let endpoint: RunningWorkerEndpoint | undefined;
   try {
     const { allocation, network } = await ensurePodNetwork({
       store: options.store,
@@ -78,6 +89,16 @@ export async function startWorker(
       podCidr: options.podCidr,
       mode,
     });
+    // After the network checks (a refused worker binds nothing), before the registration that carries its URL.
+    endpoint = await startWorkerEndpoint({
+      store: options.store,
+      runtime,
+      node: name,
+      address,
+      options: options.endpoint,
+      worker: () => worker,
+      metrics: options.metrics,
+    });
     if (mode === "routed") {
       dataPath = new PodNetwork({ store: options.store, kernel, node: name, ...allocation });
       await dataPath.start();
@@ -87,6 +108,7 @@ export async function startWorker(
       runtime,
       name,
       address,
+      endpoint: endpoint.url,
       labels: options.labels,
       network: { name: network.name, subnet: allocation.subnet, masquerade: mode === "local" },
       dns: options.dns,
@@ -122,15 +144,27 @@ export async function startWorker(
       await worker?.stop();
     }
     await dataPath?.stop();
+    await endpoint?.close();
     await runtime.close();
     throw err;
   }
+  // Each running pod's CPU and memory on the process's metrics, read from the engine at scrape time.
+  const detachUsage = attachPodUsageMetrics({
+    node: name,
+    list: (filter) => runtime.list(filter),
+    stats: (id) => runtime.stats(id),
+  });
   const running = worker;
+  const endpointUrl = endpoint.url;
+  const closeEndpoint = endpoint.close;
   return {
     worker: running,
+    endpointUrl,
     async stop() {
+      detachUsage();
       await ports?.stop();
       await running.stop();
+      await closeEndpoint();
       await dataPath?.stop();
       await recorder?.flush();
       await runtime.close();

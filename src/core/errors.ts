@@ -33,3 +33,8 @@ export class FencedError extends ConflictError {
 export class UnavailableError extends OrchestraError {
   override name = "UnavailableError";
 }
+
+/** A limit on concurrent work was reached (e.g. open log streams); a retry later may succeed. */
+export class TooManyRequestsError extends OrchestraError {
+  override name = "TooManyRequestsError";
+}

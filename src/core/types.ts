@@ -45,6 +45,7 @@ import type {
   Pod as PodSchema,
   PodStatus as PodStatusSchema,
 } from "./schemas/pod.js";
+import type { NodeUsage as NodeUsageSchema, PodUsage as PodUsageSchema } from "./schemas/pod-io.js";
 import type {
   RolloutState as RolloutStateSchema,
   RolloutStatus as RolloutStatusSchema,
@@ -106,6 +107,9 @@ export type SecretInfo = Static<typeof SecretInfoSchema>;
 export type ReencryptResult = Static<typeof ReencryptResultSchema>;
 export type VolumeReport = Static<typeof VolumeReportSchema>;
 export type PublishedServiceView = Static<typeof PublishedServiceViewSchema>;
+
+export type PodUsage = Static<typeof PodUsageSchema>;
+export type NodeUsage = Static<typeof NodeUsageSchema>;
 
 export type ErrorBody = Static<typeof ErrorBodySchema>;
 export type ErrorKind = ErrorBody["error"];

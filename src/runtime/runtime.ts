@@ -116,6 +116,69 @@ export interface ExecResult {
   output: string;
 }
 
+/** Which of a container's output streams a piece of output came from. */
+export type OutputStream = "stdout" | "stderr";
+
+export interface OutputChunk {
+  stream: OutputStream;
+  data: Buffer;
+}
+
+export interface LogOptions {
+  /** Keep the stream open and deliver what the container writes from now on, until it stops. */
+  follow?: boolean;
+  /** Only the last this many lines of what was written so far. */
+  tail?: number;
+  /** Only what was written at or after this time (epoch ms). */
+  sinceMs?: number;
+  /** Start each line with the time the engine received it (RFC 3339 with nanoseconds) and a space. */
+  timestamps?: boolean;
+}
+
+/** A container's output: stdout and stderr apart, in the order the engine recorded them. */
+export interface LogStream extends AsyncIterable<OutputChunk> {
+  /** Ends the stream early (the iteration then ends). */
+  close(): void;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+export interface ExecSessionOptions {
+  /** Give the command a terminal (its output then all comes as stdout, with the terminal's line endings). */
+  tty?: boolean;
+  /** Keep the command's stdin open for `write` (else it reads end of file at once). */
+  stdin?: boolean;
+  /** The terminal's size from the start, with `tty`. */
+  size?: TerminalSize;
+  /** Output as the command writes it. Called in order; never after `exitCode` has resolved. */
+  onOutput(chunk: OutputChunk): void;
+}
+
+/** A command running in a container with its input and output attached, as `docker exec -i [-t]`. */
+export interface ExecSession {
+  write(data: Buffer): void;
+  /** Closes the command's stdin: it reads end of file. */
+  endInput(): void;
+  resize(size: TerminalSize): Promise<void>;
+  /** The exit code once the command has ended and all its output was delivered; undefined when unknown (closed first). */
+  readonly exitCode: Promise<number | undefined>;
+  /** Detaches: the connection to the command is closed (with a terminal, the command gets a hang-up). */
+  close(): void;
+}
+
+/** A container's resource use at one moment. */
+export interface ContainerStats {
+  /** CPU time used since the container started, in seconds (a counter: rate() gives cores). */
+  cpuSeconds: number;
+  /** Memory in use that the kernel cannot simply drop (the working set: usage less inactive file cache), bytes. */
+  memoryBytes: number;
+  /** When the engine took the sample (epoch ms). */
+  at: number;
+}
+
 export interface RuntimeInfo {
   /** E.g. `docker 20.10.24` or `fake`. */
   engine: string;
@@ -157,6 +220,12 @@ export interface ContainerRuntime {
   removeVolume(name: string): Promise<void>;
   /** Runs a command in a running container. ExecTimeoutError after `timeoutMs`. */
   exec(id: string, argv: string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** The container's output, stopped containers included (NotFoundError when there is no such container). */
+  logs(id: string, options?: LogOptions): Promise<LogStream>;
+  /** Starts a command in a running container with its input and output attached (NotFound, Conflict when stopped). */
+  openExec(id: string, argv: string[], options: ExecSessionOptions): Promise<ExecSession>;
+  /** Resource use of a running container now (NotFoundError when missing, ConflictError when stopped). */
+  stats(id: string): Promise<ContainerStats>;
   /** Ends event streams; the runtime is not used after. Containers keep running. */
   close(): Promise<void>;
 }

@@ -19,6 +19,9 @@ export const keys = {
   /** Revision history: `/revisions/<deployment>/<n>`. */
   revisions: (deployment: string) => childKey("/revisions", deployment),
   revision: (deployment: string, n: number) => childKey(childKey("/revisions", deployment), String(n)),
+  /** API servers' credentials towards node endpoints (hashes, ephemeral): see endpoint-credentials.ts. */
+  endpointClients: "/endpointclients",
+  endpointClient: (id: string) => childKey("/endpointclients", id),
   /** Configs and secrets: `/configs/<name>` (what it is, its version), `/configdata/<name>/<version>` (its data). */
   configs: "/configs",
   config: (name: string) => childKey("/configs", name),

@@ -51,6 +51,11 @@ export class AssignedPods {
     return this.assignments.resync();
   }
 
+  /** Whether the pod is assigned here. */
+  has(podId: string): boolean {
+    return this.assignments.get(podId) !== undefined;
+  }
+
   /** Ids of the pods assigned here. */
   ids(): string[] {
     return this.assignments.names();

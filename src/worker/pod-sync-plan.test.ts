@@ -246,6 +246,37 @@ describe("planPodSync", () => {
     assert.deepEqual(plan({ containers: [container("c3", { running: false })] }).start?.afterCrash, "");
   });
 
+  test("an out-of-memory kill is an OOMKilled event, with the memory limit", () => {
+    const oom = container("c2", { running: false, oomKilled: true, finishedAt: "2026-01-01T00:09:30.000Z" });
+    const limited = pod({ template: { image: "orchestra/hello", resources: { memory: 8388608 } } });
+    assert.deepEqual(plan({ pod: limited, containers: [oom] }).events, [
+      {
+        type: "Warning",
+        reason: "OOMKilled",
+        message: "container killed: out of memory (limit 8388608 bytes)",
+      },
+    ]);
+    assert.deepEqual(plan({ containers: [exited("c1", 1)] }).events, []);
+  });
+
+  test("the output of the last container to stop is kept before it is removed, for logs --previous", () => {
+    const restart = plan({ containers: [exited("c1", 1), exited("c0", 1, "2026-01-01T00:08:00.000Z")] });
+    assert.deepEqual(
+      restart.removeLater.map((r) => [r.container.id, r.keepLogs ?? false]),
+      [
+        ["c1", true],
+        ["c0", false],
+      ],
+    );
+    const superseded = plan({ containers: [container("c2"), exited("c1", 1)] });
+    assert.deepEqual(
+      superseded.removeLater.map((r) => [r.container.id, r.reason, r.keepLogs]),
+      [["c1", "superseded container", true]],
+    );
+    const gone = plan({ pod: undefined, containers: [exited("c1", 1)] });
+    assert.equal(gone.removeFirst[0]?.keepLogs, undefined, "a released pod keeps nothing");
+  });
+
   test("past the restart limit: move the pod away instead of restarting it", () => {
     const policy = crashOptions(
       {},

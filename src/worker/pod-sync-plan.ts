@@ -38,6 +38,8 @@ export interface PodSyncInput {
 export interface Removal {
   container: ContainerInfo;
   reason: string;
+  /** The pod's last container to stop: its output is kept first, for `logs --previous`. */
+  keepLogs?: true;
 }
 
 export interface PlannedEvent {
@@ -97,7 +99,7 @@ export function planPodSync(input: PodSyncInput): PodSyncPlan {
   plan.health = health.watch ? { watch: health.watch } : "stop";
   plan.report = (status, current) =>
     containerRunning(status, current, keep, { health: health.verdict, now: iso(input.now) });
-  plan.removeLater = stopped.map((container) => ({ container, reason: "superseded container" }));
+  plan.removeLater = replaced(stopped, "superseded container");
   if (health.verdict !== "unhealthy") return plan;
 
   // Failed its health check: replaced like a container that crashed, with the same backoff.
@@ -125,7 +127,13 @@ function planRestart(
   const counted = new Set(plan.restart?.counted);
   const ended = stopped.filter((container) => !counted.has(container.id));
   if (ended.length > 0) {
-    const exit = why ?? exitText([...ended].sort(byFinishedAtDesc)[0]);
+    const last = [...ended].sort(byFinishedAtDesc)[0];
+    const exit = why ?? exitText(last);
+    if (last?.oomKilled) {
+      const limit = input.pod?.template.resources?.memory;
+      const message = `container killed: out of memory${limit ? ` (limit ${limit} bytes)` : ""}`;
+      plan.events.push({ type: "Warning", reason: "OOMKilled", message });
+    }
     const crash = countCrash(plan.restart?.crashes, input.policy, input.now);
     if (crash.overLimit) {
       plan.moveAway = `crashed ${crash.consecutive} times in a row on ${input.node}${exit}; rescheduling`;
@@ -136,7 +144,7 @@ function planRestart(
     restarts = 1;
     const ids = stopped.map((container) => container.id);
     plan.restart = { crashes: crash.record, backoff: { at: crash.restartAt, exit }, counted: ids };
-    plan.removeLater.push(...stopped.map((container) => ({ container, reason: "container exited" })));
+    plan.removeLater.push(...replaced(stopped, "container exited"));
     if (crash.delayMs > 0) {
       const message = `back-off ${seconds(crash.delayMs)}s restarting failed container${exit}`;
       plan.events.push({ type: "Warning", reason: "BackOff", message });
@@ -187,6 +195,14 @@ function healthOf(input: PodSyncInput, pod: Pod, keep: RunningContainer): Health
     detail: probed?.detail ?? "",
     consecutiveFailures: probed?.consecutiveFailures ?? 0,
   };
+}
+
+/** Removals of stopped containers the pod is done with; the last to stop keeps its output for `--previous`. */
+function replaced(stopped: ContainerInfo[], reason: string): Removal[] {
+  const last = [...stopped].sort(byFinishedAtDesc)[0];
+  return stopped.map((container) =>
+    container === last ? { container, reason, keepLogs: true } : { container, reason },
+  );
 }
 
 function nothing(restart: RestartState | undefined): PodSyncPlan {

@@ -26,6 +26,7 @@ import {
   type Removal,
   type RestartState,
 } from "./pod-sync-plan.js";
+import { PreviousLogs } from "./previous-logs.js";
 
 export interface WorkerOptions {
   store: Store;
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   name: string;
   /** Address other machines reach this node at. */
   address: string;
+  /** URL of this node's endpoint (logs, exec, usage), registered with the node for API servers to call. */
+  endpoint?: string;
   labels?: Record<string, string>;
   /** Bridge network the pods run on; created when missing. */
   network: NetworkSpec;
@@ -76,6 +79,8 @@ export class Worker {
   private readonly health: HealthMonitor;
   private readonly eventSink: EventSink;
   private readonly stopGraceSeconds: number;
+  /** The output of each pod's last stopped container, kept before its removal (`logs --previous`). */
+  readonly previousLogs: PreviousLogs;
   /** Per pod, its crashes here and the back-off a crashed container waits out (see planPodSync). */
   private readonly restarts = new Map<string, RestartState>();
   private registration?: NodeRegistration;
@@ -92,6 +97,7 @@ export class Worker {
     this.log = makeLogger("worker", { node: options.name });
     this.stopGraceSeconds = options.stopGraceSeconds ?? 10;
     this.eventSink = options.events ?? noEvents;
+    this.previousLogs = new PreviousLogs(this.runtime);
     // A verdict that changes only queues the pod: its sync writes the status, as every other change does.
     this.health = new HealthMonitor({
       runtime: this.runtime,
@@ -132,6 +138,11 @@ export class Worker {
     });
   }
 
+  /** Whether the pod is bound to this node (its containers here are its own). */
+  hasPod(podId: string): boolean {
+    return this.pods.has(podId);
+  }
+
   /** The network the pods run on, once started. */
   get network(): NetworkInfo | undefined {
     return this.networkInfo;
@@ -151,6 +162,7 @@ export class Worker {
         labels: { ...this.options.labels },
         capacity: { cpu: facts.cpus * 1000, memory: facts.memoryBytes },
         podSubnet: network.subnet,
+        ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
         schedulable: true,
         registeredAt,
       }),
@@ -330,8 +342,14 @@ export class Worker {
 
   private async removeContainers(removals: Removal[]): Promise<void> {
     await Promise.all(
-      removals.map(async ({ container, reason }) => {
+      removals.map(async ({ container, reason, keepLogs }) => {
         this.log.info({ container: container.name, reason }, "removing container");
+        const podId = container.labels[LABEL_POD];
+        if (keepLogs && podId) {
+          await this.previousLogs.keep(podId, container).catch((err) => {
+            this.log.warn({ err, container: container.name }, "could not keep the container's output");
+          });
+        }
         if (container.running)
           await this.runtime.stop(container.id, { timeoutSeconds: this.stopGraceSeconds });
         await this.runtime.remove(container.id);
@@ -344,5 +362,6 @@ export class Worker {
     this.starter.forget(podId);
     this.restarts.delete(podId);
     this.health.stop(podId);
+    this.previousLogs.forget(podId);
   }
 }

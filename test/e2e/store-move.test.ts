@@ -139,10 +139,13 @@ describe("moving a cluster from the embedded store to ZooKeeper", { timeout: 600
       readyText: "scheduler running on",
     });
     const worker = ["run", "worker", ...store, "--name", run.nodeName, "--address", "127.0.0.1"];
-    await run.startProcess([...worker, "--network", run.network, "--stop-grace", "2"], {
-      waitForApi: false,
-      readyText: "worker running on",
-    });
+    await run.startProcess(
+      [...worker, "--network", run.network, "--stop-grace", "2", "--endpoint-port", "0"],
+      {
+        waitForApi: false,
+        readyText: "worker running on",
+      },
+    );
 
     const check = async () => {
       const now = await observe();

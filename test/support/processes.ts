@@ -128,7 +128,8 @@ export class DistributedRun {
   /** `orchestra run worker` for node `name` on the local engine, on its own network. */
   startWorker(name: string, extraArgs: string[] = []): Promise<OrchestraProcess> {
     const args = ["worker", "--name", name, "--address", "127.0.0.1", "--network", this.networkOf(name)];
-    args.push("--pod-cidr", this.podCidr);
+    // Several workers on one machine: each node endpoint on a free port, which its registration carries.
+    args.push("--pod-cidr", this.podCidr, "--endpoint-port", "0");
     return this.start([...args, ...extraArgs], { readyText: "worker running on" });
   }
 

@@ -19,6 +19,7 @@ import { EventRecorder } from "../../events/event-recorder.js";
 import { DEFAULT_METRICS_PORTS, startMetricsServer } from "../../metrics/metrics-server.js";
 import { DEFAULT_POD_CIDR, parsePodCidr } from "../../network/pod-cidr.js";
 import { dataPathRefusal } from "../../network/privilege.js";
+import { DEFAULT_NODE_ENDPOINT_PORT } from "../../node-endpoint/node-endpoint.js";
 import { Scheduler } from "../../scheduler/scheduler.js";
 import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
@@ -265,6 +266,12 @@ export function registerRun(program: Command, io: CliIo): void {
       collectIp,
     )
     .option("--cluster-domain <name>", "search domain for the containers, with --cluster-dns", DEFAULT_DOMAIN)
+    .option("--endpoint-host <host>", "address the node endpoint (logs, exec) binds (default: --address)")
+    .option(
+      "--endpoint-port <port>",
+      "port of the node endpoint; 0 for any free one (several workers on one machine), registered with the node",
+      String(DEFAULT_NODE_ENDPOINT_PORT),
+    )
     .option(
       "--secrets-key-file <file>",
       "key(s) to decrypt secrets with; without it pods using one are refused",
@@ -284,10 +291,13 @@ export function registerRun(program: Command, io: CliIo): void {
             stopGrace: string;
             allowHostPath?: string[];
             secretsKeyFile?: string;
+            endpointHost?: string;
+            endpointPort: string;
           },
         self: Command,
       ) => {
         const stopGraceSeconds = parseSeconds(flags.stopGrace, "stop-grace");
+        const endpoint = { host: flags.endpointHost, port: parsePort(flags.endpointPort, "endpoint-port") };
         const podCidr = flags.podCidr === undefined ? undefined : parsePodCidr(flags.podCidr);
         // Before the store is opened: a worker that cannot program the pod network says so at once.
         const refusal = dataPathRefusal();
@@ -308,6 +318,7 @@ export function registerRun(program: Command, io: CliIo): void {
             stopGraceSeconds,
             allowHostPaths: flags.allowHostPath,
             secrets,
+            endpoint,
             dns: flags.clusterDns && {
               servers: flags.clusterDns,
               search: [normalizeDomain(flags.clusterDomain)],

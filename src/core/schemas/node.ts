@@ -39,6 +39,12 @@ export const NodeInfo = closed(
           "The node's /24 of the cluster's pod CIDR: its pods' addresses, routed to it from every node.",
       }),
     ),
+    endpoint: Type.Optional(
+      Type.String({
+        description:
+          "URL of the worker's node endpoint (logs, exec, usage of its pods), which API servers call; e.g. `http://10.0.0.2:10250`.",
+      }),
+    ),
     schedulable: Type.Boolean({
       description: "False when the worker registered so or a user cordoned the node.",
     }),

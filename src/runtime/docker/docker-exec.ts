@@ -12,15 +12,7 @@ export async function execInContainer(
   argv: string[],
   timeoutMs: number,
 ): Promise<ExecResult> {
-  let exec: Docker.Exec;
-  try {
-    exec = await docker.getContainer(id).exec({ Cmd: argv, AttachStdout: true, AttachStderr: true });
-  } catch (err) {
-    if (isStatus(err, 404)) throw new NotFoundError(`container "${id}" not found`);
-    if (isStatus(err, 409))
-      throw new ConflictError(`container "${id}" is not running: ${dockerMessage(err)}`);
-    throw err;
-  }
+  const exec = await createExec(docker, id, { Cmd: argv, AttachStdout: true, AttachStderr: true });
   const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
 
   // Without a TTY the engine multiplexes stdout and stderr into one stream; both go to one buffer, in order.
@@ -46,13 +38,33 @@ export async function execInContainer(
     });
   });
 
-  // The engine records the exit code just after the stream ends; wait for it briefly.
+  const exitCode = await exitCodeOf(exec);
+  if (exitCode === undefined) throw new ExecTimeoutError(id, timeoutMs);
+  return { exitCode, output: Buffer.concat(chunks).toString("utf8") };
+}
+
+/** The engine records an exec's exit code just after its stream ends: waits for it briefly (about 1 s). */
+export async function exitCodeOf(exec: Docker.Exec): Promise<number | undefined> {
   for (let attempt = 0; ; attempt++) {
     const state = await exec.inspect();
-    if (!state.Running && state.ExitCode !== null) {
-      return { exitCode: state.ExitCode, output: Buffer.concat(chunks).toString("utf8") };
-    }
-    if (attempt >= 50) throw new ExecTimeoutError(id, timeoutMs);
+    if (!state.Running && state.ExitCode !== null) return state.ExitCode;
+    if (attempt >= 50) return undefined;
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Creates an exec in container `id`, with its errors as the runtime's: NotFound, or Conflict when not running. */
+export async function createExec(
+  docker: Docker,
+  id: string,
+  options: Docker.ExecCreateOptions,
+): Promise<Docker.Exec> {
+  try {
+    return await docker.getContainer(id).exec(options);
+  } catch (err) {
+    if (isStatus(err, 404)) throw new NotFoundError(`container "${id}" not found`);
+    if (isStatus(err, 409))
+      throw new ConflictError(`container "${id}" is not running: ${dockerMessage(err)}`);
+    throw err;
   }
 }

@@ -8,9 +8,14 @@ import type {
   ContainerRuntime,
   ContainerSpec,
   ContainerState,
+  ContainerStats,
   EventOptions,
   EventSubscription,
   ExecResult,
+  ExecSession,
+  ExecSessionOptions,
+  LogOptions,
+  LogStream,
   NetworkInfo,
   NetworkSpec,
   RuntimeEvent,
@@ -20,9 +25,12 @@ import type {
 import { dockerMessage, isDefinitivePullFailure, isEngineRefusal, isStatus } from "./docker-errors.js";
 import { followDockerEvents } from "./docker-events.js";
 import { execInContainer } from "./docker-exec.js";
+import { openDockerExec } from "./docker-exec-session.js";
 import { type DockerConnection, formatDockerHost, parseDockerHost } from "./docker-host.js";
+import { dockerLogs } from "./docker-logs.js";
 import { ensureDockerNetwork, removeDockerNetwork } from "./docker-networks.js";
 import { removeDockerContainer } from "./docker-removal.js";
+import { dockerStats } from "./docker-stats.js";
 import { dockerMounts, ensureDockerVolume, listDockerVolumes, removeDockerVolume } from "./docker-volumes.js";
 
 export interface DockerRuntimeOptions {
@@ -188,6 +196,18 @@ export class DockerRuntime implements ContainerRuntime {
 
   exec(id: string, argv: string[], options: { timeoutMs?: number } = {}): Promise<ExecResult> {
     return execInContainer(this.docker, id, argv, options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS);
+  }
+
+  logs(id: string, options: LogOptions = {}): Promise<LogStream> {
+    return dockerLogs(this.docker, id, options);
+  }
+
+  openExec(id: string, argv: string[], options: ExecSessionOptions): Promise<ExecSession> {
+    return openDockerExec(this.docker, id, argv, options);
+  }
+
+  stats(id: string): Promise<ContainerStats> {
+    return dockerStats(this.docker, id);
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,7 @@ import { ContainerExistsError, ImageNotFoundError } from "../errors.js";
 import { subnetAddress, subnetContains } from "../ipv4.js";
 import { LABEL_MANAGED } from "../labels.js";
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, RuntimeEvent } from "../runtime.js";
+import { ioContract } from "./contract-io.js";
 
 export interface RuntimeHarness {
   runtime: ContainerRuntime;
@@ -25,19 +26,40 @@ export const CONTRACT_COMMANDS = {
   exit3: ["sh", "-c", "exit 3"],
   /** Writes `hello` to stdout and `oops` to stderr, then exits with code 4. */
   exec: ["sh", "-c", "echo hello; echo oops >&2; exit 4"],
+  /**
+   * Writes `one`, `two` (stderr) and `three` 0.1 s apart (the engine copies stdout and stderr separately, so
+   * lines written at the same instant may be recorded in either order), `four` a second later, then runs on.
+   */
+  output: [
+    "sh",
+    "-c",
+    "echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three; sleep 1; echo four; exec sleep 3600",
+  ],
+  /** Copies its input to its output until end of input. */
+  cat: ["cat"],
+  /** Writes `out` to stdout and `err` to stderr, then exits with code 7. */
+  fail7: ["sh", "-c", "echo out; echo err >&2; exit 7"],
+  /** With a terminal: reads a line, prints the terminal's size (`rows cols`) and `got <line>`. */
+  terminal: ["sh", "-c", "read line; stty size; echo got $line"],
 } as const;
 
-/** A label that marks one test's containers. */
-export const TEST_RUN_LABEL = "orchestra.test-run";
-
-const WAIT_MS = 15_000;
-
-interface Scope {
+export interface Scope {
   labels: Record<string, string>;
   network: string;
   subnet: string;
   spec(suffix: string, overrides?: Partial<ContainerSpec>): ContainerSpec;
 }
+
+/** What the suite's parts in other files get: the runtime under test and a scoped test body. */
+export interface ContractContext {
+  runtime(): ContainerRuntime;
+  scoped(body: (scope: Scope) => Promise<void>): Promise<void>;
+}
+
+/** A label that marks one test's containers. */
+export const TEST_RUN_LABEL = "orchestra.test-run";
+
+const WAIT_MS = 15_000;
 
 /** Registers the contract tests (node:test) for one implementation. */
 export function runtimeContract(name: string, makeHarness: () => Promise<RuntimeHarness>): void {
@@ -250,6 +272,8 @@ export function runtimeContract(name: string, makeHarness: () => Promise<Runtime
         await assert.rejects(runtime.exec(started.id, ["true"]), ConflictError);
       }));
 
+    ioContract({ runtime: () => runtime, scoped });
+
     test("info describes the engine's machine", async () => {
       const info = await runtime.info();
       assert.ok(info.cpus > 0);
@@ -265,7 +289,7 @@ function ids(containers: ContainerInfo[]): string[] {
 }
 
 /** Polls until `probe` yields a value; fails after WAIT_MS. */
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
     const value = await probe();

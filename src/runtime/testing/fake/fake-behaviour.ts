@@ -1,6 +1,7 @@
 // How a fake container behaves: scripted per image, per command or per call, so that simulations and
 // tests can make containers slow to start, crash, fail to start or answer exec in chosen ways.
-import type { ContainerSpec, ExecResult } from "../../runtime.js";
+import type { ContainerSpec, ExecResult, OutputStream } from "../../runtime.js";
+import type { FakeSessionScript } from "./fake-exec-session.js";
 
 export interface FakeBehaviour {
   /** Time start() takes (on the runtime's clock). */
@@ -17,6 +18,12 @@ export interface FakeBehaviour {
   exec?: (argv: string[]) => ExecResult;
   /** Time an exec takes; longer than its timeout means an ExecTimeoutError. */
   execLatencyMs?: number;
+  /** Scripts an interactive exec (openExec) of `argv`; undefined: the `exec` answer once input ends. */
+  session?: (argv: string[]) => FakeSessionScript | undefined;
+  /** What the container writes, each `afterMs` after it started. */
+  output?: { afterMs: number; text: string; stream?: OutputStream }[];
+  /** What stats() reports while it runs: CPU in millicores (accumulated over time) and memory in bytes. */
+  usage?: { cpu: number; memory: number };
 }
 
 /** Which starts a rule applies to; every given field must match. */

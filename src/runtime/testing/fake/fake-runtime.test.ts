@@ -5,6 +5,7 @@ import { ManualClock } from "../../../core/clock.js";
 import { ContainerStartError, ExecTimeoutError, ImageNotFoundError } from "../../errors.js";
 import type { ContainerSpec, RuntimeEvent } from "../../runtime.js";
 import { CONTRACT_COMMANDS, runtimeContract } from "../contract.js";
+import type { FakeSessionScript } from "./fake-exec-session.js";
 import { FakeRuntime } from "./fake-runtime.js";
 
 const IMAGE = "orchestra/test-busybox:latest";
@@ -14,8 +15,47 @@ runtimeContract("fake", async () => {
   // Make the contract's commands behave as busybox would.
   runtime.script({ command: [...CONTRACT_COMMANDS.exit3] }, { exitAfterMs: 5, exitCode: 3 });
   runtime.script({ image: IMAGE }, { exec: () => ({ exitCode: 4, output: "hello\noops\n" }) });
+  runtime.script(
+    { command: [...CONTRACT_COMMANDS.output] },
+    {
+      output: [
+        { afterMs: 0, text: "one\n" },
+        { afterMs: 100, text: "two\n", stream: "stderr" },
+        { afterMs: 200, text: "three\n" },
+        { afterMs: 1200, text: "four\n" },
+      ],
+    },
+  );
+  runtime.script({ image: IMAGE }, { session: contractSession, usage: { cpu: 5, memory: 2 ** 20 } });
   return { runtime, image: IMAGE };
 });
+
+/** The contract's interactive commands, as busybox runs them. */
+function contractSession(argv: string[]): FakeSessionScript | undefined {
+  const is = (command: readonly string[]) => argv.join(" ") === command.join(" ");
+  if (is(CONTRACT_COMMANDS.cat)) {
+    return { onInput: (text, io) => io.out(text), onEndOfInput: (io) => io.exit(0) };
+  }
+  if (is(CONTRACT_COMMANDS.fail7)) {
+    return {
+      onEndOfInput: (io) => {
+        io.out("out\n");
+        io.out("err\n", "stderr");
+        io.exit(7);
+      },
+    };
+  }
+  if (is(CONTRACT_COMMANDS.terminal)) {
+    return {
+      onInput: (text, io) => {
+        const line = text.replace(/\n$/, "");
+        io.out(`${line}\r\n${io.size?.rows} ${io.size?.cols}\r\ngot ${line}\r\n`);
+        io.exit(0);
+      },
+    };
+  }
+  return undefined;
+}
 
 function spec(name: string, overrides: Partial<ContainerSpec> = {}): ContainerSpec {
   return { name, image: IMAGE, labels: { app: "sim" }, network: "pods", ...overrides };

@@ -14,9 +14,14 @@ import type {
   ContainerInfo,
   ContainerRuntime,
   ContainerSpec,
+  ContainerStats,
   EventOptions,
   EventSubscription,
   ExecResult,
+  ExecSession,
+  ExecSessionOptions,
+  LogOptions,
+  LogStream,
   NetworkInfo,
   NetworkSpec,
   RuntimeEvent,
@@ -31,7 +36,9 @@ import {
   type FakeRule,
   normalizeImage,
 } from "./fake-behaviour.js";
+import { fakeExecSession } from "./fake-exec-session.js";
 import { FakeNetwork } from "./fake-network.js";
+import { FakeOutput } from "./fake-output.js";
 
 export interface FakeRuntimeOptions {
   /** Names the engine (and seeds its container ids); default `fake-<n>`. */
@@ -52,7 +59,9 @@ interface FakeContainer {
   spec: ContainerSpec;
   behaviour: FakeBehaviour;
   seq: number;
+  output: FakeOutput;
   cancelExit?: () => void;
+  cancelOutput: (() => void)[];
 }
 
 interface Listener {
@@ -204,9 +213,21 @@ export class FakeRuntime implements ContainerRuntime {
       startedAt: new Date(this.engine.clock.now()).toISOString(),
       restartCount: 0,
     };
-    const container: FakeContainer = { info, spec, behaviour, seq };
+    const container: FakeContainer = {
+      info,
+      spec,
+      behaviour,
+      seq,
+      output: new FakeOutput(),
+      cancelOutput: [],
+    };
     this.engine.containers.set(id, container);
     this.emit(container, "start");
+    for (const { afterMs, text, stream } of behaviour.output ?? []) {
+      const write = () => container.output.write(stream ?? "stdout", text, this.engine.clock.now());
+      if (afterMs <= 0) write();
+      else container.cancelOutput.push(this.engine.clock.setTimeout(write, afterMs));
+    }
     if (behaviour.exitAfterMs !== undefined) {
       container.cancelExit = this.engine.clock.setTimeout(
         () => this.exit(container, behaviour.exitCode ?? 0),
@@ -272,6 +293,37 @@ export class FakeRuntime implements ContainerRuntime {
     return container.behaviour.exec?.(argv) ?? { exitCode: 0, output: "" };
   }
 
+  async logs(id: string, options: LogOptions = {}): Promise<LogStream> {
+    const container = this.find(id);
+    if (!container) throw new NotFoundError(`container "${id}" not found`);
+    return container.output.read(options);
+  }
+
+  async openExec(id: string, argv: string[], options: ExecSessionOptions): Promise<ExecSession> {
+    const container = this.find(id);
+    if (!container) throw new NotFoundError(`container "${id}" not found`);
+    if (!container.info.running) throw new ConflictError(`container "${id}" is not running`);
+    const { behaviour } = container;
+    const answer = (args: string[]) => behaviour.exec?.(args) ?? { exitCode: 0, output: "" };
+    return fakeExecSession(argv, options, behaviour.session?.(argv), answer);
+  }
+
+  async stats(id: string): Promise<ContainerStats> {
+    const container = this.find(id);
+    if (!container) throw new NotFoundError(`container "${id}" not found`);
+    if (!container.info.running) throw new ConflictError(`container "${id}" is not running`);
+    const usage = container.behaviour.usage ?? { cpu: 0, memory: 4 * 2 ** 20 };
+    const now = this.engine.clock.now();
+    const ranMs = now - Date.parse(container.info.startedAt ?? new Date(now).toISOString());
+    return { cpuSeconds: ((usage.cpu / 1000) * ranMs) / 1000, memoryBytes: usage.memory, at: now };
+  }
+
+  /** Output written by the container from outside, as its process would. */
+  write(id: string, text: string, stream: "stdout" | "stderr" = "stdout"): void {
+    const container = this.find(id);
+    if (container?.info.running) container.output.write(stream, text, this.engine.clock.now());
+  }
+
   async ensureVolume(name: string, labels: Record<string, string>): Promise<VolumeInfo> {
     const existing = this.engine.volumes.get(name);
     if (existing) return { name, labels: { ...existing.labels } };
@@ -334,6 +386,8 @@ export class FakeRuntime implements ContainerRuntime {
     if (!info.running) return;
     container.cancelExit?.();
     container.cancelExit = undefined;
+    for (const cancel of container.cancelOutput.splice(0)) cancel();
+    container.output.end();
     info.running = false;
     info.state = "exited";
     info.exitCode = exitCode;
