@@ -140,7 +140,7 @@ describe("nodes: cordon, drain, resource-aware placement, events", { timeout: 30
           "MESSAGE",
         ]);
         assert.equal(table.length, 2);
-        assert.deepEqual([table[1]?.[2], table[1]?.[3], table[1]?.[7]], ["Pending", "<none>", message]);
+        assert.deepEqual([table[1]?.[2], table[1]?.[3], table[1]?.[7]], ["Unschedulable", "<none>", message]);
       });
     await expectWide("0/2 nodes available: 1 cordoned, 1 insufficient memory");
     assert.equal(await run.cliOk(["uncordon", drained]), `node/${drained} uncordoned\n`);
