@@ -149,7 +149,7 @@ describe("the client config file", () => {
       "written.yaml",
       adminConfigText({ name: "orchestra", server: url, ca: tls.ca, token: TOKEN }),
     );
-    const viaFlag = await orchestra(["--config", path, "get", "deployments", "-o", "json"]);
+    const viaFlag = await orchestra(["--client-config", path, "get", "deployments", "-o", "json"]);
     assert.equal(viaFlag.stderr, "");
     assert.deepEqual(JSON.parse(viaFlag.stdout), []);
     assert.equal(viaFlag.code, 0);
@@ -174,12 +174,12 @@ describe("the client config file", () => {
   test("contexts: listed, shown, switched; a wrong CA fails naming the context", async () => {
     const path = writeConfig("two.yaml", twoContexts("stranger"));
     assertError(
-      await orchestra(["--config", path, "get", "deployments"]),
+      await orchestra(["--client-config", path, "get", "deployments"]),
       new RegExp(
         `^error: cannot reach the API server at ${url} \\(its certificate is not signed by the CA of context "stranger": [A-Z_]+\\)\\n$`,
       ),
     );
-    const listed = await orchestra(["--config", path, "config", "get-contexts"]);
+    const listed = await orchestra(["--client-config", path, "config", "get-contexts"]);
     assert.equal(
       listed.stdout,
       [
@@ -189,23 +189,23 @@ describe("the client config file", () => {
         "",
       ].join("\n"),
     );
-    assert.deepEqual(await orchestra(["--config", path, "config", "current-context"]), {
+    assert.deepEqual(await orchestra(["--client-config", path, "config", "current-context"]), {
       code: 0,
       stdout: "stranger\n",
       stderr: "",
     });
-    const used = await orchestra(["--config", path, "config", "use-context", "good"]);
+    const used = await orchestra(["--client-config", path, "config", "use-context", "good"]);
     assert.equal(used.stdout, `current context is now "good" (${path})\n`);
     assert.match(readFileSync(path, "utf8"), /^current-context: good$/m);
-    assert.equal((await orchestra(["--config", path, "config", "current-context"])).stdout, "good\n");
-    assert.equal((await orchestra(["--config", path, "get", "deployments"])).code, 0);
+    assert.equal((await orchestra(["--client-config", path, "config", "current-context"])).stdout, "good\n");
+    assert.equal((await orchestra(["--client-config", path, "get", "deployments"])).code, 0);
     // --context picks one for a single command, without changing the file.
     assertError(
-      await orchestra(["--config", path, "--context", "stranger", "get", "deployments"]),
+      await orchestra(["--client-config", path, "--context", "stranger", "get", "deployments"]),
       /not signed by the CA of context "stranger"/,
     );
     assertError(
-      await orchestra(["--config", path, "config", "use-context", "nope"]),
+      await orchestra(["--client-config", path, "config", "use-context", "nope"]),
       `config file ${path}: no context named "nope" (it has: good, stranger)`,
     );
     assert.match(readFileSync(path, "utf8"), /^current-context: good$/m);
@@ -214,7 +214,7 @@ describe("the client config file", () => {
   test("config create|update still make configs for pods beside the context commands", async () => {
     const path = writeConfig("admin.yaml", twoContexts("good"));
     const created = await orchestra([
-      "--config",
+      "--client-config",
       path,
       "config",
       "create",
@@ -229,18 +229,18 @@ describe("the client config file", () => {
   test("flags and the environment override the file", async () => {
     const path = writeConfig("override.yaml", twoContexts("good"));
     assertError(
-      await orchestra(["--config", path, "--token", "wrong-token", "get", "deployments"]),
+      await orchestra(["--client-config", path, "--token", "wrong-token", "get", "deployments"]),
       "unauthorized: the API server rejected the token (authorization: the bearer token is not valid)",
     );
     assertError(
-      await orchestra(["--config", path, "get", "deployments"], { ORCHESTRA_TOKEN: "wrong-token" }),
+      await orchestra(["--client-config", path, "get", "deployments"], { ORCHESTRA_TOKEN: "wrong-token" }),
       "unauthorized: the API server rejected the token (authorization: the bearer token is not valid)",
     );
     // Another name for the same server: the context's CA still verifies it.
     const other = `https://localhost:${new URL(url).port}`;
-    const byFlag = await orchestra(["--config", path, "--server", other, "get", "deployments"]);
+    const byFlag = await orchestra(["--client-config", path, "--server", other, "get", "deployments"]);
     assert.equal(byFlag.code, 0, byFlag.stderr);
-    const byEnv = await orchestra(["--config", path, "get", "deployments"], {
+    const byEnv = await orchestra(["--client-config", path, "get", "deployments"], {
       ORCHESTRA_SERVER: "http://127.0.0.1:9",
     });
     assert.match(byEnv.stderr, /^error: cannot reach the API server at http:\/\/127\.0\.0\.1:9 /);
@@ -252,7 +252,7 @@ describe("the client config file", () => {
       twoContexts("good").replace("context: {cluster: stranger, user: admin}", "context: {user: admin}"),
     );
     assertError(
-      await orchestra(["--config", path, "get", "deployments"]),
+      await orchestra(["--client-config", path, "get", "deployments"]),
       `config file ${path}: contexts[1].context.cluster: is missing`,
     );
     const absent = join(dir, "absent.yaml");

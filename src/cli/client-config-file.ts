@@ -1,4 +1,4 @@
-// Where the client config lives and how it is read and written: `--config FILE`, else ORCHESTRA_CONFIG, else
+// Where the client config lives and how it is read and written: `--client-config FILE`, else ORCHESTRA_CONFIG, else
 // ~/.orchestra/config (which may be absent). A file `orchestra up` writes is a whole config of one context.
 import { closeSync, fchmodSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
@@ -9,7 +9,7 @@ import { type ClientConfig, ConfigFieldError, parseClientConfig } from "./client
 
 export interface ConfigLocation {
   path: string;
-  /** Named by --config or ORCHESTRA_CONFIG: it must exist. The default file may be absent. */
+  /** Named by --client-config or ORCHESTRA_CONFIG: it must exist. The default file may be absent. */
   explicit: boolean;
 }
 
@@ -81,7 +81,7 @@ export function adminConfigText(config: AdminConfig): string {
   });
   document.commentBefore =
     " Orchestra client config, written by `orchestra up` at each start (edits are overwritten).\n" +
-    " Use it with --config FILE or ORCHESTRA_CONFIG=FILE, or copy it to ~/.orchestra/config.\n" +
+    " Use it with --client-config FILE or ORCHESTRA_CONFIG=FILE, or copy it to ~/.orchestra/config.\n" +
     " It holds an admin token: keep it mode 0600.";
   return document.toString();
 }

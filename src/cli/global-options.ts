@@ -14,7 +14,7 @@ type GlobalOptions = {
   server?: string;
   token?: string;
   requestTimeout?: string;
-  config?: string;
+  clientConfig?: string;
   context?: string;
 };
 
@@ -31,7 +31,7 @@ export function addGlobalOptions(program: Command): void {
       `how long to wait for each API request (default ${DEFAULT_TIMEOUT_SECONDS})`,
     )
     .option(
-      "--config <file>",
+      "--client-config <file>",
       "client config file (env ORCHESTRA_CONFIG, default ~/.orchestra/config when it exists)",
     )
     .option("--context <name>", "the config file's context to use (default: its current-context)");
@@ -40,7 +40,7 @@ export function addGlobalOptions(program: Command): void {
 /** The config file's context the flags (else its current-context) name; undefined without a file or context. */
 export function selectedContext(command: Command, io: CliIo): ResolvedContext | undefined {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const location = configLocation(options.config, io.env);
+  const location = configLocation(options.clientConfig, io.env);
   const config = readClientConfig(location);
   if (config === undefined) {
     if (options.context !== undefined) {

@@ -83,6 +83,8 @@ describe("orchestra up shares its informers", { timeout: 300_000 }, () => {
       "/nodeconfig": 1,
       "/volumes": 1,
       [`/assignments/${run.nodeName}`]: 1,
+      // The worker's node endpoint: the API servers' credentials it accepts.
+      "/endpointclients": 1,
     });
 
     await run.cliOk(["deploy", "web", "--image", DEMO_IMAGE, "--replicas", "2"]);

@@ -63,7 +63,7 @@ describe("orchestra up off loopback", { timeout: 240_000 }, () => {
     );
     assert.equal(config.users[0].user.token, readFileSync(join(dataDir, "admin-token"), "utf8").trim());
 
-    const nodes = await runCli(["--config", configFile, "get", "nodes", "-o", "json"]);
+    const nodes = await runCli(["--client-config", configFile, "get", "nodes", "-o", "json"]);
     assert.equal(nodes.code, 0, nodes.stderr);
     assert.deepEqual(
       (JSON.parse(nodes.stdout) as NodeInfo[]).map((node) => node.name),
@@ -102,7 +102,7 @@ describe("orchestra up off loopback", { timeout: 240_000 }, () => {
       readFileSync(join(dataDir, file), "utf8"),
     );
     assert.deepEqual(after, before);
-    const nodes = await runCli(["--config", join(dataDir, "config.yaml"), "get", "nodes"]);
+    const nodes = await runCli(["--client-config", join(dataDir, "config.yaml"), "get", "nodes"]);
     assert.equal(nodes.code, 0, nodes.stderr);
     assert.match(nodes.stdout, new RegExp(run.nodeName));
     assert.match(

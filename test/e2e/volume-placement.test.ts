@@ -165,7 +165,7 @@ describe("a named volume on two hosts (the lab)", { timeout: 900_000 }, () => {
     assert.equal(pending.node, undefined, "not bound to any node");
     const wide = await cli(["get", "pods", "-o", "wide"]);
     const line = wide.split("\n").find((row) => row.startsWith(`${pending.name} `));
-    assert.match(line ?? "", new RegExp(`^${pending.name} +${DB} +Pending .* ${reason}$`), wide);
+    assert.match(line ?? "", new RegExp(`^${pending.name} +${DB} +Unschedulable .* ${reason}$`), wide);
     const old = (await api<Pod[]>(`/pods?deployment=${DB}`)).find((pod) => pod.id === replaced.id);
     assert.equal(old?.status.phase, "Running", "the old pod keeps running");
     assert.deepEqual(await volumesOn(other), [], `${other} holds no copy`);

@@ -8,7 +8,7 @@ import { configLocation, readClientConfig, writeCurrentContext } from "../client
 import { formatTable } from "../output/table.js";
 
 function loadConfig(self: Command, io: CliIo): { path: string; config: ClientConfig } {
-  const location = configLocation(self.optsWithGlobals<{ config?: string }>().config, io.env);
+  const location = configLocation(self.optsWithGlobals<{ clientConfig?: string }>().clientConfig, io.env);
   const config = readClientConfig({ ...location, explicit: true });
   // explicit: a missing default file is an error here, where there is nothing else to do.
   return { path: location.path, config: config as ClientConfig };
