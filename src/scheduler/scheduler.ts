@@ -347,7 +347,11 @@ export class Scheduler {
   }
 
   private recordEvent(pod: Pod, type: "Normal" | "Warning", reason: string, message: string): void {
-    this.events.record({ type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message });
+    // Recorded only on a change already, so each event is news: never folded into an earlier one's count.
+    this.events.record(
+      { type, reason, object: `pod/${pod.name}`, deployment: pod.deployment, message },
+      { counted: false },
+    );
   }
 
   private isIdle(): boolean {
