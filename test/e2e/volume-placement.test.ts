@@ -4,11 +4,10 @@
 // scheduler's counted reason shown by `get pods -o wide`, and runs there once it is uncordoned.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Deployment, Pod, VolumeReport } from "../../src/core/types.js";
+import type { ClusterEvent, Deployment, Pod, VolumeReport } from "../../src/core/types.js";
 import type { Lab } from "../../src/lab/lab.js";
 import { eventually } from "../support/cluster.js";
 import { TEST_IMAGE } from "../support/images.js";
-import { labApi, labCli, podExec, startTestLab } from "../support/lab.js";
 
 const STEP_TIMEOUT_MS = 180_000;
 const DB = "db";
@@ -94,11 +93,24 @@ describe("a named volume on two hosts (the lab)", { timeout: 900_000 }, () => {
     const written = await expectLines(first, []);
 
     // The worker restarts: it adopts the running container, which keeps its data (no new line: not restarted).
+    const stoppedAt = Date.now();
     await lab.stopWorker(holder);
     await lab.startWorker(holder);
     const adopted = await waitRunning();
-    assert.equal(adopted.status.containerId, first.status.containerId, "the same container, adopted");
-    assert.deepEqual(await logLines(adopted), written);
+    // Adoption is promised for a restart within the session timeout; a slower one (a loaded machine) loses the
+    // node, and its pod starts again where its data is: then the file keeps its lines and gains the new start's.
+    const events = await api<ClusterEvent[]>("/events");
+    const lost = events.some(
+      (e) => e.reason === "NodeLost" && e.object === `node/${holder}` && Date.parse(e.time) >= stoppedAt,
+    );
+    let kept = written;
+    if (lost) {
+      assert.equal(adopted.node, holder, "the pod stays with its data");
+      kept = await expectLines(adopted, written);
+    } else {
+      assert.equal(adopted.status.containerId, first.status.containerId, "the same container, adopted");
+      assert.deepEqual(await logLines(adopted), written);
+    }
 
     // The engine restarts (as `systemctl restart docker` would: its containers stop with it). The worker finds
     // the pod's container stopped and starts it again; the volume, on the engine's disk, still holds the file.
@@ -114,7 +126,7 @@ describe("a named volume on two hosts (the lab)", { timeout: 900_000 }, () => {
       { timeoutMs: 90_000, intervalMs: 200 },
     );
     assert.equal(restarted.node, holder);
-    await expectLines(restarted, written);
+    await expectLines(restarted, kept);
     assert.deepEqual(await volumesOn(holder), [VOLUME]);
   });
 
