@@ -8,6 +8,7 @@ import type { ClusterEvent, Deployment, Pod, VolumeReport } from "../../src/core
 import type { Lab } from "../../src/lab/lab.js";
 import { eventually } from "../support/cluster.js";
 import { TEST_IMAGE } from "../support/images.js";
+import { labApi, labCli, podExec, startTestLab } from "../support/lab.js";
 
 const STEP_TIMEOUT_MS = 180_000;
 const DB = "db";
