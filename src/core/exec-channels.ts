@@ -6,6 +6,14 @@
 
 export const EXEC_PROTOCOL = "v5.channel.k8s.io";
 
+/** An exec request's query, as kubectl sends it: one `command` per argument, `stdin` and `tty` when asked. */
+export function execQuery(argv: string[], options: { stdin?: boolean; tty?: boolean }): URLSearchParams {
+  const query = new URLSearchParams(argv.map((arg) => ["command", arg]));
+  if (options.stdin) query.set("stdin", "true");
+  if (options.tty) query.set("tty", "true");
+  return query;
+}
+
 export const CHANNEL = {
   stdin: 0,
   stdout: 1,

@@ -10,9 +10,11 @@ import {
   END_OF_INPUT,
   EXEC_PROTOCOL,
   type ExecStatus,
+  execQuery,
   exitCodeOf,
   frame,
   resizeFrame,
+  unframe,
 } from "../../core/exec-channels.js";
 import type { ApiClient } from "../api-client.js";
 import { CliError, ExitStatus } from "../cli-error.js";
@@ -30,9 +32,7 @@ export interface ExecRequest {
 
 /** The WebSocket URL for a request on the client's server. */
 export function execUrl(server: string, request: ExecRequest): string {
-  const query = new URLSearchParams(request.argv.map((arg) => ["command", arg]));
-  if (request.stdin) query.set("stdin", "true");
-  if (request.tty) query.set("tty", "true");
+  const query = execQuery(request.argv, request);
   const url = new URL(`${server}/pods/${encodeURIComponent(request.pod)}/exec?${query}`);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   return url.href;
@@ -113,11 +113,10 @@ function runExec(client: ApiClient, request: ExecRequest, stdio: Stdio): Promise
       }
     });
     socket.on("message", (message: Buffer) => {
-      const data = message.subarray(1);
-      if (message[0] === CHANNEL.stdout) stdout.write(data);
-      else if (message[0] === CHANNEL.stderr) stderr.write(data);
-      else if (message[0] === CHANNEL.status)
-        status = parseJson(data.toString("utf8")) as ExecStatus | undefined;
+      const { channel, data } = unframe(message) ?? {};
+      if (channel === CHANNEL.stdout) stdout.write(data as Buffer);
+      else if (channel === CHANNEL.stderr) stderr.write(data as Buffer);
+      else if (channel === CHANNEL.status) status = parseJson(String(data)) as ExecStatus | undefined;
     });
     socket.on("unexpected-response", (req, response) => {
       let body = "";

@@ -5,8 +5,10 @@ import {
   END_OF_INPUT,
   EXEC_PROTOCOL,
   type ExecStatus,
+  execQuery,
   exitCodeOf,
   frame,
+  unframe,
 } from "../../core/exec-channels.js";
 
 /** Runs `argv` over the endpoint's exec WebSocket; resolves with what came back. */
@@ -16,9 +18,7 @@ export function execOver(
   argv: string[],
   options: { stdin?: string; tty?: boolean } = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-  const query = new URLSearchParams(argv.map((arg) => ["command", arg]));
-  if (options.stdin !== undefined) query.set("stdin", "true");
-  if (options.tty) query.set("tty", "true");
+  const query = execQuery(argv, { stdin: options.stdin !== undefined, tty: options.tty });
   const socket = new WebSocket(`${url.replace(/^http/, "ws")}?${query}`, [EXEC_PROTOCOL], {
     headers: { authorization },
   });
@@ -29,11 +29,12 @@ export function execOver(
       socket.send(frame(CHANNEL.stdin, options.stdin));
       socket.send(END_OF_INPUT);
     });
-    socket.on("message", (data: Buffer) => {
-      const text = data.subarray(1).toString();
-      if (data[0] === CHANNEL.stdout) out.stdout += text;
-      if (data[0] === CHANNEL.stderr) out.stderr += text;
-      if (data[0] === CHANNEL.status) out.exitCode = exitCodeOf(JSON.parse(text) as ExecStatus);
+    socket.on("message", (message: Buffer) => {
+      const { channel, data } = unframe(message) ?? {};
+      const text = String(data);
+      if (channel === CHANNEL.stdout) out.stdout += text;
+      if (channel === CHANNEL.stderr) out.stderr += text;
+      if (channel === CHANNEL.status) out.exitCode = exitCodeOf(JSON.parse(text) as ExecStatus);
     });
     socket.on("unexpected-response", (request, response) => {
       // ws leaves a refused upgrade's request open to whoever listens for it.
