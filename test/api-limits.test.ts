@@ -90,6 +90,28 @@ describe("lists in pages", () => {
     assert.deepEqual(nodes.sizes, [2, 1]);
   });
 
+  test("published ports are paged in port order", async () => {
+    const ports = [9102, 9100, 9101];
+    for (const [i, publishedPort] of ports.entries()) {
+      const reply = await put(h, `svc-${i}`, { ports: [{ containerPort: 80, publishedPort }] });
+      assert.equal(reply.status, 201, JSON.stringify(reply.body));
+    }
+    try {
+      const pages: number[][] = [];
+      let token: string | undefined;
+      do {
+        const query = `limit=2${token === undefined ? "" : `&continue=${token}`}`;
+        const reply = await send(h.url, "GET", `/services?${query}`, {});
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+        pages.push(reply.body.map((s: { publishedPort: number }) => s.publishedPort));
+        token = reply.headers["x-continue"] as string | undefined;
+      } while (token !== undefined && pages.length < 5);
+      assert.deepEqual(pages, [[9100, 9101], [9102]]);
+    } finally {
+      for (const i of ports.keys()) await send(h.url, "DELETE", `/deployments/svc-${i}`, JSON_TYPE);
+    }
+  });
+
   test("pods filtered by deployment are paged over the matching pods only", async () => {
     // Pods as the controller makes them: 3 of web-01 among 20 of another deployment.
     const owner = (await h.store.get<Deployment>(keys.deployment("web-01")))?.value as Deployment;

@@ -195,7 +195,7 @@ export class ApiClient {
 
   /** Every published port with its deployment and ready endpoints. */
   async listServices(): Promise<PublishedServiceView[]> {
-    return (await this.request("GET", "/services")).body as PublishedServiceView[];
+    return this.listAll<PublishedServiceView>("/services");
   }
 
   async listVolumes(): Promise<VolumeReport[]> {

@@ -1,6 +1,6 @@
 // GET /services[?deployment=D]: every published port of the cluster, its deployment and the ready pods that
 // take its new connections (where they run), as the nodes' published-port rules see them.
-import Type from "typebox";
+import { pagedList } from "../../core/schemas/list-page.js";
 import {
   PublishedServiceView as PublishedServiceViewSchema,
   ServiceQuery,
@@ -10,7 +10,8 @@ import { servingPods } from "../../network/published-port-plan.js";
 import { keys } from "../../store/keys.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import { STORE_ERRORS, withErrors } from "../responses.js";
+import { memoryPage, withContinue } from "../list-pages.js";
+import { PAGE_ERRORS, STORE_ERRORS, withErrors } from "../responses.js";
 
 /** The published ports of `deployments` with their endpoints. Pure. */
 export function publishedServices(
@@ -31,6 +32,11 @@ export function publishedServices(
   }));
 }
 
+/** A service's place in the list's order, as a continue token names it: the port (5 digits), then protocol. */
+function serviceKey(service: PublishedServiceView): string {
+  return `${String(service.publishedPort).padStart(5, "0")}-${service.protocol}`;
+}
+
 export function serviceRoutes(app: ApiApp, store: ApiStore): void {
   app.get(
     "/services",
@@ -41,22 +47,24 @@ export function serviceRoutes(app: ApiApp, store: ApiStore): void {
         querystring: ServiceQuery,
         response: withErrors(
           {
-            200: Type.Array(PublishedServiceViewSchema, {
-              description: "Sorted by published port, then protocol.",
-            }),
+            200: pagedList(PublishedServiceViewSchema, "Sorted by published port, then protocol."),
           },
-          { ...STORE_ERRORS, 400: "An unknown or repeated query parameter." },
+          { ...STORE_ERRORS, 400: PAGE_ERRORS },
         ),
       },
     },
-    async (request) => {
+    // Computed from every deployment and pod: the page is cut from the whole, sorted list.
+    async (request, reply) => {
       const { deployment } = request.query;
       const deployments = (await store.list<Deployment>(keys.deployments))
         .map((entry) => entry.value)
         .filter((d) => deployment === undefined || d.name === deployment);
-      if (deployments.length === 0) return [];
-      const pods = (await store.list<Pod>(keys.pods)).map((entry) => entry.value);
-      return publishedServices(deployments, pods);
+      const pods =
+        deployments.length === 0 ? [] : (await store.list<Pod>(keys.pods)).map((entry) => entry.value);
+      return withContinue(
+        reply,
+        memoryPage(publishedServices(deployments, pods), serviceKey, "services", request.query),
+      );
     },
   );
 }

@@ -2,6 +2,7 @@
 // take its new connections now (the same choice every node's published-port rules make).
 import Type from "typebox";
 import { closed } from "./common.js";
+import { PageFields } from "./list-page.js";
 import { PortNumber } from "./workload.js";
 
 export const ServiceEndpoint = closed(
@@ -33,5 +34,6 @@ export const PublishedServiceView = closed(
 );
 
 export const ServiceQuery = closed({
+  ...PageFields,
   deployment: Type.Optional(Type.String({ description: "Only the published ports of this deployment." })),
 });
