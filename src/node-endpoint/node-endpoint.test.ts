@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fetch } from "undici";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
 import { FakeRuntime } from "../runtime/testing/fake/fake-runtime.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
+import { ensureEndpointCertificate } from "./endpoint-certificate.js";
 import { EndpointAuthenticator, EndpointClientCredential } from "./endpoint-credentials.js";
+import { PinnedAgents, pinnedTlsOptions } from "./endpoint-pinning.js";
 import { type RunningNodeEndpoint, startNodeEndpoint } from "./node-endpoint.js";
 import { execOver } from "./testing/exec-client.js";
 
@@ -23,6 +26,8 @@ describe("node endpoint", () => {
   let authenticator: EndpointAuthenticator;
   let credential: EndpointClientCredential;
   let endpoint: RunningNodeEndpoint;
+  let certificate: string;
+  const agents = new PinnedAgents(5000);
   const here = new Set<string>();
   let started = 0;
 
@@ -36,7 +41,12 @@ describe("node endpoint", () => {
     });
   };
   const get = (path: string, authorization?: string) =>
-    fetch(`${endpoint.url}${path}`, { headers: authorization ? { authorization } : {} });
+    fetch(`${endpoint.url}${path}`, {
+      headers: authorization ? { authorization } : {},
+      dispatcher: agents.for({ node: NODE, url: endpoint.url, certificate }),
+    });
+  const execOn = (path: string, authorization: string, argv: string[], stdin?: string) =>
+    execOver(`${endpoint.url}${path}`, authorization, argv, { stdin, tls: pinnedTlsOptions(certificate) });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestra-endpoint-"));
@@ -48,7 +58,10 @@ describe("node endpoint", () => {
     await authenticator.start();
     credential = new EndpointClientCredential(store, "api test");
     await credential.register();
+    const tls = await ensureEndpointCertificate({ node: NODE, address: "127.0.0.1", nowMs: Date.now() });
+    certificate = tls.cert;
     endpoint = await startNodeEndpoint({
+      tls,
       host: "127.0.0.1",
       port: 0,
       authenticate: (authorization) => authenticator.check(authorization),
@@ -58,6 +71,7 @@ describe("node endpoint", () => {
 
   after(async () => {
     await endpoint?.close();
+    await agents.close();
     authenticator?.stop();
     await credential?.unregister();
     await store?.close();
@@ -83,7 +97,7 @@ describe("node endpoint", () => {
       assert.equal(logs.status, 401);
       assert.match(((await logs.json()) as { message: string }).message, /^authorization: /);
       assert.equal((await get("/usage", authorization)).status, 401);
-      const exec = execOver(`${endpoint.url}/pods/p-auth/exec`, authorization ?? "", ["true"]);
+      const exec = execOn("/pods/p-auth/exec", authorization ?? "", ["true"]);
       await assert.rejects(exec, /HTTP 401/);
     }
     assert.equal(ran, 0);
@@ -157,13 +171,13 @@ describe("node endpoint", () => {
     );
     const restarted = await startPod("p-exec");
     await runtime.remove(container.id);
-    const url = `${endpoint.url}/pods/p-exec/exec`;
-    const exit7 = await execOver(url, credential.authorization, ["exit", "7"]);
+    const url = "/pods/p-exec/exec";
+    const exit7 = await execOn(url, credential.authorization, ["exit", "7"]);
     assert.deepEqual(exit7, { stdout: "exiting 7\n", stderr: "", exitCode: 7 });
-    const cat = await execOver(url, credential.authorization, ["cat"], { stdin: "hi\n" });
+    const cat = await execOn(url, credential.authorization, ["cat"], "hi\n");
     assert.deepEqual(cat, { stdout: "hi\n", stderr: "", exitCode: 0 });
     await runtime.stop(restarted.id);
-    await assert.rejects(execOver(url, credential.authorization, ["true"]), /HTTP 409/);
+    await assert.rejects(execOn(url, credential.authorization, ["true"]), /HTTP 409/);
     await runtime.remove(restarted.id);
   });
 });

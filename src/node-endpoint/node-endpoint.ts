@@ -1,7 +1,8 @@
-// A worker's node endpoint: what only the machine that runs a pod can do, served over HTTP to API servers (which
+// A worker's node endpoint: what only the machine that runs a pod can do, served over HTTPS to API servers (which
 // proxy users' requests to it): a pod's logs, a command run in its container (a WebSocket), its pods' CPU and
-// memory, and the worker process's Prometheus metrics. Every route but /healthz and /metrics requires the
-// credential of endpoint-credentials.ts; a request without it is refused before anything runs.
+// memory. It serves TLS only, with the worker's own certificate (endpoint-certificate.ts), which API servers pin
+// (endpoint-pinning.ts). Every route but /healthz requires the credential of endpoint-credentials.ts; a request
+// without it is refused before anything runs. The worker's metrics are on its metrics listener, not here.
 import type { AddressInfo } from "node:net";
 import { isIPv6 } from "node:net";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -44,8 +45,8 @@ export interface NodeEndpointOptions {
   pods: NodePods;
   /** Resolves for a request that may go on; rejects (UnauthorizedError) otherwise. */
   authenticate(authorization: string | undefined): Promise<void>;
-  /** The process's metrics in Prometheus text format, for GET /metrics. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** The endpoint's certificate and key (PEM); it serves nothing without TLS. */
+  tls: { cert: string; key: string };
   limits?: Partial<NodeEndpointLimits>;
   clock?: Clock;
 }
@@ -59,6 +60,7 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
   const open = { logs: 0, execs: 0 };
 
   const app = Fastify({
+    https: { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" },
     loggerInstance: log as FastifyBaseLogger,
     // Followed logs and exec sessions never end by themselves: closing the endpoint ends them.
     forceCloseConnections: true,
@@ -73,18 +75,13 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
     },
   });
   endHalfClosedUpgrades(app.server);
-  // The one check: every route but the public ones (healthz, metrics) needs a registered API server's token.
+  // The one check: every route but the public one (healthz) needs a registered API server's token.
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config?.public === true) return;
     await options.authenticate(request.headers.authorization);
   });
 
   app.get("/healthz", { config: { public: true } }, async () => ({ status: "ok" }));
-  app.get("/metrics", { config: { public: true } }, async (_request, reply) => {
-    const metrics = await options.metrics?.();
-    if (!metrics) return reply.status(404).send({ error: "NotFound", message: "no metrics here" });
-    return reply.type(metrics.contentType).send(metrics.body);
-  });
 
   app.register(async (scoped) => podRoutes(scoped));
   function podRoutes(scoped: ApiApp): void {
@@ -197,7 +194,7 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply,
 }
 
 export interface RunningNodeEndpoint {
-  /** e.g. `http://10.0.0.2:10250`: what the node's registration tells API servers. */
+  /** e.g. `https://10.0.0.2:10250`: what the node's registration tells API servers. */
   url: string;
   close(): Promise<void>;
 }
@@ -209,6 +206,6 @@ export async function startNodeEndpoint(
   const app = buildNodeEndpoint(options);
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address() as AddressInfo;
-  const url = `http://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `https://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
   return { url, close: () => app.close() };
 }
