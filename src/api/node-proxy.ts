@@ -46,16 +46,24 @@ export function pinnedEndpointOf(node: NodeInfo): PinnedEndpoint {
 }
 
 export class NodeProxy {
-  private readonly agents = new PinnedAgents(NODE_CONNECT_TIMEOUT_MS);
+  private agents?: Promise<PinnedAgents>;
 
   constructor(
     private readonly store: ApiStore,
-    private readonly credential: EndpointClientCredential,
+    private readonly credential: Pick<EndpointClientCredential, "authorization" | "clientCertificate">,
   ) {}
 
   /** Lets go of the connections to node endpoints. */
-  close(): Promise<void> {
-    return this.agents.close();
+  async close(): Promise<void> {
+    await (await this.agents)?.close();
+  }
+
+  /** The connection pools, which present the server's client certificate (made once, at first use). */
+  private pools(): Promise<PinnedAgents> {
+    this.agents ??= this.credential
+      .clientCertificate()
+      .then((client) => new PinnedAgents(NODE_CONNECT_TIMEOUT_MS, client));
+    return this.agents;
   }
 
   /** A pod by name (`web-x5w4w`) or id. */
@@ -83,6 +91,7 @@ export class NodeProxy {
 
   /** GET on a node endpoint; a refusal becomes the error its status stands for. */
   async get(endpoint: PinnedEndpoint, path: string, signal?: AbortSignal): Promise<Response> {
+    const agents = await this.pools();
     // The time limit is on the answer's head only: a followed log's body goes on as long as the client stays.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new Error("timed out")), NODE_CONNECT_TIMEOUT_MS);
@@ -91,7 +100,7 @@ export class NodeProxy {
     const answer = await fetch(`${endpoint.url}${path}`, {
       headers: { authorization: this.credential.authorization },
       signal: abort.signal,
-      dispatcher: this.agents.for(endpoint),
+      dispatcher: agents.for(endpoint),
     })
       .catch((err: Error) => {
         signal?.removeEventListener("abort", onAbort);
@@ -107,11 +116,12 @@ export class NodeProxy {
   }
 
   /** A WebSocket to a node endpoint, open, its messages held until released; a refused upgrade becomes the error its status stands for. */
-  openSocket(endpoint: PinnedEndpoint, path: string): Promise<HeldSocket> {
+  async openSocket(endpoint: PinnedEndpoint, path: string): Promise<HeldSocket> {
+    const client = await this.credential.clientCertificate();
     const socket = new WebSocket(`${endpoint.url.replace(/^http/, "ws")}${path}`, [EXEC_PROTOCOL], {
       headers: { authorization: this.credential.authorization },
       handshakeTimeout: NODE_CONNECT_TIMEOUT_MS,
-      ...pinnedTlsOptions(endpoint.certificate),
+      ...pinnedTlsOptions(endpoint.certificate, client),
     });
     // Kept from the start: ws may hand over the first messages in the same turn as the upgrade's answer.
     const kept = held(socket);

@@ -61,7 +61,7 @@ export async function startWorkerEndpoint(request: {
       host: request.options?.host ?? request.address,
       port: request.options?.port ?? DEFAULT_NODE_ENDPOINT_PORT,
       limits: request.options?.limits,
-      authenticate: (authorization) => authenticator.check(authorization),
+      authenticate: (authorization, clientCert) => authenticator.check(authorization, clientCert),
       tls,
       pods: {
         node: request.node,

@@ -6,7 +6,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { issueSelfSignedServerCertificate } from "../tls/certificate-issuer.js";
+import { issueSelfSignedCertificate } from "../tls/certificate-issuer.js";
 import { RENEW_BEFORE_MS, readPrivateKey, tlsFolder, writePair } from "../tls/cluster-certificates.js";
 
 export interface EndpointCertificate {
@@ -22,7 +22,12 @@ export interface EndpointCertificate {
 
 /** SHA-256 of the certificate's DER, lower-case hex: what API servers pin. */
 export function certificateSha256(pem: string): string {
-  return createHash("sha256").update(new X509Certificate(pem).raw).digest("hex");
+  return derSha256(new X509Certificate(pem).raw);
+}
+
+/** The same from the DER bytes, as a TLS peer's certificate gives them. */
+export function derSha256(der: Buffer): string {
+  return createHash("sha256").update(der).digest("hex");
 }
 
 /** The endpoint's pair for `node` at `address`: kept in `dataDir` when there is one and still good, else new. */
@@ -33,8 +38,7 @@ export async function ensureEndpointCertificate(request: {
   nowMs: number;
 }): Promise<EndpointCertificate> {
   const names = { dns: [], ip: [request.address] };
-  const issue = () =>
-    issueSelfSignedServerCertificate(`orchestra-node-${request.node}`, names, request.nowMs);
+  const issue = () => issueSelfSignedCertificate(`orchestra-node-${request.node}`, names, request.nowMs);
   if (request.dataDir === undefined) return { ...(await issue()), made: true };
   const dir = tlsFolder(request.dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });

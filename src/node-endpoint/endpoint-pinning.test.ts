@@ -10,8 +10,8 @@ import { ConflictError, UnavailableError } from "../core/errors.js";
 import type { NodeInfo } from "../core/types.js";
 import { FakeRuntime } from "../runtime/testing/fake/fake-runtime.js";
 import type { Store } from "../store/store.js";
+import { type IssuedPair, issueSelfSignedCertificate } from "../tls/certificate-issuer.js";
 import { certificateSha256, ensureEndpointCertificate } from "./endpoint-certificate.js";
-import type { EndpointClientCredential } from "./endpoint-credentials.js";
 import type { PinnedEndpoint } from "./endpoint-pinning.js";
 import { type RunningNodeEndpoint, startNodeEndpoint } from "./node-endpoint.js";
 
@@ -24,10 +24,17 @@ describe("node endpoint TLS: the registered certificate and no other", () => {
   let certificate: string;
   let other: string;
   let proxy: NodeProxy;
+  let client: IssuedPair;
   const presented: (string | undefined)[] = [];
 
   before(async () => {
     runtime = new FakeRuntime({ images: [] });
+    client = await issueSelfSignedCertificate(
+      "orchestra-api-test",
+      { dns: [], ip: [] },
+      Date.now(),
+      "client",
+    );
     const tls = await ensureEndpointCertificate({ node: NODE, address: "127.0.0.1", nowMs: Date.now() });
     certificate = tls.cert;
     // Another self-signed certificate for the same node and address: what an impostor could make.
@@ -36,15 +43,19 @@ describe("node endpoint TLS: the registered certificate and no other", () => {
       tls,
       host: "127.0.0.1",
       port: 0,
-      authenticate: async (authorization) => {
+      authenticate: async (authorization, clientCert) => {
         presented.push(authorization);
-        if (authorization !== AUTHORIZATION) throw new UnauthorizedError("authorization: not valid");
+        if (authorization !== AUTHORIZATION || clientCert !== certificateSha256(client.cert)) {
+          throw new UnauthorizedError("authorization: not valid");
+        }
       },
       pods: { node: NODE, runtime, hasPod: () => false, previous: () => undefined },
     });
     // Only the credential is used by get and openSocket; the store only to find pods.
-    const credential = { authorization: AUTHORIZATION } as EndpointClientCredential;
-    proxy = new NodeProxy({} as Store, credential);
+    proxy = new NodeProxy({} as Store, {
+      authorization: AUTHORIZATION,
+      clientCertificate: async () => client,
+    });
   });
 
   after(async () => {
@@ -55,7 +66,7 @@ describe("node endpoint TLS: the registered certificate and no other", () => {
 
   const pinned = (cert: string): PinnedEndpoint => ({ node: NODE, url: endpoint.url, certificate: cert });
 
-  test("the endpoint serves https; the registered certificate is accepted, with the credential inside TLS", async () => {
+  test("the endpoint serves https; the registered certificate is accepted, with the credential and client certificate", async () => {
     assert.match(endpoint.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const usage = await proxy.get(pinned(certificate), "/usage");
     assert.equal(usage.status, 200);

@@ -2,11 +2,11 @@
 // in the store (pinned by its SHA-256), whatever name or address the URL has. The pinned certificate is the
 // one trust anchor OpenSSL is given, and checkServerIdentity, which Node calls only after the chain verified,
 // compares the exact fingerprint instead of the host name. Nothing is sent before both checks pass, so the API
-// server's bearer credential never reaches another machine, and there is no plain-HTTP fallback.
-import { createHash } from "node:crypto";
+// server's bearer credential never reaches another machine, and there is no plain-HTTP fallback. The API
+// server presents its own client certificate in the same handshake (endpoint-credentials.ts).
 import type { PeerCertificate } from "node:tls";
 import { Agent } from "undici";
-import { certificateSha256 } from "./endpoint-certificate.js";
+import { certificateSha256, derSha256 } from "./endpoint-certificate.js";
 
 /** What a node registered: its endpoint's URL and certificate. */
 export interface PinnedEndpoint {
@@ -18,16 +18,28 @@ export interface PinnedEndpoint {
   certificate: string;
 }
 
-/** Node's TLS client options that accept `certificate` and nothing else. */
-export function pinnedTlsOptions(certificate: string): {
+/** A client's certificate and key (PEM). */
+export interface ClientIdentity {
+  cert: string;
+  key: string;
+}
+
+/** Node's TLS client options that accept `certificate` and nothing else, presenting `client` when given. */
+export function pinnedTlsOptions(
+  certificate: string,
+  client?: ClientIdentity,
+): {
   ca: string;
+  cert?: string;
+  key?: string;
   checkServerIdentity: (host: string, peer: PeerCertificate) => Error | undefined;
 } {
   const pinned = certificateSha256(certificate);
   return {
+    ...(client ? { cert: client.cert, key: client.key } : {}),
     ca: certificate,
     checkServerIdentity: (_host, peer) => {
-      const presented = peer.raw ? createHash("sha256").update(peer.raw).digest("hex") : "";
+      const presented = peer.raw ? derSha256(peer.raw) : "";
       if (presented === pinned) return undefined;
       const error = new Error(
         `the certificate presented (sha256 ${presented.slice(0, 16)}...) is not the one registered (sha256 ${pinned.slice(0, 16)}...)`,
@@ -42,7 +54,10 @@ export function pinnedTlsOptions(certificate: string): {
 export class PinnedAgents {
   private readonly agents = new Map<string, Agent>();
 
-  constructor(private readonly connectTimeoutMs: number) {}
+  constructor(
+    private readonly connectTimeoutMs: number,
+    private readonly client?: ClientIdentity,
+  ) {}
 
   for(endpoint: PinnedEndpoint): Agent {
     const key = `${endpoint.url} ${endpoint.certificate}`;
@@ -56,7 +71,7 @@ export class PinnedAgents {
         }
       }
       agent = new Agent({
-        connect: { ...pinnedTlsOptions(endpoint.certificate), timeout: this.connectTimeoutMs },
+        connect: { ...pinnedTlsOptions(endpoint.certificate, this.client), timeout: this.connectTimeoutMs },
       });
       this.agents.set(key, agent);
     }
