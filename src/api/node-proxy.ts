@@ -9,8 +9,14 @@ import { ConflictError, NotFoundError, UnavailableError } from "../core/errors.j
 import { EXEC_PROTOCOL } from "../core/exec-channels.js";
 import type { NodeInfo, Pod } from "../core/types.js";
 import type { EndpointClientCredential } from "../node-endpoint/endpoint-credentials.js";
-import { PinnedAgents, type PinnedEndpoint, pinnedTlsOptions } from "../node-endpoint/endpoint-pinning.js";
+import {
+  CERT_MISMATCH,
+  PinnedAgents,
+  type PinnedEndpoint,
+  pinnedTlsOptions,
+} from "../node-endpoint/endpoint-pinning.js";
 import { keys } from "../store/keys.js";
+import { UNTRUSTED_CERTIFICATE } from "../tls/untrusted-certificate.js";
 import type { ApiStore } from "./deadline-store.js";
 import { httpErrorFromStatus } from "./errors.js";
 
@@ -22,17 +28,6 @@ export interface NodeTarget {
   node: NodeInfo;
   endpoint: PinnedEndpoint;
 }
-
-/** OpenSSL's verdicts on a certificate other than the pinned one (which is the only trust anchor given). */
-const NOT_PINNED = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_SIGNATURE_FAILURE",
-  "ERR_ORCHESTRA_CERT_MISMATCH",
-]);
 
 /** A node's endpoint as registered; an error naming the node when it has none, or one without TLS. */
 export function pinnedEndpointOf(node: NodeInfo): PinnedEndpoint {
@@ -173,7 +168,8 @@ function held(socket: WebSocket): HeldSocket {
 function unreachable(endpoint: PinnedEndpoint, err: Error): UnavailableError {
   const cause = (err as Error & { cause?: Error }).cause ?? err;
   const code = (cause as Error & { code?: string }).code ?? "";
-  if (NOT_PINNED.has(code)) {
+  // The pinned certificate is the one trust anchor: any other fails OpenSSL's check, or ours after it.
+  if (UNTRUSTED_CERTIFICATE.has(code) || code === CERT_MISMATCH) {
     return new UnavailableError(
       `node ${endpoint.node}'s endpoint ${endpoint.url} presented a certificate other than the one the node registered: refused (${cause.message})`,
     );

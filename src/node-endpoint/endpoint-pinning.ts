@@ -24,6 +24,9 @@ export interface ClientIdentity {
   key: string;
 }
 
+/** The code of checkServerIdentity's refusal. */
+export const CERT_MISMATCH = "ERR_ORCHESTRA_CERT_MISMATCH";
+
 /** Node's TLS client options that accept `certificate` and nothing else, presenting `client` when given. */
 export function pinnedTlsOptions(
   certificate: string,
@@ -44,7 +47,7 @@ export function pinnedTlsOptions(
       const error = new Error(
         `the certificate presented (sha256 ${presented.slice(0, 16)}...) is not the one registered (sha256 ${pinned.slice(0, 16)}...)`,
       ) as Error & { code: string };
-      error.code = "ERR_ORCHESTRA_CERT_MISMATCH";
+      error.code = CERT_MISMATCH;
       return error;
     },
   };
