@@ -87,7 +87,7 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
     },
   });
   endHalfClosedUpgrades(app.server);
-  // The one check: every route but the public one (healthz) needs a registered API server's token.
+  // The one check: every route but healthz needs a registered API server's token and client certificate.
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config?.public === true) return;
     const peer = (request.raw.socket as TLSSocket).getPeerCertificate();
