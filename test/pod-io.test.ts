@@ -6,10 +6,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Agent, fetch as pinnedFetch } from "undici";
 import { type RunningApiServer, startApiServer } from "../src/cmd/api.js";
 import { startWorkerEndpoint } from "../src/cmd/worker-endpoint.js";
 import type { Deployment, NodeInfo, Pod } from "../src/core/types.js";
 import { noEvents } from "../src/events/event-recorder.js";
+import { ensureEndpointCertificate } from "../src/node-endpoint/endpoint-certificate.js";
+import { pinnedTlsOptions } from "../src/node-endpoint/endpoint-pinning.js";
 import { execOver, upgradeRefusal } from "../src/node-endpoint/testing/exec-client.js";
 import { LABEL_POD } from "../src/runtime/labels.js";
 import { FakeRuntime } from "../src/runtime/testing/fake/fake-runtime.js";
@@ -43,7 +46,7 @@ describe("logs, exec and usage through the API server, two workers", () => {
   let backend: EmbeddedBackend;
   let store: Store;
   const engine = new FakeRuntime({ images: [IMAGE], cpus: 2, memoryBytes: 2 ** 30 });
-  const workers: { stop(): Promise<void>; endpointUrl: string }[] = [];
+  const workers: { stop(): Promise<void>; endpointUrl: string; certificate: string }[] = [];
   let api: RunningApiServer;
   const auth = { authorization: `Bearer ${TOKEN}` };
   /** Every command the pods' containers ran. */
@@ -87,6 +90,7 @@ describe("logs, exec and usage through the API server, two workers", () => {
         name,
         address: "127.0.0.1",
         endpoint: endpoint.url,
+        endpointCertificate: endpoint.certificate,
         network: { name: `orchestra-test-${name}`, subnet: `10.97.${i}.0/24` },
         stopGraceSeconds: 0,
         events: noEvents,
@@ -95,6 +99,7 @@ describe("logs, exec and usage through the API server, two workers", () => {
       await running.start();
       workers.push({
         endpointUrl: endpoint.url,
+        certificate: endpoint.certificate,
         async stop() {
           await running.stop();
           await endpoint.close();
@@ -126,14 +131,22 @@ describe("logs, exec and usage through the API server, two workers", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("each node registers its endpoint; it refuses the API user's token, and the API refuses none", async () => {
+  test("each node registers its endpoint and certificate; it refuses the API user's token and plain HTTP, and the API refuses none", async () => {
     const nodes = (await store.list<NodeInfo>(keys.nodes)).map((entry) => entry.value);
     assert.deepEqual(
-      nodes.map((node) => node.endpoint),
-      workers.map((worker) => worker.endpointUrl),
+      nodes.map((node) => [node.endpoint, node.endpointCertificate]),
+      workers.map((worker) => [worker.endpointUrl, worker.certificate]),
     );
-    const direct = await fetch(`${workers[0]?.endpointUrl}/pods/p1/log`, { headers: auth });
+    const [first] = workers as [(typeof workers)[0]];
+    assert.match(first.endpointUrl, /^https:\/\//);
+    // Trusting the node's certificate as an API server does: the TLS is fine, the user's token is not.
+    const dispatcher = new Agent({ connect: pinnedTlsOptions(first.certificate) });
+    const direct = await pinnedFetch(`${first.endpointUrl}/pods/p1/log`, { headers: auth, dispatcher });
     assert.equal(direct.status, 401, "the node endpoint takes only API servers' credentials");
+    await dispatcher.close();
+    await assert.rejects(
+      fetch(`${first.endpointUrl.replace(/^https:/, "http:")}/pods/p1/log`, { headers: auth }),
+    );
     assert.equal((await fetch(`${api.url}/pods/web-p1/log`)).status, 401);
     await assert.rejects(execOver(`${api.url}/pods/web-p1/exec`, "", ["true"]), /HTTP 401/);
   });
@@ -209,5 +222,27 @@ describe("logs, exec and usage through the API server, two workers", () => {
         ["n2", 1, 5_000_000],
       ],
     );
+  });
+
+  test("a node whose endpoint presents another certificate than the one registered: 503 naming the node, nothing runs", async () => {
+    const entry = await store.get<NodeInfo>(keys.node("n2"));
+    assert.ok(entry);
+    const other = await ensureEndpointCertificate({ node: "n2", address: "127.0.0.1", nowMs: Date.now() });
+    await store.set(keys.node("n2"), { ...entry.value, endpointCertificate: other.cert });
+    try {
+      const logs = await fetch(`${api.url}/pods/web-p2/log`, { headers: auth });
+      assert.equal(logs.status, 503);
+      assert.match(
+        ((await logs.json()) as { message: string }).message,
+        /^node n2's endpoint https:\/\/127\.0\.0\.1:\d+ presented a certificate other than the one the node registered: refused/,
+      );
+      const before = ran.length;
+      await assert.rejects(execOver(`${api.url}/pods/web-p2/exec`, auth.authorization, ["true"]), /HTTP 503/);
+      assert.equal(ran.length, before, "nothing ran");
+    } finally {
+      const now = await store.get<NodeInfo>(keys.node("n2"));
+      await store.set(keys.node("n2"), { ...now?.value, ...entry.value });
+    }
+    assert.equal((await fetch(`${api.url}/pods/web-p2/log?tail=1`, { headers: auth })).status, 200);
   });
 });

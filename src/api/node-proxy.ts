@@ -1,13 +1,22 @@
 // How an API server reaches into pods: it finds the pod's node in the store, and that node's endpoint (the URL
-// its worker registered), and calls it with the server's own credential (endpoint-credentials.ts). Users never
-// talk to a worker, and no Docker socket leaves its machine. Node endpoints are reached by address and port, so
-// a pod on another machine is served the same way as one on this one.
+// and certificate its worker registered), and calls it over TLS, accepting only that certificate
+// (endpoint-pinning.ts), with the server's own credential (endpoint-credentials.ts). Users never talk to a
+// worker, and no Docker socket leaves its machine. Node endpoints are reached by address and port, so a pod on
+// another machine is served the same way as one on this one. An endpoint without TLS is never called.
+import { fetch, type Response } from "undici";
 import { WebSocket } from "ws";
 import { ConflictError, NotFoundError, UnavailableError } from "../core/errors.js";
 import { EXEC_PROTOCOL } from "../core/exec-channels.js";
 import type { NodeInfo, Pod } from "../core/types.js";
 import type { EndpointClientCredential } from "../node-endpoint/endpoint-credentials.js";
+import {
+  CERT_MISMATCH,
+  PinnedAgents,
+  type PinnedEndpoint,
+  pinnedTlsOptions,
+} from "../node-endpoint/endpoint-pinning.js";
 import { keys } from "../store/keys.js";
+import { UNTRUSTED_CERTIFICATE } from "../tls/untrusted-certificate.js";
 import type { ApiStore } from "./deadline-store.js";
 import { httpErrorFromStatus } from "./errors.js";
 
@@ -17,14 +26,40 @@ export const NODE_CONNECT_TIMEOUT_MS = 5000;
 export interface NodeTarget {
   pod: Pod;
   node: NodeInfo;
-  endpoint: string;
+  endpoint: PinnedEndpoint;
+}
+
+/** A node's endpoint as registered; an error naming the node when it has none, or one without TLS. */
+export function pinnedEndpointOf(node: NodeInfo): PinnedEndpoint {
+  if (!node.endpoint) throw new ConflictError(`node ${node.name} serves no node endpoint (an older worker?)`);
+  if (!node.endpoint.startsWith("https://") || !node.endpointCertificate) {
+    throw new ConflictError(
+      `node ${node.name} registered its endpoint without a TLS certificate (an older worker?): it is not called over plain HTTP`,
+    );
+  }
+  return { node: node.name, url: node.endpoint, certificate: node.endpointCertificate };
 }
 
 export class NodeProxy {
+  private agents?: Promise<PinnedAgents>;
+
   constructor(
     private readonly store: ApiStore,
-    private readonly credential: EndpointClientCredential,
+    private readonly credential: Pick<EndpointClientCredential, "authorization" | "clientCertificate">,
   ) {}
+
+  /** Lets go of the connections to node endpoints. */
+  async close(): Promise<void> {
+    await (await this.agents)?.close();
+  }
+
+  /** The connection pools, which present the server's client certificate (made once, at first use). */
+  private pools(): Promise<PinnedAgents> {
+    this.agents ??= this.credential
+      .clientCertificate()
+      .then((client) => new PinnedAgents(NODE_CONNECT_TIMEOUT_MS, client));
+    return this.agents;
+  }
 
   /** A pod by name (`web-x5w4w`) or id. */
   async findPod(ref: string): Promise<Pod> {
@@ -41,43 +76,47 @@ export class NodeProxy {
     if (!pod.node) throw new ConflictError(`pod "${pod.name}" is not on a node yet`);
     const node = (await this.store.get<NodeInfo>(keys.node(pod.node)))?.value;
     if (!node) throw new UnavailableError(`pod "${pod.name}": its node ${pod.node} is not registered`);
-    if (!node.endpoint) {
-      throw new ConflictError(
-        `pod "${pod.name}": node ${pod.node} serves no node endpoint (an older worker?)`,
-      );
+    try {
+      return { pod, node, endpoint: pinnedEndpointOf(node) };
+    } catch (err) {
+      if (err instanceof ConflictError) throw new ConflictError(`pod "${pod.name}": ${err.message}`);
+      throw err;
     }
-    return { pod, node, endpoint: node.endpoint };
   }
 
   /** GET on a node endpoint; a refusal becomes the error its status stands for. */
-  async get(endpoint: string, path: string, signal?: AbortSignal): Promise<Response> {
+  async get(endpoint: PinnedEndpoint, path: string, signal?: AbortSignal): Promise<Response> {
+    const agents = await this.pools();
     // The time limit is on the answer's head only: a followed log's body goes on as long as the client stays.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(new Error("timed out")), NODE_CONNECT_TIMEOUT_MS);
     const onAbort = () => abort.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
-    const answer = await fetch(`${endpoint}${path}`, {
+    const answer = await fetch(`${endpoint.url}${path}`, {
       headers: { authorization: this.credential.authorization },
       signal: abort.signal,
+      dispatcher: agents.for(endpoint),
     })
       .catch((err: Error) => {
         signal?.removeEventListener("abort", onAbort);
-        throw new UnavailableError(`node endpoint ${endpoint} did not answer: ${causeOf(err)}`);
+        throw unreachable(endpoint, err);
       })
       .finally(() => clearTimeout(timer));
     if (answer.ok) return answer;
     const body = (await answer.json().catch(() => ({}))) as { message?: string };
     throw httpErrorFromStatus(
       answer.status,
-      body.message ?? `node endpoint ${endpoint} answered ${answer.status}`,
+      body.message ?? `node ${endpoint.node}'s endpoint ${endpoint.url} answered ${answer.status}`,
     );
   }
 
   /** A WebSocket to a node endpoint, open, its messages held until released; a refused upgrade becomes the error its status stands for. */
-  openSocket(endpoint: string, path: string): Promise<HeldSocket> {
-    const socket = new WebSocket(`${endpoint.replace(/^http/, "ws")}${path}`, [EXEC_PROTOCOL], {
+  async openSocket(endpoint: PinnedEndpoint, path: string): Promise<HeldSocket> {
+    const client = await this.credential.clientCertificate();
+    const socket = new WebSocket(`${endpoint.url.replace(/^http/, "ws")}${path}`, [EXEC_PROTOCOL], {
       headers: { authorization: this.credential.authorization },
       handshakeTimeout: NODE_CONNECT_TIMEOUT_MS,
+      ...pinnedTlsOptions(endpoint.certificate, client),
     });
     // Kept from the start: ws may hand over the first messages in the same turn as the upgrade's answer.
     const kept = held(socket);
@@ -90,16 +129,14 @@ export class NodeProxy {
         });
         response.on("end", () => {
           request.destroy();
-          let message = `node endpoint ${endpoint} answered ${response.statusCode}`;
+          let message = `node ${endpoint.node}'s endpoint ${endpoint.url} answered ${response.statusCode}`;
           try {
             message = (JSON.parse(text) as { message?: string }).message ?? message;
           } catch {}
           reject(httpErrorFromStatus(response.statusCode ?? 502, message));
         });
       });
-      socket.once("error", (err) =>
-        reject(new UnavailableError(`node endpoint ${endpoint} did not answer: ${causeOf(err)}`)),
-      );
+      socket.once("error", (err) => reject(unreachable(endpoint, err)));
     });
   }
 }
@@ -127,7 +164,17 @@ function held(socket: WebSocket): HeldSocket {
   return kept;
 }
 
-function causeOf(err: Error): string {
-  const cause = (err as Error & { cause?: Error }).cause;
-  return cause?.message ?? err.message;
+/** Why a node endpoint could not be used: not there, or not the node that registered (its certificate differs). */
+function unreachable(endpoint: PinnedEndpoint, err: Error): UnavailableError {
+  const cause = (err as Error & { cause?: Error }).cause ?? err;
+  const code = (cause as Error & { code?: string }).code ?? "";
+  // The pinned certificate is the one trust anchor: any other fails OpenSSL's check, or ours after it.
+  if (UNTRUSTED_CERTIFICATE.has(code) || code === CERT_MISMATCH) {
+    return new UnavailableError(
+      `node ${endpoint.node}'s endpoint ${endpoint.url} presented a certificate other than the one the node registered: refused (${cause.message})`,
+    );
+  }
+  return new UnavailableError(
+    `node ${endpoint.node}'s endpoint ${endpoint.url} did not answer: ${cause.message}`,
+  );
 }

@@ -250,7 +250,9 @@ export function buildApiServer(options: ApiServerOptions): ApiApp {
     eventRoutes(api, store);
     metaRoutes(api, store);
     metricsRoutes(api);
-    podIoRoutes(api, store, new NodeProxy(store, credential));
+    const proxy = new NodeProxy(store, credential);
+    api.addHook("onClose", async () => proxy.close());
+    podIoRoutes(api, store, proxy);
     dataRoutes(api, store, options.secretsKey, clock);
     volumeRoutes(api, store);
     tokenRoutes(api, store, clock);

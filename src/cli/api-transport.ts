@@ -3,6 +3,7 @@
 
 import { Agent, type Dispatcher, fetch, type Response } from "undici";
 import { CONTINUE_HEADER } from "../core/schemas/list-page.js";
+import { UNTRUSTED_CERTIFICATE } from "../tls/untrusted-certificate.js";
 import { ApiError, CliError } from "./cli-error.js";
 
 export interface TransportOptions {
@@ -35,16 +36,6 @@ const NETWORK_REASONS: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: "connection timed out",
   UND_ERR_SOCKET: "connection closed",
 };
-
-/** OpenSSL's verdicts on a certificate that does not chain to the trusted CA. */
-const UNTRUSTED = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_SIGNATURE_FAILURE",
-]);
 
 /** Checks and normalises a server URL: http(s) only, no trailing slash. */
 export function normaliseServerUrl(server: string): string {
@@ -196,7 +187,7 @@ export class ApiTransport {
     }
     const cause = error instanceof Error ? (error.cause as unknown) : undefined;
     const code = errorCode(cause) ?? errorCode(error);
-    if (code !== undefined && UNTRUSTED.has(code)) {
+    if (code !== undefined && UNTRUSTED_CERTIFICATE.has(code)) {
       return `its certificate is not signed by ${this.caSource}: ${code}`;
     }
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {

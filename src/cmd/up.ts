@@ -141,7 +141,7 @@ export async function up(options: UpOptions, open = openStore): Promise<RunningC
       informers,
       // One machine: its users reach published ports on 127.0.0.1 first.
       publishOnLoopback: true,
-      endpoint: { port: options.nodeEndpointPort ?? 0 },
+      endpoint: { port: options.nodeEndpointPort ?? 0, dataDir },
     });
     components.push({ name: "worker", stop: () => worker.stop() });
 

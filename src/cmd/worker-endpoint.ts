@@ -1,5 +1,9 @@
 // Starts a worker's node endpoint (logs, exec, usage of its pods for API servers), before the worker registers its
-// node so that the registration carries the endpoint's URL: the node's address and the port actually bound.
+// node so that the registration carries the endpoint's URL (the node's address and the port actually bound) and
+// the certificate API servers pin (made now, or kept in the data folder).
+import { systemClock } from "../core/clock.js";
+import { logger } from "../core/logger.js";
+import { ensureEndpointCertificate } from "../node-endpoint/endpoint-certificate.js";
 import { EndpointAuthenticator } from "../node-endpoint/endpoint-credentials.js";
 import {
   DEFAULT_NODE_ENDPOINT_PORT,
@@ -16,11 +20,15 @@ export interface WorkerEndpointOptions {
   /** Default 10250 (the kubelet's); 0 binds any free port, which the registration then carries. */
   port?: number;
   limits?: Partial<NodeEndpointLimits>;
+  /** Where the endpoint's key pair is kept (`<dir>/tls/`); without one, each start makes a new pair. */
+  dataDir?: string;
 }
 
 export interface RunningWorkerEndpoint {
-  /** What the node's registration tells API servers, e.g. `http://10.0.0.2:10250`. */
+  /** What the node's registration tells API servers, e.g. `https://10.0.0.2:10250`. */
   url: string;
+  /** The endpoint's certificate (PEM), which the registration carries for API servers to pin. */
+  certificate: string;
   close(): Promise<void>;
 }
 
@@ -33,8 +41,19 @@ export async function startWorkerEndpoint(request: {
   options?: WorkerEndpointOptions;
   /** The worker, once made: until then no pod is its own. */
   worker: () => Worker | undefined;
-  metrics?: () => Promise<{ contentType: string; body: string }>;
 }): Promise<RunningWorkerEndpoint> {
+  const tls = await ensureEndpointCertificate({
+    node: request.node,
+    address: request.address,
+    dataDir: request.options?.dataDir,
+    nowMs: systemClock.now(),
+  });
+  if (tls.made && tls.certFile) {
+    logger("worker", { node: request.node }).info(
+      { file: tls.certFile },
+      "made the node endpoint's certificate",
+    );
+  }
   const authenticator = new EndpointAuthenticator(request.store);
   try {
     await authenticator.start();
@@ -42,8 +61,8 @@ export async function startWorkerEndpoint(request: {
       host: request.options?.host ?? request.address,
       port: request.options?.port ?? DEFAULT_NODE_ENDPOINT_PORT,
       limits: request.options?.limits,
-      authenticate: (authorization) => authenticator.check(authorization),
-      metrics: request.metrics,
+      authenticate: (authorization, clientCert) => authenticator.check(authorization, clientCert),
+      tls,
       pods: {
         node: request.node,
         runtime: request.runtime,
@@ -53,9 +72,10 @@ export async function startWorkerEndpoint(request: {
     });
     // Bound perhaps to 0.0.0.0: API servers call the node's address, on the port the endpoint got.
     const { address } = request;
-    const url = `http://${address.includes(":") ? `[${address}]` : address}:${new URL(endpoint.url).port}`;
+    const url = `https://${address.includes(":") ? `[${address}]` : address}:${new URL(endpoint.url).port}`;
     return {
       url,
+      certificate: tls.cert,
       async close() {
         await endpoint.close();
         authenticator.stop();

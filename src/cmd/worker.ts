@@ -55,8 +55,6 @@ export interface WorkerProcessOptions {
   publishOnLoopback?: boolean;
   /** The node endpoint (logs, exec, usage for API servers): see worker-endpoint.ts. */
   endpoint?: WorkerEndpointOptions;
-  /** The process's metrics, served on the node endpoint's GET /metrics. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export const DEFAULT_NETWORK = "orchestra";
@@ -97,7 +95,6 @@ export async function startWorker(
       address,
       options: options.endpoint,
       worker: () => worker,
-      metrics: options.metrics,
     });
     if (mode === "routed") {
       dataPath = new PodNetwork({ store: options.store, kernel, node: name, ...allocation });
@@ -109,6 +106,7 @@ export async function startWorker(
       name,
       address,
       endpoint: endpoint.url,
+      endpointCertificate: endpoint.certificate,
       labels: options.labels,
       network: { name: network.name, subnet: allocation.subnet, masquerade: mode === "local" },
       dns: options.dns,

@@ -1,8 +1,10 @@
-// Who may use a node endpoint (a worker's logs, exec and usage), decided in this one file so that mutual TLS or
-// tokens with roles can replace it. Each API server makes a random token when it starts and registers only its
-// SHA-256 hash in the store, under /endpointclients/<id>: an ephemeral key that goes with the server's session.
-// Workers list and watch that directory and accept a bearer token whose hash is there. The store never holds a
-// token that could be presented, and no Docker socket leaves its machine: the endpoint is the only way in.
+// Who may use a node endpoint (a worker's logs, exec and usage), decided in this one file. Each API server makes
+// a random token and a self-signed client certificate when it starts and registers only their SHA-256 hashes in
+// the store, under /endpointclients/<id>: an ephemeral key that goes with the server's session. Workers list and
+// watch that directory and accept a request that carries a registered bearer token over a TLS session whose
+// client certificate is the one registered with that token (mutual TLS: a worker that saw the token cannot
+// replay it without the API server's key). The store never holds a secret that could be presented, and no
+// Docker socket leaves its machine: the endpoint is the only way in.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { UnauthorizedError } from "../api/errors.js";
 import { type Clock, systemClock } from "../core/clock.js";
@@ -11,10 +13,14 @@ import { type Logger, logger as makeLogger } from "../core/logger.js";
 import { Informer } from "../machinery/informer.js";
 import { keys } from "../store/keys.js";
 import type { Store } from "../store/store.js";
+import { type IssuedPair, issueSelfSignedCertificate } from "../tls/certificate-issuer.js";
+import { certificateSha256 } from "./endpoint-certificate.js";
 
-/** What an API server registers: the hash of its token, and who it is (for the worker's logs). */
+/** What an API server registers: the hashes of its token and client certificate, and who it is (for logs). */
 export interface EndpointClient {
   sha256: string;
+  /** SHA-256 of the client certificate's DER, hex. */
+  certSha256: string;
   description: string;
 }
 
@@ -22,10 +28,14 @@ function sha256(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 
-/** An API server's credential towards node endpoints: its token, registered (hashed) while the server runs. */
+/**
+ * An API server's credential towards node endpoints: its token and client certificate, registered (hashed)
+ * while the server runs.
+ */
 export class EndpointClientCredential {
   readonly id = randomBytes(8).toString("hex");
   private readonly token = randomBytes(32).toString("base64url");
+  private made?: Promise<IssuedPair>;
   private stopListening?: () => void;
   private expired = false;
 
@@ -38,6 +48,17 @@ export class EndpointClientCredential {
   /** The header value to present. */
   get authorization(): string {
     return `Bearer ${this.token}`;
+  }
+
+  /** The client certificate and key to present (PEM), made once. */
+  clientCertificate(): Promise<IssuedPair> {
+    this.made ??= issueSelfSignedCertificate(
+      `orchestra-api-${this.id}`,
+      { dns: [], ip: [] },
+      systemClock.now(),
+      "client",
+    );
+    return this.made;
   }
 
   /** Registers the hash; again after a session expiry took the ephemeral key away. */
@@ -64,6 +85,7 @@ export class EndpointClientCredential {
   private async write(): Promise<void> {
     const client: EndpointClient = {
       sha256: sha256(this.token).toString("hex"),
+      certSha256: certificateSha256((await this.clientCertificate()).cert),
       description: this.description,
     };
     try {
@@ -109,27 +131,32 @@ export class EndpointAuthenticator {
   }
 
   /**
-   * Resolves when `authorization` (the request's header) carries the token of a registered API server; else
-   * rejects with UnauthorizedError (401). A token not known yet (an API server that registered a moment ago)
-   * gets one fresh look at the store, at most once per `relistMs`.
+   * Resolves when `authorization` (the request's header) carries the token of a registered API server and
+   * `clientCertSha256` (the TLS client certificate's hash) is the one registered with it; else rejects with
+   * UnauthorizedError (401). A token not known yet (an API server that registered a moment ago) gets one fresh
+   * look at the store, at most once per `relistMs`.
    */
-  async check(authorization: string | undefined): Promise<void> {
+  async check(authorization: string | undefined, clientCertSha256: string | undefined): Promise<void> {
     if (authorization === undefined) throw new UnauthorizedError("authorization: a bearer token is required");
     const match = /^Bearer +(\S+) *$/i.exec(authorization);
     if (!match?.[1]) throw new UnauthorizedError("authorization: expected a bearer token");
     const presented = sha256(match[1]);
-    if (this.knows(presented)) return;
+    let client = this.clients.list().find((known) => same(known, presented));
     const now = this.clock.now();
-    if (now - this.lastRelist >= this.relistMs) {
+    if (!client && now - this.lastRelist >= this.relistMs) {
       this.lastRelist = now;
       const listed = await this.store.list<EndpointClient>(keys.endpointClients);
-      if (listed.some((entry) => same(entry.value, presented))) return;
+      client = listed.find((entry) => same(entry.value, presented))?.value;
     }
-    throw new UnauthorizedError("authorization: the bearer token is not valid");
-  }
-
-  private knows(presented: Buffer): boolean {
-    return this.clients.list().some((client) => same(client, presented));
+    if (!client) throw new UnauthorizedError("authorization: the bearer token is not valid");
+    if (clientCertSha256 === undefined) {
+      throw new UnauthorizedError("authorization: the API server's client certificate is required");
+    }
+    if (client.certSha256 !== clientCertSha256) {
+      throw new UnauthorizedError(
+        "authorization: the client certificate is not the one registered with the bearer token",
+      );
+    }
   }
 }
 

@@ -3,12 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { fetch } from "undici";
 import { LABEL_MANAGED, LABEL_NODE, LABEL_POD } from "../runtime/labels.js";
 import type { ContainerInfo } from "../runtime/runtime.js";
 import { FakeRuntime } from "../runtime/testing/fake/fake-runtime.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
+import { issueSelfSignedCertificate } from "../tls/certificate-issuer.js";
+import { ensureEndpointCertificate } from "./endpoint-certificate.js";
 import { EndpointAuthenticator, EndpointClientCredential } from "./endpoint-credentials.js";
+import { type ClientIdentity, PinnedAgents, pinnedTlsOptions } from "./endpoint-pinning.js";
 import { type RunningNodeEndpoint, startNodeEndpoint } from "./node-endpoint.js";
 import { execOver } from "./testing/exec-client.js";
 
@@ -23,6 +27,11 @@ describe("node endpoint", () => {
   let authenticator: EndpointAuthenticator;
   let credential: EndpointClientCredential;
   let endpoint: RunningNodeEndpoint;
+  let certificate: string;
+  /** Connections that present the API server's client certificate, another one, or none. */
+  let client: ClientIdentity;
+  let stranger: ClientIdentity;
+  const agents: Record<"api" | "stranger" | "none", PinnedAgents> = {} as never;
   const here = new Set<string>();
   let started = 0;
 
@@ -35,8 +44,16 @@ describe("node endpoint", () => {
       network: "orchestra-test",
     });
   };
-  const get = (path: string, authorization?: string) =>
-    fetch(`${endpoint.url}${path}`, { headers: authorization ? { authorization } : {} });
+  const get = (path: string, authorization?: string, as: keyof typeof agents = "api") =>
+    fetch(`${endpoint.url}${path}`, {
+      headers: authorization ? { authorization } : {},
+      dispatcher: agents[as].for({ node: NODE, url: endpoint.url, certificate }),
+    });
+  const execOn = (path: string, authorization: string, argv: string[], stdin?: string, as = client) =>
+    execOver(`${endpoint.url}${path}`, authorization, argv, {
+      stdin,
+      tls: pinnedTlsOptions(certificate, as),
+    });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "orchestra-endpoint-"));
@@ -48,16 +65,25 @@ describe("node endpoint", () => {
     await authenticator.start();
     credential = new EndpointClientCredential(store, "api test");
     await credential.register();
+    client = await credential.clientCertificate();
+    stranger = await issueSelfSignedCertificate("stranger", { dns: [], ip: [] }, Date.now(), "client");
+    agents.api = new PinnedAgents(5000, client);
+    agents.stranger = new PinnedAgents(5000, stranger);
+    agents.none = new PinnedAgents(5000);
+    const tls = await ensureEndpointCertificate({ node: NODE, address: "127.0.0.1", nowMs: Date.now() });
+    certificate = tls.cert;
     endpoint = await startNodeEndpoint({
+      tls,
       host: "127.0.0.1",
       port: 0,
-      authenticate: (authorization) => authenticator.check(authorization),
+      authenticate: (authorization, clientCert) => authenticator.check(authorization, clientCert),
       pods: { node: NODE, runtime, hasPod: (id) => here.has(id), previous: () => undefined },
     });
   });
 
   after(async () => {
     await endpoint?.close();
+    for (const pool of Object.values(agents)) await pool.close();
     authenticator?.stop();
     await credential?.unregister();
     await store?.close();
@@ -83,9 +109,18 @@ describe("node endpoint", () => {
       assert.equal(logs.status, 401);
       assert.match(((await logs.json()) as { message: string }).message, /^authorization: /);
       assert.equal((await get("/usage", authorization)).status, 401);
-      const exec = execOver(`${endpoint.url}/pods/p-auth/exec`, authorization ?? "", ["true"]);
+      const exec = execOn("/pods/p-auth/exec", authorization ?? "", ["true"]);
       await assert.rejects(exec, /HTTP 401/);
     }
+    // The right token without the API server's client certificate, or with another one: refused too.
+    const noCert = await get("/pods/p-auth/log", credential.authorization, "none");
+    assert.equal(noCert.status, 401);
+    assert.match(((await noCert.json()) as { message: string }).message, /client certificate is required/);
+    const otherCert = await get("/usage", credential.authorization, "stranger");
+    assert.equal(otherCert.status, 401);
+    assert.match(((await otherCert.json()) as { message: string }).message, /not the one registered/);
+    const url = "/pods/p-auth/exec";
+    await assert.rejects(execOn(url, credential.authorization, ["true"], undefined, stranger), /HTTP 401/);
     assert.equal(ran, 0);
     assert.equal((await get("/healthz")).status, 200, "healthz is public");
     await runtime.remove(container.id);
@@ -157,13 +192,13 @@ describe("node endpoint", () => {
     );
     const restarted = await startPod("p-exec");
     await runtime.remove(container.id);
-    const url = `${endpoint.url}/pods/p-exec/exec`;
-    const exit7 = await execOver(url, credential.authorization, ["exit", "7"]);
+    const url = "/pods/p-exec/exec";
+    const exit7 = await execOn(url, credential.authorization, ["exit", "7"]);
     assert.deepEqual(exit7, { stdout: "exiting 7\n", stderr: "", exitCode: 7 });
-    const cat = await execOver(url, credential.authorization, ["cat"], { stdin: "hi\n" });
+    const cat = await execOn(url, credential.authorization, ["cat"], "hi\n");
     assert.deepEqual(cat, { stdout: "hi\n", stderr: "", exitCode: 0 });
     await runtime.stop(restarted.id);
-    await assert.rejects(execOver(url, credential.authorization, ["true"]), /HTTP 409/);
+    await assert.rejects(execOn(url, credential.authorization, ["true"]), /HTTP 409/);
     await runtime.remove(restarted.id);
   });
 });

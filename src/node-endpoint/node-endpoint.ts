@@ -1,9 +1,11 @@
-// A worker's node endpoint: what only the machine that runs a pod can do, served over HTTP to API servers (which
+// A worker's node endpoint: what only the machine that runs a pod can do, served over HTTPS to API servers (which
 // proxy users' requests to it): a pod's logs, a command run in its container (a WebSocket), its pods' CPU and
-// memory, and the worker process's Prometheus metrics. Every route but /healthz and /metrics requires the
-// credential of endpoint-credentials.ts; a request without it is refused before anything runs.
+// memory. It serves TLS only, with the worker's own certificate (endpoint-certificate.ts), which API servers pin
+// (endpoint-pinning.ts). Every route but /healthz requires the credential of endpoint-credentials.ts (a bearer
+// token and the client certificate registered with it); a request without it is refused before anything runs. The worker's metrics are on its metrics listener, not here.
 import type { AddressInfo } from "node:net";
 import { isIPv6 } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from "fastify";
@@ -19,6 +21,7 @@ import { PodIdParams } from "../core/schemas/pod.js";
 import { ExecQuery, LogQuery, NodeEndpointUsage } from "../core/schemas/pod-io.js";
 import { parseSince } from "../core/since.js";
 import { LABEL_DEPLOYMENT, LABEL_MANAGED, LABEL_NODE, LABEL_POD, LABEL_POD_NAME } from "../runtime/labels.js";
+import { derSha256 } from "./endpoint-certificate.js";
 import { bridgeExec } from "./exec-bridge.js";
 import { headFirst, type NodePods, openPodLogs, podContainers } from "./pod-log-stream.js";
 import { UsageSampler } from "./usage-sampler.js";
@@ -42,10 +45,13 @@ export const DEFAULT_NODE_ENDPOINT_PORT = 10250;
 
 export interface NodeEndpointOptions {
   pods: NodePods;
-  /** Resolves for a request that may go on; rejects (UnauthorizedError) otherwise. */
-  authenticate(authorization: string | undefined): Promise<void>;
-  /** The process's metrics in Prometheus text format, for GET /metrics. */
-  metrics?: () => Promise<{ contentType: string; body: string }>;
+  /**
+   * Resolves for a request that may go on; rejects (UnauthorizedError) otherwise. `clientCertSha256`: the
+   * SHA-256 of the certificate the TLS client presented, if any.
+   */
+  authenticate(authorization: string | undefined, clientCertSha256: string | undefined): Promise<void>;
+  /** The endpoint's certificate and key (PEM); it serves nothing without TLS. */
+  tls: { cert: string; key: string };
   limits?: Partial<NodeEndpointLimits>;
   clock?: Clock;
 }
@@ -59,6 +65,14 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
   const open = { logs: 0, execs: 0 };
 
   const app = Fastify({
+    // Any client certificate is taken in the handshake and judged by its fingerprint, in authenticate.
+    https: {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      minVersion: "TLSv1.2",
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     loggerInstance: log as FastifyBaseLogger,
     // Followed logs and exec sessions never end by themselves: closing the endpoint ends them.
     forceCloseConnections: true,
@@ -73,18 +87,14 @@ export function buildNodeEndpoint(options: NodeEndpointOptions) {
     },
   });
   endHalfClosedUpgrades(app.server);
-  // The one check: every route but the public ones (healthz, metrics) needs a registered API server's token.
+  // The one check: every route but healthz needs a registered API server's token and client certificate.
   app.addHook("onRequest", async (request) => {
     if (request.routeOptions.config?.public === true) return;
-    await options.authenticate(request.headers.authorization);
+    const peer = (request.raw.socket as TLSSocket).getPeerCertificate();
+    await options.authenticate(request.headers.authorization, peer?.raw ? derSha256(peer.raw) : undefined);
   });
 
   app.get("/healthz", { config: { public: true } }, async () => ({ status: "ok" }));
-  app.get("/metrics", { config: { public: true } }, async (_request, reply) => {
-    const metrics = await options.metrics?.();
-    if (!metrics) return reply.status(404).send({ error: "NotFound", message: "no metrics here" });
-    return reply.type(metrics.contentType).send(metrics.body);
-  });
 
   app.register(async (scoped) => podRoutes(scoped));
   function podRoutes(scoped: ApiApp): void {
@@ -197,7 +207,7 @@ function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply,
 }
 
 export interface RunningNodeEndpoint {
-  /** e.g. `http://10.0.0.2:10250`: what the node's registration tells API servers. */
+  /** e.g. `https://10.0.0.2:10250`: what the node's registration tells API servers. */
   url: string;
   close(): Promise<void>;
 }
@@ -209,6 +219,6 @@ export async function startNodeEndpoint(
   const app = buildNodeEndpoint(options);
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address() as AddressInfo;
-  const url = `http://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = `https://${isIPv6(address.address) ? `[${address.address}]` : address.address}:${address.port}`;
   return { url, close: () => app.close() };
 }

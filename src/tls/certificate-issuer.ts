@@ -92,6 +92,44 @@ export async function issueServerCertificate(
   return { cert: cert.toString("pem"), key: await keyPem(keys.privateKey) };
 }
 
+/**
+ * A self-signed certificate trusted by pinning it (not through a CA): a worker's node endpoint (`server`, for
+ * `names`) or an API server towards node endpoints (`client`). It may sign only itself (keyCertSign, which
+ * OpenSSL asks of a self-signed trust anchor), not others.
+ */
+export async function issueSelfSignedCertificate(
+  commonName: string,
+  names: SubjectNames,
+  nowMs: number,
+  usage: "server" | "client" = "server",
+): Promise<IssuedPair> {
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serialNumber(),
+    name: `CN=${commonName}`,
+    ...validity(nowMs, SERVER_VALIDITY_DAYS),
+    keys,
+    signingAlgorithm: ALGORITHM,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign, true),
+      new x509.ExtendedKeyUsageExtension([
+        usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+      ]),
+      // RFC 5280: no empty SubjectAltName; a client's certificate names nothing.
+      ...(names.dns.length + names.ip.length === 0
+        ? []
+        : [
+            new x509.SubjectAlternativeNameExtension([
+              ...names.dns.map((value) => ({ type: "dns" as const, value })),
+              ...names.ip.map((value) => ({ type: "ip" as const, value })),
+            ]),
+          ]),
+    ],
+  });
+  return { cert: cert.toString("pem"), key: await keyPem(keys.privateKey) };
+}
+
 function pemBody(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64");
 }

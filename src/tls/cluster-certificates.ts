@@ -112,7 +112,7 @@ export function readPrivateKey(path: string): string {
 }
 
 /** Writes the key (0600) and the certificate through temporary files, so a crash leaves no half pair. */
-function writePair(certFile: string, keyFile: string, pair: IssuedPair): void {
+export function writePair(certFile: string, keyFile: string, pair: IssuedPair): void {
   writeNew(`${keyFile}.tmp`, pair.key, 0o600);
   writeNew(`${certFile}.tmp`, pair.cert, 0o644);
   renameSync(`${keyFile}.tmp`, keyFile);

@@ -37,6 +37,8 @@ export interface WorkerOptions {
   address: string;
   /** URL of this node's endpoint (logs, exec, usage), registered with the node for API servers to call. */
   endpoint?: string;
+  /** The endpoint's certificate (PEM), registered with the URL: API servers accept only it. */
+  endpointCertificate?: string;
   labels?: Record<string, string>;
   /** Bridge network the pods run on; created when missing. */
   network: NetworkSpec;
@@ -163,6 +165,9 @@ export class Worker {
         capacity: { cpu: facts.cpus * 1000, memory: facts.memoryBytes },
         podSubnet: network.subnet,
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+        ...(this.options.endpointCertificate
+          ? { endpointCertificate: this.options.endpointCertificate }
+          : {}),
         schedulable: true,
         registeredAt,
       }),

@@ -1,7 +1,8 @@
 // Logs, exec and top from anywhere the API is, on the lab: two hosts (network namespaces with their own engines
 // and workers), the API server in the root namespace, so every pod runs on another machine than the API and
 // the CLI. Each worker serves its pods' logs and exec on its node endpoint; the API proxies to it. Also: a
-// direct request to a node endpoint, or to an API with a token, without the right credential runs nothing.
+// direct request to a node endpoint (HTTPS only, with the node's own certificate), or to an API with a token,
+// without the right credential runs nothing.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,8 +11,10 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { Agent, fetch as pinnedFetch } from "undici";
 import type { NodeInfo, Pod } from "../../src/core/types.js";
 import type { Lab } from "../../src/lab/lab.js";
+import { pinnedTlsOptions } from "../../src/node-endpoint/endpoint-pinning.js";
 import { upgradeRefusal } from "../../src/node-endpoint/testing/exec-client.js";
 import { CLI, eventually, OrchestraProcess, runCli } from "../support/cluster.js";
 import { TEST_IMAGE } from "../support/images.js";
@@ -251,20 +254,31 @@ describe("logs, exec and top across machines (the lab)", { timeout: 600_000 }, (
   }, async () => {
     const [, pod] = pods as [Pod, Pod];
     const node = (await api<NodeInfo[]>("/nodes")).find((n) => n.name === pod.node);
-    assert.ok(node?.endpoint, "the node registers its endpoint");
+    assert.ok(node?.endpoint && node.endpointCertificate, "the node registers its endpoint and certificate");
+    assert.match(node.endpoint, /^https:\/\//);
+    // Trusting the node's certificate as API servers do: TLS goes through, and the credential is still asked for.
+    const tls = pinnedTlsOptions(node.endpointCertificate);
+    const dispatcher = new Agent({ connect: tls });
     const attempts: Record<string, string>[] = [
       {},
       { authorization: `Bearer ${TOKEN}` },
       { authorization: "Bearer guessed" },
     ];
-    for (const headers of attempts) {
-      const direct: Response = await fetch(`${node.endpoint}/pods/${pod.id}/log`, { headers });
-      assert.equal(direct.status, 401, "only API servers' own credentials");
-      await direct.body?.cancel();
+    try {
+      for (const headers of attempts) {
+        const direct = await pinnedFetch(`${node.endpoint}/pods/${pod.id}/log`, { headers, dispatcher });
+        assert.equal(direct.status, 401, "only API servers' own credentials");
+        await direct.body?.cancel();
+      }
+    } finally {
+      await dispatcher.close();
     }
     const url = `${node.endpoint}/pods/${pod.id}/exec?command=touch&command=/tmp/pwned`;
-    const status = await upgradeRefusal(url, { authorization: `Bearer ${TOKEN}` });
+    const status = await upgradeRefusal(url, { authorization: `Bearer ${TOKEN}` }, tls);
     assert.equal(status, 401);
+    // Plain HTTP gets no answer at all.
+    const plain = `${node.endpoint.replace(/^https:/, "http:")}/pods/${pod.id}/log`;
+    await assert.rejects(fetch(plain, { headers: { authorization: `Bearer ${TOKEN}` } }));
 
     const server = tokenApi.url;
     const logs = await cli(["logs", pod.name], { server });

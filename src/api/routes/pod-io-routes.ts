@@ -4,6 +4,7 @@
 import { PassThrough, Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
 import Type, { type Static } from "typebox";
+import type { Response } from "undici";
 import type { WebSocket } from "ws";
 import { DeploymentNameParams } from "../../core/schemas/deployment.js";
 import {
@@ -20,7 +21,7 @@ import { headFirst } from "../../node-endpoint/pod-log-stream.js";
 import { keys } from "../../store/keys.js";
 import type { ApiApp } from "../api-app.js";
 import type { ApiStore } from "../deadline-store.js";
-import type { HeldSocket, NodeProxy } from "../node-proxy.js";
+import { type HeldSocket, type NodeProxy, pinnedEndpointOf } from "../node-proxy.js";
 import { STORE_ERRORS, withErrors } from "../responses.js";
 
 const POD_ERRORS = {
@@ -225,8 +226,8 @@ export function podIoRoutes(app: ApiApp, store: ApiStore, proxy: NodeProxy): voi
       [...names].map(async (name): Promise<[string, EndpointUsage | Error]> => {
         try {
           const node = (await store.get<NodeInfo>(keys.node(name)))?.value;
-          if (!node?.endpoint) return [name, new Error(`node ${name} serves no node endpoint`)];
-          const answer = await proxy.get(node.endpoint, "/usage");
+          if (!node) return [name, new Error(`node ${name} is not registered`)];
+          const answer = await proxy.get(pinnedEndpointOf(node), "/usage");
           return [name, (await answer.json()) as EndpointUsage];
         } catch (err) {
           return [name, err as Error];

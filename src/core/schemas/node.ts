@@ -42,7 +42,13 @@ export const NodeInfo = closed(
     endpoint: Type.Optional(
       Type.String({
         description:
-          "URL of the worker's node endpoint (logs, exec, usage of its pods), which API servers call; e.g. `http://10.0.0.2:10250`.",
+          "URL of the worker's node endpoint (logs, exec, usage of its pods), which API servers call over TLS; e.g. `https://10.0.0.2:10250`.",
+      }),
+    ),
+    endpointCertificate: Type.Optional(
+      Type.String({
+        description:
+          "The node endpoint's self-signed certificate (PEM), which API servers accept and no other: the store vouches for it.",
       }),
     ),
     schedulable: Type.Boolean({

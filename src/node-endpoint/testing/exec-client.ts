@@ -1,4 +1,5 @@
 // A minimal exec client for tests: runs a command over an exec WebSocket (a node endpoint's or the API's).
+import type { ConnectionOptions } from "node:tls";
 import { WebSocket } from "ws";
 import {
   CHANNEL,
@@ -16,11 +17,12 @@ export function execOver(
   url: string,
   authorization: string,
   argv: string[],
-  options: { stdin?: string; tty?: boolean } = {},
+  options: { stdin?: string; tty?: boolean; tls?: ConnectionOptions } = {},
 ): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
   const query = execQuery(argv, { stdin: options.stdin !== undefined, tty: options.tty });
   const socket = new WebSocket(`${url.replace(/^http/, "ws")}?${query}`, [EXEC_PROTOCOL], {
     headers: { authorization },
+    ...options.tls,
   });
   const out = { stdout: "", stderr: "", exitCode: undefined as number | undefined };
   return new Promise((resolve, reject) => {
@@ -47,9 +49,13 @@ export function execOver(
 }
 
 /** The HTTP status an exec upgrade is refused with; rejects when the upgrade is accepted. */
-export function upgradeRefusal(url: string, headers: Record<string, string>): Promise<number | undefined> {
+export function upgradeRefusal(
+  url: string,
+  headers: Record<string, string>,
+  tls?: ConnectionOptions,
+): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url.replace(/^http/, "ws"), [EXEC_PROTOCOL], { headers });
+    const socket = new WebSocket(url.replace(/^http/, "ws"), [EXEC_PROTOCOL], { headers, ...tls });
     socket.on("unexpected-response", (request, response) => {
       request.destroy();
       resolve(response.statusCode);
