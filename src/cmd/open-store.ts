@@ -78,7 +78,7 @@ export async function openStore(
   } catch (error) {
     // The client retries quietly: say which store did not answer, and the likeliest cause.
     if (!(error instanceof UnavailableError)) throw error;
-    const unanswered = error.message.startsWith("ZooKeeper did not answer");
+    const unanswered = /^(ZooKeeper did not answer|not connected to ZooKeeper)/.test(error.message);
     const hint = !unanswered
       ? ""
       : tls

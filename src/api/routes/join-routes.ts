@@ -22,7 +22,7 @@ export interface JoinInfo {
 
 /** Why `orchestra up` answers POST /join with 503, and what to do instead. */
 export const NO_JOIN_MESSAGE =
-  'join: this API server hands out no store address: it runs on an embedded store, which lives inside `orchestra up` on this one machine, so workers on other machines cannot reach it; to add machines, move the cluster onto ZooKeeper (docs/OPERATIONS.md, "Moving from orchestra up to ZooKeeper") and join workers through `orchestra run api --store zk://...`';
+  'this API server hands out no store address: it runs on an embedded store, which lives inside `orchestra up` on this one machine, so workers on other machines cannot reach it; to add machines, move the cluster onto ZooKeeper (docs/OPERATIONS.md, "Moving from orchestra up to ZooKeeper") and join workers through `orchestra run api --store zk://...`';
 
 export function joinRoutes(app: ApiApp, join: JoinInfo | undefined, events: EventSink): void {
   app.post(
