@@ -1,8 +1,9 @@
 // Orchestra on a real ZooKeeper that serves TLS only (a `secureClientPort` and no plain port), with a real
 // Docker engine: `run api`, `run controller` and `run scheduler` with --zk-tls-ca/--zk-tls-cert/--zk-tls-key,
 // and a worker that joins over HTTPS (--server-ca) and gets the store's CA and a client certificate from the
-// join. A process without the TLS flags, a worker with the wrong CA, and bad flags each stop with one line;
-// zkCli.sh, which speaks plain TCP, gets nothing from the secure port. Traffic goes to 127.0.0.1 only.
+// join; `snapshot save` takes the same flags. A process without the TLS flags, a worker with the wrong CA, and
+// bad flags each stop with one line; zkCli.sh, which speaks plain TCP, gets nothing from the secure port.
+// Traffic goes to 127.0.0.1 only.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -191,6 +192,20 @@ describe("a ZooKeeper that serves TLS only", { timeout: 240_000 }, () => {
       assert.equal(result.code, 1, result.stderr);
       assert.equal(result.stderr, `${line}\n`);
     }
+  });
+
+  test("snapshot save takes the same flags", async () => {
+    const file = join(dir, "cluster.snap");
+    const saved = await runCli(["snapshot", "save", file, "--store", run.storeUrl, ...run.storeArgs], {
+      timeoutMs: 60_000,
+    });
+    assert.equal(saved.code, 0, saved.stderr);
+    assert.match(
+      saved.stdout,
+      new RegExp(
+        `^saved \\d+ keys of the ZooKeeper \\(TLS\\) ${run.zookeeper.address}/orchestra to ${file}\n$`,
+      ),
+    );
   });
 
   test("zkCli.sh, which speaks plain TCP, reads nothing from the secure port", async () => {
