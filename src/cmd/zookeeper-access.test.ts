@@ -9,18 +9,20 @@ import { openStore } from "./open-store.js";
 import { joinZooKeeperTls, readZooKeeperAccess } from "./zookeeper-access.js";
 
 let certs: TestCertificates;
-let files: { ca: string; cert: string; key: string; caKey: string; notPem: string };
+let files: { ca: string; cert: string; key: string; caKey: string; notPem: string; openKey: string };
 
 before(async () => {
   certs = await makeTestCertificates();
   const file = (name: string) => join(certs.folder, name);
-  writeFileSync(file("not.pem"), "hello\n");
+  writeFileSync(file("not.pem"), "hello\n", { mode: 0o600 });
+  writeFileSync(file("open.key"), certs.clientKey, { mode: 0o644 });
   files = {
     ca: certs.caFile,
     cert: file("client.pem"),
     key: file("client.key"),
     caKey: file("ca.key"),
     notPem: file("not.pem"),
+    openKey: file("open.key"),
   };
 });
 after(() => certs?.remove());
@@ -50,6 +52,10 @@ describe("readZooKeeperAccess", () => {
       [
         { zkTlsCa: files.ca, zkTlsCert: files.cert, zkTlsKey: files.notPem },
         /^zk-tls-key: .*not\.pem holds no PEM private key$/,
+      ],
+      [
+        { zkTlsCa: files.ca, zkTlsCert: files.cert, zkTlsKey: files.openKey },
+        /^zk-tls-key: .*open\.key may be read by others than its owner: chmod 600 it$/,
       ],
       [
         { zkTlsCa: files.ca, zkTlsCert: files.cert, zkTlsKey: files.caKey },

@@ -69,7 +69,7 @@ export function readZooKeeperAccess(
   const pem: ZooKeeperTlsPem = {
     ca: flags.zkTlsCa === undefined ? joined.tls?.ca : readPemFile(flags.zkTlsCa, "zk-tls-ca"),
     cert: ownPair ? flags.zkTlsCert && readPemFile(flags.zkTlsCert, "zk-tls-cert") : joined.tls?.cert,
-    key: ownPair ? flags.zkTlsKey && readPemFile(flags.zkTlsKey, "zk-tls-key") : joined.tls?.key,
+    key: ownPair ? flags.zkTlsKey && readPemFile(flags.zkTlsKey, "zk-tls-key", true) : joined.tls?.key,
   };
   const tls = zooKeeperTlsOptions(pem, {
     ca:
@@ -108,7 +108,7 @@ export function joinZooKeeperTls(
     {
       ca: own.ca,
       cert: flags.joinZkTlsCert && readPemFile(flags.joinZkTlsCert, "join-zk-tls-cert"),
-      key: flags.joinZkTlsKey && readPemFile(flags.joinZkTlsKey, "join-zk-tls-key"),
+      key: flags.joinZkTlsKey && readPemFile(flags.joinZkTlsKey, "join-zk-tls-key", true),
     },
     {
       ca: source("zk-tls-ca", undefined),

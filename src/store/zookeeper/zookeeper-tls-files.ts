@@ -2,7 +2,7 @@
 // read and checked before any connection, so that a wrong file is one clear error rather than a store that
 // never answers.
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { ValidationError } from "../../core/errors.js";
 
 /** PEM text, each part from wherever it came: a file or a join answer. */
@@ -28,11 +28,18 @@ export interface PemSource {
 
 const described = (source: PemSource) => source.file ?? source.name;
 
-/** Reads a PEM file; an unreadable one is a ValidationError naming `field`. */
-export function readPemFile(file: string, field: string): string {
+/**
+ * Reads a PEM file; an unreadable one is a ValidationError naming `field`. A private key (`secret`) is refused
+ * when others than its owner may read it, as for the API's --tls-key.
+ */
+export function readPemFile(file: string, field: string, secret = false): string {
   try {
+    if (secret && (statSync(file).mode & 0o077) !== 0) {
+      throw new ValidationError(field, `${file} may be read by others than its owner: chmod 600 it`);
+    }
     return readFileSync(file, "utf8");
   } catch (error) {
+    if (error instanceof ValidationError) throw error;
     throw new ValidationError(
       field,
       `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
