@@ -4,10 +4,10 @@ import { logger } from "../core/logger.js";
 import { InstrumentedStore } from "../metrics/instrumented-store.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
-import { isLoopbackOnly } from "../store/zookeeper/zookeeper-auth.js";
 import { openZooKeeperStore } from "../store/zookeeper/zookeeper-store.js";
 import { parseStoreUrl } from "./store-url.js";
 import {
+  exposureWarnings,
   givenZooKeeperFlags,
   type JoinedZooKeeperAccess,
   readZooKeeperAccess,
@@ -51,19 +51,8 @@ export async function openStore(
     };
   }
   const { auth, tls } = readZooKeeperAccess(options.zookeeper ?? {}, options.joined);
-  if (!isLoopbackOnly(location.connectString)) {
-    if (!auth) {
-      logger("store").warn(
-        { servers: location.connectString },
-        "ZooKeeper without --zk-auth-file off this machine: any client that reaches it can read and rewrite the cluster",
-      );
-    }
-    if (!tls) {
-      logger("store").warn(
-        { servers: location.connectString },
-        "ZooKeeper without TLS (--zk-tls-ca) off this machine: the cluster's state, secrets and store credential cross the network in clear",
-      );
-    }
+  for (const warning of exposureWarnings(location.connectString, { auth, tls })) {
+    logger("store").warn({ servers: location.connectString }, warning);
   }
   const description = `ZooKeeper ${tls ? "(TLS) " : ""}${location.connectString}${location.root}`;
   let store: Awaited<ReturnType<typeof openZooKeeperStore>>;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { makeTestCertificates, type TestCertificates } from "../../test/support/test-certificates.js";
 import { openStore } from "./open-store.js";
-import { joinZooKeeperTls, readZooKeeperAccess } from "./zookeeper-access.js";
+import { exposureWarnings, joinZooKeeperTls, readZooKeeperAccess } from "./zookeeper-access.js";
 
 let certs: TestCertificates;
 let files: { ca: string; cert: string; key: string; caKey: string; notPem: string; openKey: string };
@@ -124,4 +124,24 @@ test("TLS flags with an embedded store are refused before it is opened", async (
       message,
     });
   }
+});
+
+test("a store off this machine without auth or TLS is warned about, each once; loopback never", () => {
+  const auth = { user: "orchestra", password: "pw" };
+  const tls = { ca: "CA" };
+  assert.deepEqual(exposureWarnings("127.0.0.1:2181,localhost:2182", {}), []);
+  assert.deepEqual(
+    exposureWarnings("zk1:2181,127.0.0.1:2181", {}).map((warning) => warning.split(":")[0]),
+    [
+      "ZooKeeper without --zk-auth-file off this machine",
+      "ZooKeeper without TLS (--zk-tls-ca) off this machine",
+    ],
+  );
+  assert.deepEqual(exposureWarnings("zk1:2281", { auth }), [
+    "ZooKeeper without TLS (--zk-tls-ca) off this machine: the cluster's state, secrets and store credential cross the network in clear",
+  ]);
+  assert.deepEqual(exposureWarnings("zk1:2281", { tls }), [
+    "ZooKeeper without --zk-auth-file off this machine: any client that reaches it can read and rewrite the cluster",
+  ]);
+  assert.deepEqual(exposureWarnings("zk1:2281", { auth, tls }), []);
 });

@@ -2,7 +2,11 @@
 // `--zk-tls-cert`, `--zk-tls-key`), from its own flags or, for a worker that joined, from the API server's answer.
 // Every command that opens a store takes the same flags; this file reads them, in one place.
 import { ValidationError } from "../core/errors.js";
-import { readZooKeeperAuthFile, type ZooKeeperAuth } from "../store/zookeeper/zookeeper-auth.js";
+import {
+  isLoopbackOnly,
+  readZooKeeperAuthFile,
+  type ZooKeeperAuth,
+} from "../store/zookeeper/zookeeper-auth.js";
 import {
   type PemSource,
   readPemFile,
@@ -116,4 +120,21 @@ export function joinZooKeeperTls(
       key: source("join-zk-tls-key", flags.joinZkTlsKey),
     },
   );
+}
+
+/** What a process says at start about a store off this machine that is not locked, or not on TLS. */
+export function exposureWarnings(connectString: string, access: ZooKeeperAccess): string[] {
+  if (isLoopbackOnly(connectString)) return [];
+  return [
+    ...(access.auth
+      ? []
+      : [
+          "ZooKeeper without --zk-auth-file off this machine: any client that reaches it can read and rewrite the cluster",
+        ]),
+    ...(access.tls
+      ? []
+      : [
+          "ZooKeeper without TLS (--zk-tls-ca) off this machine: the cluster's state, secrets and store credential cross the network in clear",
+        ]),
+  ];
 }
