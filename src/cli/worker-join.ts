@@ -1,8 +1,10 @@
 // Where a worker finds its store: `--store` (and `--zk-auth-file`) as given, or, with a join token, from the
-// API server (POST /join), which hands the store address and credential to node tokens only.
+// API server (POST /join), which hands the store address, credential and CA to node tokens only. The worker's own
+// `--zk-tls-*` flags still apply (e.g. its own client certificate), over what the join answer brings.
 import { readFileSync } from "node:fs";
+import type { JoinedZooKeeperAccess } from "../cmd/zookeeper-access.js";
 import { ValidationError } from "../core/errors.js";
-import { parseZooKeeperAuth, type ZooKeeperAuth } from "../store/zookeeper/zookeeper-auth.js";
+import { parseZooKeeperAuth } from "../store/zookeeper/zookeeper-auth.js";
 import { ApiClient } from "./api-client.js";
 import { CliError } from "./cli-error.js";
 import { DEFAULT_SERVER } from "./global-options.js";
@@ -18,8 +20,8 @@ export interface WorkerStoreFlags {
 
 export interface WorkerStore {
   store: string;
-  zkAuthFile?: string;
-  zkAuth?: ZooKeeperAuth;
+  /** What the join answer brought besides the address. */
+  joined?: JoinedZooKeeperAccess;
 }
 
 /** The join token from `--join-token`, `--join-token-file` or ORCHESTRA_JOIN_TOKEN, in that order. */
@@ -51,7 +53,7 @@ export async function workerStore(
     if (flags.store === undefined) {
       throw new CliError("--store: required, or --server URL with --join-token (a node token)");
     }
-    return { store: flags.store, zkAuthFile: flags.zkAuthFile };
+    return { store: flags.store };
   }
   if (flags.store !== undefined || flags.zkAuthFile !== undefined) {
     throw new CliError(
@@ -83,8 +85,15 @@ export async function workerStore(
   } catch (error) {
     throw new CliError(`join: ${(error as Error).message}`);
   }
+  const tls =
+    answer.zkTlsCa === undefined
+      ? undefined
+      : { ca: answer.zkTlsCa, cert: answer.zkTlsCert, key: answer.zkTlsKey };
   return {
     store: answer.store,
-    ...(answer.zkAuth === undefined ? {} : { zkAuth: parseZooKeeperAuth(answer.zkAuth, "the join answer") }),
+    joined: {
+      ...(answer.zkAuth === undefined ? {} : { auth: parseZooKeeperAuth(answer.zkAuth, "the join answer") }),
+      ...(tls ? { tls } : {}),
+    },
   };
 }

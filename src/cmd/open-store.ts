@@ -1,16 +1,18 @@
 // Opens the store a process was pointed at. Only entry points pick a concrete Store implementation.
-import { ValidationError } from "../core/errors.js";
+import { UnavailableError, ValidationError } from "../core/errors.js";
 import { logger } from "../core/logger.js";
 import { InstrumentedStore } from "../metrics/instrumented-store.js";
 import { EmbeddedBackend } from "../store/embedded/embedded-backend.js";
 import type { Store } from "../store/store.js";
-import {
-  isLoopbackOnly,
-  readZooKeeperAuthFile,
-  type ZooKeeperAuth,
-} from "../store/zookeeper/zookeeper-auth.js";
 import { openZooKeeperStore } from "../store/zookeeper/zookeeper-store.js";
 import { parseStoreUrl } from "./store-url.js";
+import {
+  exposureWarnings,
+  givenZooKeeperFlags,
+  type JoinedZooKeeperAccess,
+  readZooKeeperAccess,
+  type ZooKeeperFlags,
+} from "./zookeeper-access.js";
 
 export interface OpenedStore {
   store: Store;
@@ -20,21 +22,23 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-export const ZK_AUTH_FILE_HELP =
-  "file holding user:password: authenticate to ZooKeeper (digest) and make every znode readable and writable by that user only";
-
 /** Default ZooKeeper session timeout: the bound within which a dead worker's node disappears. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 4000;
 
 export async function openStore(
   url: string,
-  options: { sessionTimeoutMs?: number; zkAuthFile?: string; zkAuth?: ZooKeeperAuth } = {},
+  options: {
+    sessionTimeoutMs?: number;
+    /** The process's own `--zk-*` flags. */
+    zookeeper?: ZooKeeperFlags;
+    /** What a worker's join brought (its own flags come first). */
+    joined?: JoinedZooKeeperAccess;
+  } = {},
 ): Promise<OpenedStore> {
   const location = parseStoreUrl(url);
   if (location.kind === "embedded") {
-    if (options.zkAuthFile !== undefined || options.zkAuth !== undefined) {
-      throw new ValidationError("zk-auth-file", "applies only to a zk:// store");
-    }
+    const [given] = givenZooKeeperFlags(options.zookeeper ?? {});
+    if (given !== undefined) throw new ValidationError(given.slice(2), "applies only to a zk:// store");
     const backend = EmbeddedBackend.open(location.dir);
     const store = backend.connect();
     return {
@@ -46,22 +50,34 @@ export async function openStore(
       },
     };
   }
-  const auth = options.zkAuthFile === undefined ? options.zkAuth : readZooKeeperAuthFile(options.zkAuthFile);
-  if (!auth && !isLoopbackOnly(location.connectString)) {
-    logger("store").warn(
-      { servers: location.connectString },
-      "ZooKeeper without --zk-auth-file off this machine: any client that reaches it can read and rewrite the cluster",
-    );
+  const { auth, tls } = readZooKeeperAccess(options.zookeeper ?? {}, options.joined);
+  for (const warning of exposureWarnings(location.connectString, { auth, tls })) {
+    logger("store").warn({ servers: location.connectString }, warning);
   }
-  const store = await openZooKeeperStore({
-    connectString: location.connectString,
-    root: location.root,
-    sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
-    ...(auth ? { auth } : {}),
-  });
+  const description = `ZooKeeper ${tls ? "(TLS) " : ""}${location.connectString}${location.root}`;
+  let store: Awaited<ReturnType<typeof openZooKeeperStore>>;
+  try {
+    store = await openZooKeeperStore({
+      connectString: location.connectString,
+      root: location.root,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      ...(auth ? { auth } : {}),
+      ...(tls ? { tls } : {}),
+    });
+  } catch (error) {
+    // The client retries quietly: say which store did not answer, and the likeliest cause.
+    if (!(error instanceof UnavailableError)) throw error;
+    const unanswered = /^(ZooKeeper did not answer|not connected to ZooKeeper)/.test(error.message);
+    const hint = !unanswered
+      ? ""
+      : tls
+        ? "; is it its secureClientPort, does its certificate chain to --zk-tls-ca, does it accept --zk-tls-cert?"
+        : "; if it serves TLS only (secureClientPort), give --zk-tls-ca (and --zk-tls-cert, --zk-tls-key)";
+    throw new UnavailableError(`cannot open the ${description}: ${error.message}${hint}`);
+  }
   return {
     store: new InstrumentedStore(store),
-    description: `ZooKeeper ${location.connectString}${location.root}`,
+    description,
     close: () => store.close(),
   };
 }

@@ -109,6 +109,26 @@ describe("orchestra up off loopback", { timeout: 240_000 }, () => {
       readFileSync(join(dataDir, "config.yaml"), "utf8"),
       new RegExp(`server: https://127.0.0.1:${port}`),
     );
+
+    // A worker cannot join `up`: its embedded store lives inside it. It is told why and what to do instead.
+    const token = await runCli([
+      "--client-config",
+      join(dataDir, "config.yaml"),
+      "token",
+      "create",
+      "--role",
+      "node",
+    ]);
+    assert.equal(token.code, 0, token.stderr);
+    const joined = await runCli(
+      ["run", "worker", "--join-token", token.stdout.trim(), "--server-ca", join(dataDir, "tls", "ca.pem")],
+      { server: `https://127.0.0.1:${port}` },
+    );
+    assert.notEqual(joined.code, 0);
+    assert.equal(
+      joined.stderr,
+      'error: join: this API server hands out no store address: it runs on an embedded store, which lives inside `orchestra up` on this one machine, so workers on other machines cannot reach it; to add machines, move the cluster onto ZooKeeper (docs/OPERATIONS.md, "Moving from orchestra up to ZooKeeper") and join workers through `orchestra run api --store zk://...`\n',
+    );
     await process.terminate();
   });
 });

@@ -15,6 +15,7 @@ import {
   startZooKeeper,
   startZooKeeperEnsemble,
   type ZooKeeperEnsemble,
+  type ZooKeeperOptions,
   type ZooKeeperServer,
 } from "./zookeeper-server.js";
 
@@ -97,8 +98,11 @@ export class DistributedRun {
     return this.ensemble?.connectString ?? this.zookeeper.connectString;
   }
 
-  async startZooKeeper(): Promise<void> {
-    this.zookeeperServer = await startZooKeeper();
+  /** Flags every component started by start() gets after `--store` (e.g. the store's TLS files). */
+  storeArgs: string[] = [];
+
+  async startZooKeeper(options: ZooKeeperOptions = {}): Promise<void> {
+    this.zookeeperServer = await startZooKeeper(options);
   }
 
   /** An ensemble of `size` servers instead of the single one. */
@@ -284,6 +288,7 @@ export class DistributedRun {
       this.storeUrl,
       "--session-timeout",
       String(this.sessionTimeoutMs),
+      ...this.storeArgs,
     ];
     const started = await OrchestraProcess.start(component, { waitForApi: false, ...options });
     this.processes.push(started);

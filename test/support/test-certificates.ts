@@ -16,11 +16,14 @@ export interface TestCertificates {
   readonly caFile: string;
   /** The server's key and certificate in one PEM file (a PEM key store). */
   readonly serverKeyStoreFile: string;
-  /** The client's certificate and key (PEM text). */
+  /** The client's certificate and key (PEM text), and their files. */
   readonly clientCert: string;
   readonly clientKey: string;
-  /** Another CA's certificate (PEM text): it signed neither certificate. */
+  readonly clientCertFile: string;
+  readonly clientKeyFile: string;
+  /** Another CA's certificate (PEM text) and its file: it signed neither certificate. */
   readonly strangerCa: string;
+  readonly strangerCaFile: string;
   /** Removes the folder. */
   remove(): void;
 }
@@ -45,7 +48,10 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
       serverKeyStoreFile,
       clientCert: readFileSync(file("client.pem"), "utf8"),
       clientKey: readFileSync(file("client.key"), "utf8"),
+      clientCertFile: file("client.pem"),
+      clientKeyFile: file("client.key"),
       strangerCa: readFileSync(file("stranger.pem"), "utf8"),
+      strangerCaFile: file("stranger.pem"),
       remove: () => rmSync(folder, { recursive: true, force: true }),
     };
   } catch (error) {

@@ -1,10 +1,11 @@
 // Starts real ZooKeeper servers from Debian's `zookeeper` package for tests: one standalone server or a
 // loopback ensemble, each in its own temporary folder, with a short tick so that ~2 s sessions are allowed.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { connect as tlsConnect } from "node:tls";
 import { freePort as freePortOn } from "../../src/lab/lab-components.js";
 import { fourLetterWord, ZOOKEEPER_JAR, zookeeperJavaArgs } from "../../src/lab/lab-zookeeper.js";
 
@@ -16,9 +17,11 @@ export interface ZooKeeperOptions {
   tickTimeMs?: number;
   /**
    * Also serve TLS on a `secureClientPort` (Netty), with PEM files: the server's key and certificate in one file,
-   * and the CA whose certificates it trusts. Clients must present a certificate (ZooKeeper's default).
+   * and the CA whose certificates it trusts. Clients must present a certificate (ZooKeeper's default). With
+   * `only`, serve the secure port alone: no plain client port (the server is probed over TLS, with its own
+   * certificate as the client's).
    */
-  tls?: { keyStoreFile: string; trustStoreFile: string };
+  tls?: { keyStoreFile: string; trustStoreFile: string; only?: boolean };
 }
 
 /** One ZooKeeper server process, which a test may crash and start again on the same port with the same data. */
@@ -58,10 +61,12 @@ export interface ZooKeeperEnsemble {
 export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperServer> {
   assertInstalled();
   const folder = makeFolder("orchestra-zk-");
-  const port = await freePort();
   const securePort = options.tls ? await freePort() : undefined;
-  const config = configText(options, folder, port, []) + secureConfigText(options, securePort);
-  const member = new MemberProcess(1, port, folder, config);
+  const secureOnly = options.tls?.only === true;
+  const port = secureOnly && securePort !== undefined ? securePort : await freePort();
+  const config =
+    configText(options, folder, secureOnly ? undefined : port, []) + secureConfigText(options, securePort);
+  const member = new MemberProcess(1, port, folder, config, options.tls?.only ? options.tls : undefined);
   try {
     await member.restart();
   } catch (error) {
@@ -130,17 +135,17 @@ function assertInstalled(): void {
   }
 }
 
+/** Without `clientPort`, no plain client port (a server on its secureClientPort only). */
 function configText(
   options: ZooKeeperOptions,
   dataDir: string,
-  clientPort: number,
+  clientPort: number | undefined,
   servers: string[],
 ): string {
   const lines = [
     `tickTime=${options.tickTimeMs ?? 200}`,
     `dataDir=${dataDir}`,
-    `clientPort=${clientPort}`,
-    `clientPortAddress=${HOST}`,
+    ...(clientPort === undefined ? [] : [`clientPort=${clientPort}`, `clientPortAddress=${HOST}`]),
     "admin.enableServer=false",
     // srvr tells when a server serves; dump lists live sessions (tests wait on a session's expiry with it).
     "4lw.commands.whitelist=*",
@@ -211,6 +216,8 @@ class MemberProcess implements ZooKeeperMember {
     readonly port: number,
     private readonly dataDir: string,
     private readonly config: string,
+    /** For a server on its secure port only: the PEM files it is probed over TLS with. */
+    private readonly probeTls?: { keyStoreFile: string; trustStoreFile: string },
   ) {}
 
   get address(): string {
@@ -222,6 +229,7 @@ class MemberProcess implements ZooKeeperMember {
   }
 
   fourLetterWord(word: string): Promise<string> {
+    if (this.probeTls) return secureFourLetterWord(this.host, this.port, word, this.probeTls);
     return fourLetterWord(this.host, this.port, word);
   }
 
@@ -288,6 +296,32 @@ class MemberProcess implements ZooKeeperMember {
     const tail = this.output.slice(-15).join("\n  ");
     return new Error(`ZooKeeper server ${this.id} on ${this.address} ${reason}${tail ? `\n  ${tail}` : ""}`);
   }
+}
+
+/** A four-letter word over TLS, with the server's own key store as the client's certificate. */
+function secureFourLetterWord(
+  host: string,
+  port: number,
+  word: string,
+  files: { keyStoreFile: string; trustStoreFile: string },
+  timeoutMs = 2000,
+): Promise<string> {
+  const identity = readFileSync(files.keyStoreFile);
+  return new Promise((resolve, reject) => {
+    let reply = "";
+    const socket = tlsConnect(
+      { host, port, ca: readFileSync(files.trustStoreFile), cert: identity, key: identity },
+      () => socket.end(word),
+    );
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no reply to ${word} from ${host}:${port}`)));
+    socket.on("data", (chunk: Buffer) => {
+      reply += chunk.toString();
+    });
+    socket.on("error", reject);
+    socket.on("close", (hadError) => {
+      if (!hadError) resolve(reply);
+    });
+  });
 }
 
 /** A loopback port that was free a moment ago (the OS picks it). */

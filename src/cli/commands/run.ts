@@ -5,10 +5,17 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, startApiServer } from "../../cmd/ap
 import { type ApiTlsFlags, resolveApiTls } from "../../cmd/api-tls.js";
 import { DEFAULT_DNS_HOST, DEFAULT_DNS_PORT, DEFAULT_DOMAIN, startDns } from "../../cmd/dns.js";
 import { runUntilSignal, type Stoppable, stopAll } from "../../cmd/lifecycle.js";
-import { DEFAULT_SESSION_TIMEOUT_MS, openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
+import { DEFAULT_SESSION_TIMEOUT_MS, openStore } from "../../cmd/open-store.js";
 import { parseStoreUrl } from "../../cmd/store-url.js";
 import { readToken } from "../../cmd/token.js";
 import { startWorker } from "../../cmd/worker.js";
+import {
+  type JoinedZooKeeperAccess,
+  type JoinZooKeeperTlsFlags,
+  joinZooKeeperTls,
+  readZooKeeperAccess,
+  type ZooKeeperFlags,
+} from "../../cmd/zookeeper-access.js";
 import { Controller } from "../../controller/controller.js";
 import { DEFAULT_NODE_LOSS } from "../../controller/node-loss-plan.js";
 import { ValidationError } from "../../core/errors.js";
@@ -23,11 +30,11 @@ import { DEFAULT_NODE_ENDPOINT_PORT } from "../../node-endpoint/node-endpoint.js
 import { Scheduler } from "../../scheduler/scheduler.js";
 import { readKeyFile } from "../../secrets/secret-key-file.js";
 import type { Store } from "../../store/store.js";
-import { readZooKeeperAuthFile, type ZooKeeperAuth } from "../../store/zookeeper/zookeeper-auth.js";
 import { defaultNodeName } from "../../worker/node-address.js";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import { type WorkerStoreFlags, workerStore } from "../worker-join.js";
+import { joinZooKeeperTlsOptions, zookeeperOptions } from "../zookeeper-options.js";
 import {
   type ApiLimitFlags,
   allowHostPathOption,
@@ -48,12 +55,11 @@ import {
   requestGuardOptions,
 } from "./process-options.js";
 
-interface StoreFlags {
+interface StoreFlags extends ZooKeeperFlags {
   store: string;
   sessionTimeout: string;
-  zkAuthFile?: string;
-  /** The store's identity as a worker's join brought it (instead of --zk-auth-file). */
-  zkAuth?: ZooKeeperAuth;
+  /** The store's identity and CA as a worker's join brought them. */
+  joined?: JoinedZooKeeperAccess;
   logFormat?: LogFormat;
 }
 
@@ -72,11 +78,7 @@ async function runComponent(
   const sessionTimeoutMs = parsePositiveInt(flags.sessionTimeout, "session-timeout");
   const metricsPort =
     flags.metricsPort === undefined ? undefined : parsePort(flags.metricsPort, "metrics-port");
-  const opened = await openStore(flags.store, {
-    sessionTimeoutMs,
-    zkAuthFile: flags.zkAuthFile,
-    zkAuth: flags.zkAuth,
-  });
+  const opened = await openStore(flags.store, { sessionTimeoutMs, zookeeper: flags, joined: flags.joined });
   const components: Stoppable[] = [{ name: "store", stop: () => opened.close() }];
   try {
     components.push(await start(opened.store));
@@ -112,17 +114,20 @@ function withMetrics(command: Command, component: MetricsComponent): Command {
 /** What every component process takes: its store (mandatory unless a worker joins), and its log format. */
 function storeOptions(command: Command, mandatory = true): Command {
   const store = new Option("--store <url>", "embedded:DIR or zk://host:port[,host:port...][/root]");
-  return logFormatOption(command)
-    .addOption(mandatory ? store.makeOptionMandatory() : store)
-    .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS))
-    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP);
+  return zookeeperOptions(
+    logFormatOption(command)
+      .addOption(mandatory ? store.makeOptionMandatory() : store)
+      .option("--session-timeout <ms>", "ZooKeeper session timeout", String(DEFAULT_SESSION_TIMEOUT_MS)),
+  );
 }
 
 export function registerRun(program: Command, io: CliIo): void {
   const run = program.command("run").description("run one Orchestra component in this process");
 
-  apiTlsOptions(
-    apiLimitOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server")))),
+  joinZooKeeperTlsOptions(
+    apiTlsOptions(
+      apiLimitOptions(requestGuardOptions(storeOptions(run.command("api").description("the API server")))),
+    ),
   )
     .option("--host <host>", "address to bind", DEFAULT_API_HOST)
     .option(
@@ -144,7 +149,8 @@ export function registerRun(program: Command, io: CliIo): void {
         flags: StoreFlags &
           RequestGuardFlags &
           ApiLimitFlags &
-          ApiTlsFlags & {
+          ApiTlsFlags &
+          JoinZooKeeperTlsFlags & {
             host: string;
             port: string;
             tokenFile?: string;
@@ -161,6 +167,8 @@ export function registerRun(program: Command, io: CliIo): void {
         const tls = await resolveApiTls(flags.host, dataDir, flags);
         for (const note of tls?.notes ?? []) io.err(`${note}\n`);
         const secretsKey = flags.secretsKeyFile ? readKeyFile(flags.secretsKeyFile) : undefined;
+        const zookeeper = readZooKeeperAccess(flags);
+        const joinTls = joinZooKeeperTls(flags, zookeeper.tls);
         await runComponent("api", flags, io, async (store) => {
           const api = await startApiServer({
             store,
@@ -173,7 +181,8 @@ export function registerRun(program: Command, io: CliIo): void {
             allowedOrigins: flags.allowedOrigin,
             join: {
               store: flags.joinStore ?? flags.store,
-              ...(flags.zkAuthFile === undefined ? {} : { zkAuth: readZooKeeperAuthFile(flags.zkAuthFile) }),
+              ...(zookeeper.auth ? { zkAuth: zookeeper.auth } : {}),
+              ...(joinTls ? { zkTls: joinTls } : {}),
             },
             ...limits,
           });

@@ -3,7 +3,8 @@
 // not to an API server: run it with the components stopped.
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { type Command, Option } from "commander";
-import { openStore, ZK_AUTH_FILE_HELP } from "../../cmd/open-store.js";
+import { openStore } from "../../cmd/open-store.js";
+import type { ZooKeeperFlags } from "../../cmd/zookeeper-access.js";
 import { logWarningsOnly } from "../../core/logger.js";
 import {
   clearStore,
@@ -14,10 +15,10 @@ import {
 import { decodeSnapshot, encodeSnapshot, SnapshotFormatError } from "../../store/snapshot/snapshot-format.js";
 import { CliError } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
+import { zookeeperOptions } from "../zookeeper-options.js";
 
-interface SnapshotFlags {
+interface SnapshotFlags extends ZooKeeperFlags {
   store: string;
-  zkAuthFile?: string;
   force?: boolean;
 }
 
@@ -33,39 +34,40 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .command("snapshot")
     .description("save a store's keys to a file, or restore them into a store (components stopped)");
 
-  snapshot
-    .command("save")
-    .description("write every key of the store to FILE (mode 0600)")
-    .argument("<file>", "snapshot file to write")
-    .addOption(storeOption())
-    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP)
-    .action(async (file: string, flags: SnapshotFlags) => {
-      logWarningsOnly();
-      const opened = await openStore(flags.store, { zkAuthFile: flags.zkAuthFile });
+  zookeeperOptions(
+    snapshot
+      .command("save")
+      .description("write every key of the store to FILE (mode 0600)")
+      .argument("<file>", "snapshot file to write")
+      .addOption(storeOption()),
+  ).action(async (file: string, flags: SnapshotFlags) => {
+    logWarningsOnly();
+    const opened = await openStore(flags.store, { zookeeper: flags });
+    try {
+      const entries = await readAllKeys(opened.store);
+      const data = encodeSnapshot(entries, new Date(io.now()));
+      // Written aside, then renamed: a failed save never leaves a half file under the name asked for.
+      const partial = `${file}.partial`;
       try {
-        const entries = await readAllKeys(opened.store);
-        const data = encodeSnapshot(entries, new Date(io.now()));
-        // Written aside, then renamed: a failed save never leaves a half file under the name asked for.
-        const partial = `${file}.partial`;
-        try {
-          writeFileSync(partial, data, { mode: 0o600 });
-          renameSync(partial, file);
-        } catch (error) {
-          rmSync(partial, { force: true });
-          throw new CliError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-        }
-        io.out(`saved ${entries.length} keys of the ${opened.description} to ${file}\n`);
-      } finally {
-        await opened.close();
+        writeFileSync(partial, data, { mode: 0o600 });
+        renameSync(partial, file);
+      } catch (error) {
+        rmSync(partial, { force: true });
+        throw new CliError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
       }
-    });
+      io.out(`saved ${entries.length} keys of the ${opened.description} to ${file}\n`);
+    } finally {
+      await opened.close();
+    }
+  });
 
-  snapshot
-    .command("restore")
-    .description("create the keys of FILE in the store, which must be empty unless --force")
-    .argument("<file>", "snapshot file to read")
-    .addOption(storeOption())
-    .option("--zk-auth-file <file>", ZK_AUTH_FILE_HELP)
+  zookeeperOptions(
+    snapshot
+      .command("restore")
+      .description("create the keys of FILE in the store, which must be empty unless --force")
+      .argument("<file>", "snapshot file to read")
+      .addOption(storeOption()),
+  )
     .option("--force", "delete every key the store holds first", false)
     .action(async (file: string, flags: SnapshotFlags) => {
       logWarningsOnly();
@@ -82,7 +84,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
         if (error instanceof SnapshotFormatError) throw new CliError(error.message);
         throw error;
       }
-      const opened = await openStore(flags.store, { zkAuthFile: flags.zkAuthFile });
+      const opened = await openStore(flags.store, { zookeeper: flags });
       try {
         const present = await persistentTopKeys(opened.store);
         if (present.length > 0 && !flags.force) {

@@ -93,7 +93,7 @@ export const JoinRequest = closed(
   { title: "JoinRequest" },
 );
 
-/** What a worker needs to join: where the store is, and the store's credential when it is locked. */
+/** What a worker needs to join: where the store is, its credential when it is locked, its CA when on TLS. */
 export const JoinAnswer = closed(
   {
     store: Type.String({
@@ -104,6 +104,18 @@ export const JoinAnswer = closed(
         description: "The ZooKeeper `user:password` when the store is locked (--zk-auth-file).",
       }),
     ),
+    zkTlsCa: Type.Optional(
+      Type.String({
+        description: "The CA (PEM) of the ZooKeeper servers when the store is on TLS (--zk-tls-ca).",
+      }),
+    ),
+    zkTlsCert: Type.Optional(
+      Type.String({
+        description:
+          "A ZooKeeper client certificate (PEM) for workers, when the API server was given one (--join-zk-tls-cert).",
+      }),
+    ),
+    zkTlsKey: Type.Optional(Type.String({ description: "The key (PEM) of zkTlsCert, with it." })),
   },
   {
     title: "JoinAnswer",
