@@ -48,6 +48,8 @@ interface Sample {
   p50: number;
   p99: number;
   failed: number;
+  clientCpu: number;
+  machineBusy: number;
 }
 
 function chosenPaths(): PathName[] {
@@ -212,10 +214,15 @@ async function main(): Promise<void> {
         String(result.p50),
         String(result.p99),
         String(result.failed),
+        fmt(result.clientCpu),
+        fmt(result.machineBusy),
       ]);
     }
     say("");
-    printTable(["round", "path", "requests/s", "p50 ms", "p99 ms", "failed"], rows);
+    printTable(
+      ["round", "path", "requests/s", "p50 ms", "p99 ms", "failed", "client CPU %", "machine busy %"],
+      rows,
+    );
   }
   report(paths, samples);
   say(`load average after: ${load()}`);
