@@ -26,6 +26,8 @@ export interface HttpLoadResult {
   /** Latency in ms, from autocannon's histogram, which records whole milliseconds (truncated). */
   p50: number;
   p99: number;
+  /** Requests written, and 2xx answers. */
+  sent: number;
   ok: number;
   /** Connection errors, timeouts and non-2xx answers. */
   failed: number;
@@ -41,7 +43,7 @@ interface AutocannonReport {
   non2xx: number;
   "2xx": number;
   latency: { p50: number; p99: number };
-  requests: { average: number };
+  requests: { average: number; sent: number };
 }
 
 const running = new Set<ChildProcess>();
@@ -113,6 +115,7 @@ export function runHttpLoad(load: HttpLoad): Promise<HttpLoadResult> {
           requestsPerSecond: report.requests.average,
           p50: report.latency.p50,
           p99: report.latency.p99,
+          sent: report.requests.sent,
           ok: report["2xx"],
           failed: report.errors + report.timeouts + report.non2xx,
           clientCpu: (clientTicks / TICKS / seconds) * 100,
