@@ -6,7 +6,8 @@
 //   published local   h1's address:8000, h1 has the pod: DNAT only, the pod sees the client's address
 //   published remote  h2's address:8000, h2 has no pod: DNAT and masquerade, then across to h1
 //   docker -p         h1's address:18000, a plain `docker run -p` of the same image on h1's engine (Docker's DNAT)
-// Rounds rotate the order of the paths, so that each path runs in each position as the machine's load moves.
+// After each path's HTTP run, its TCP connect time (bench/connect-time.ts): the NAT's own cost, in µs, without the
+// server's. Rounds rotate the order of the paths, so that each path runs in each position as the load moves.
 import { execFile } from "node:child_process";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -16,6 +17,7 @@ import type { DeploymentSpec, Pod } from "../src/core/types.js";
 import { Lab } from "../src/lab/lab.js";
 import { ip } from "../src/lab/lab-system.js";
 import type { FirewallRule } from "../src/network/kernel.js";
+import { connectTimes } from "./connect-time.js";
 import { runHttpLoad, stopHttpLoads } from "./http-load.js";
 import { flag, fmt, numberFlag, percentile, printTable, say } from "./stats.js";
 
@@ -23,6 +25,7 @@ const ROUNDS = numberFlag("rounds", 5);
 const SECONDS = numberFlag("seconds", 10);
 const CONNECTIONS = numberFlag("connections", 10);
 const WARMUP_SECONDS = numberFlag("warmup", 2);
+const CONNECTS = numberFlag("connects", 1000);
 const PATHS = ["direct", "published local", "published remote", "docker -p"] as const;
 type PathName = (typeof PATHS)[number];
 const PATH_FLAGS: Record<string, PathName> = {
@@ -50,6 +53,9 @@ interface Sample {
   failed: number;
   clientCpu: number;
   machineBusy: number;
+  /** TCP connect time, µs. */
+  connectP50: number;
+  connectP99: number;
 }
 
 function chosenPaths(): PathName[] {
@@ -183,16 +189,20 @@ async function main(): Promise<void> {
   const podIp = pod.status.ip as string;
   await openDirectPath(lab, podIp);
   if (paths.includes("docker -p")) await startDockerContainer(lab);
-  const urls: Record<PathName, string> = {
-    direct: `http://${podIp}:${CONTAINER_PORT}/`,
-    "published local": `http://${lab.host("h1").address}:${PUBLISHED_PORT}/`,
-    "published remote": `http://${lab.host("h2").address}:${PUBLISHED_PORT}/`,
-    "docker -p": `http://${lab.host("h1").address}:${DOCKER_PORT}/`,
+  const targets: Record<PathName, [string, number]> = {
+    direct: [podIp, CONTAINER_PORT],
+    "published local": [lab.host("h1").address, PUBLISHED_PORT],
+    "published remote": [lab.host("h2").address, PUBLISHED_PORT],
+    "docker -p": [lab.host("h1").address, DOCKER_PORT],
   };
+  const urls = Object.fromEntries(
+    PATHS.map((path) => [path, `http://${targets[path][0]}:${targets[path][1]}/`]),
+  ) as Record<PathName, string>;
   for (const path of paths) await answers(urls[path]);
   say(`pod ${pod.name} at ${podIp} on h1 (${lab.host("h1").address}), h2 at ${lab.host("h2").address}`);
   say(
-    `${ROUNDS} rounds of ${SECONDS} s per path, ${CONNECTIONS} connections, a new connection per request (busybox httpd)`,
+    `${ROUNDS} rounds of ${SECONDS} s per path, ${CONNECTIONS} connections, a new connection per request (busybox httpd), ` +
+      `then ${CONNECTS} TCP connects one after the other`,
   );
   for (const path of paths) {
     await runHttpLoad({ url: urls[path], connections: CONNECTIONS, seconds: WARMUP_SECONDS });
@@ -206,21 +216,44 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     for (const path of order) {
       const result = await runHttpLoad({ url: urls[path], connections: CONNECTIONS, seconds: SECONDS });
-      samples.push({ round, path, rps: result.requestsPerSecond, ...result });
+      const connects = await connectTimes(...targets[path], CONNECTS);
+      const failed = result.failed + connects.failed;
+      samples.push({
+        round,
+        path,
+        rps: result.requestsPerSecond,
+        ...result,
+        failed,
+        connectP50: connects.p50,
+        connectP99: connects.p99,
+      });
       rows.push([
         String(round),
         path,
         fmt(result.requestsPerSecond),
         String(result.p50),
         String(result.p99),
-        String(result.failed),
+        fmt(connects.p50),
+        fmt(connects.p99),
+        String(failed),
         fmt(result.clientCpu),
         fmt(result.machineBusy),
       ]);
     }
     say("");
     printTable(
-      ["round", "path", "requests/s", "p50 ms", "p99 ms", "failed", "client CPU %", "machine busy %"],
+      [
+        "round",
+        "path",
+        "requests/s",
+        "p50 ms",
+        "p99 ms",
+        "connect p50 µs",
+        "connect p99 µs",
+        "failed",
+        "client CPU %",
+        "machine busy %",
+      ],
       rows,
     );
   }
@@ -245,6 +278,21 @@ function report(paths: PathName[], samples: Sample[]): void {
       String(median(path, (s) => s.p99) - baseP99),
     ]),
   );
+  if (CONNECTS > 0) {
+    const baseConnect = median("direct", (s) => s.connectP50);
+    const baseConnect99 = median("direct", (s) => s.connectP99);
+    say("");
+    printTable(
+      ["median", "connect p50 µs", "connect p99 µs", "p50 − direct (µs)", "p99 − direct (µs)"],
+      paths.map((path) => [
+        path,
+        fmt(median(path, (s) => s.connectP50)),
+        fmt(median(path, (s) => s.connectP99)),
+        fmt(median(path, (s) => s.connectP50) - baseConnect),
+        fmt(median(path, (s) => s.connectP99) - baseConnect99),
+      ]),
+    );
+  }
   if (!paths.includes("published local")) return;
   const ratio = median("published local", (s) => s.rps) / baseRps;
   const overhead = median("published local", (s) => s.p99) - baseP99;
