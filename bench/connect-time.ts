@@ -1,8 +1,11 @@
 // TCP connect time, one connection after the other: from connect() to the handshake's answer. The SYN and its
 // SYN-ACK are where a published port's NAT does its work (the rule lookup, the conntrack entry, the address
 // rewrite), and the pod's kernel answers them without waiting for the server process, so the figure shows
-// the path's cost in µs without the server's own time (bench:ports).
+// the path's cost in µs without the server's own time (bench:ports). Paced: the server (busybox httpd) still
+// accepts and forks for each connection, and connections faster than it accepts fill its listen queue, whose
+// dropped SYNs come back after the 1 s retransmission timeout (seen as a p99 of 1 s on every path).
 import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { percentile } from "./stats.js";
 
 export interface ConnectTimes {
@@ -26,10 +29,17 @@ function once(host: string, port: number): Promise<number> {
   });
 }
 
-export async function connectTimes(host: string, port: number, count: number): Promise<ConnectTimes> {
+/** `count` connects to host:port, `pauseMs` apart. */
+export async function connectTimes(
+  host: string,
+  port: number,
+  count: number,
+  pauseMs: number,
+): Promise<ConnectTimes> {
   const times: number[] = [];
   let failed = 0;
   for (let i = 0; i < count; i++) {
+    if (i > 0) await sleep(pauseMs);
     try {
       times.push(await once(host, port));
     } catch {

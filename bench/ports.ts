@@ -25,7 +25,8 @@ const ROUNDS = numberFlag("rounds", 5);
 const SECONDS = numberFlag("seconds", 10);
 const CONNECTIONS = numberFlag("connections", 10);
 const WARMUP_SECONDS = numberFlag("warmup", 2);
-const CONNECTS = numberFlag("connects", 1000);
+const CONNECTS = numberFlag("connects", 300);
+const CONNECT_PAUSE_MS = numberFlag("connect-pause", 10);
 const PATHS = ["direct", "published local", "published remote", "docker -p"] as const;
 type PathName = (typeof PATHS)[number];
 const PATH_FLAGS: Record<string, PathName> = {
@@ -202,7 +203,7 @@ async function main(): Promise<void> {
   say(`pod ${pod.name} at ${podIp} on h1 (${lab.host("h1").address}), h2 at ${lab.host("h2").address}`);
   say(
     `${ROUNDS} rounds of ${SECONDS} s per path, ${CONNECTIONS} connections, a new connection per request (busybox httpd), ` +
-      `then ${CONNECTS} TCP connects one after the other`,
+      `then ${CONNECTS} TCP connects ${CONNECT_PAUSE_MS} ms apart`,
   );
   for (const path of paths) {
     await runHttpLoad({ url: urls[path], connections: CONNECTIONS, seconds: WARMUP_SECONDS });
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     for (const path of order) {
       const result = await runHttpLoad({ url: urls[path], connections: CONNECTIONS, seconds: SECONDS });
-      const connects = await connectTimes(...targets[path], CONNECTS);
+      const connects = await connectTimes(...targets[path], CONNECTS, CONNECT_PAUSE_MS);
       const failed = result.failed + connects.failed;
       samples.push({
         round,
