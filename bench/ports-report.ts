@@ -23,27 +23,28 @@ export interface Sample {
 export function report(paths: PathName[], samples: Sample[]): void {
   const median = (path: PathName, pick: (s: Sample) => number) =>
     percentile(samples.filter((s) => s.path === path).map(pick), 0.5);
-  // Per round, against direct in the same round: the machine's load moves less within a round than across.
-  const roundRatios = (path: PathName, pick: (s: Sample) => number) => {
-    const ratios = samples
+  // Per round, against direct in the same round: the machine's load moves less within a round than across
+  // rounds. Shown as the median of the rounds' figures and their range.
+  const perRound = (path: PathName, compare: (s: Sample, direct: Sample) => number) => {
+    const values = samples
       .filter((s) => s.path === path)
       .map((s) => {
-        const base = samples.find((d) => d.round === s.round && d.path === "direct");
-        return base ? pick(s) / pick(base) : Number.NaN;
+        const direct = samples.find((d) => d.round === s.round && d.path === "direct");
+        return direct ? compare(s, direct) : Number.NaN;
       });
-    return `${fmt(Math.min(...ratios))} to ${fmt(Math.max(...ratios))}`;
+    return `${fmt(percentile(values, 0.5))} (${fmt(Math.min(...values))} to ${fmt(Math.max(...values))})`;
   };
   const gbits = (s: Sample) => s.gbits;
   const baseGbits = median("direct", gbits);
   say("");
   say("Throughput of the path (iperf3, one TCP stream):");
   printTable(
-    ["median", "Gbit/s", "vs direct", "per round vs direct", "retransmits"],
+    ["median", "Gbit/s", "vs direct", "per round: vs direct", "retransmits"],
     paths.map((path) => [
       path,
       fmt(median(path, gbits)),
       fmt(median(path, gbits) / baseGbits),
-      roundRatios(path, gbits),
+      perRound(path, (s, d) => s.gbits / d.gbits),
       fmt(median(path, (s) => s.retransmits)),
     ]),
   );
@@ -52,13 +53,21 @@ export function report(paths: PathName[], samples: Sample[]): void {
   say("");
   say("Latency of the path (TCP connect, paced):");
   printTable(
-    ["median", "connect p50 µs", "connect p99 µs", "p50 − direct (µs)", "p99 − direct (µs)"],
+    [
+      "median",
+      "connect p50 µs",
+      "connect p99 µs",
+      "p50 − direct (µs)",
+      "p99 − direct (µs)",
+      "per round: p99 − direct (µs)",
+    ],
     paths.map((path) => [
       path,
       fmt(median(path, (s) => s.connectP50)),
       fmt(median(path, (s) => s.connectP99)),
       fmt(median(path, (s) => s.connectP50) - base50),
       fmt(median(path, (s) => s.connectP99) - base99),
+      perRound(path, (s, d) => s.connectP99 - d.connectP99),
     ]),
   );
   const baseRps = median("direct", (s) => s.rps);
