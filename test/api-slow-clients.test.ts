@@ -23,6 +23,8 @@ const HARD_TIMEOUT = { timeout: 20_000 };
 const SLOW_SOCKETS = 2000;
 const FLOOD_PER_SECOND = 1000;
 const FLOOD_REQUEST_TIMEOUT_MS = 4000;
+/** Closing 2,000 sockets, 400 at each of Node's checks, on a loaded machine of two cores. */
+const FLOOD_SLACK_MS = 3000;
 
 interface Client {
   socket: Socket;
@@ -138,7 +140,7 @@ describe(`${SLOW_SOCKETS} slow bodies`, () => {
         sockets: SLOW_SOCKETS,
         perSecond: FLOOD_PER_SECOND,
         everyMs: 200,
-        deadlineMs: FLOOD_REQUEST_TIMEOUT_MS + SLACK_MS,
+        deadlineMs: FLOOD_REQUEST_TIMEOUT_MS + FLOOD_SLACK_MS,
       });
       try {
         await clients.opened;
@@ -159,7 +161,10 @@ describe(`${SLOW_SOCKETS} slow bodies`, () => {
         t.diagnostic(
           `/healthz ${health.join(", ")} ms; closed ${Math.round(Math.min(...closedAfterMs))} to ${Math.round(slowest)} ms after connecting`,
         );
-        assert.ok(slowest <= FLOOD_REQUEST_TIMEOUT_MS + SLACK_MS, `a socket was closed after ${slowest} ms`);
+        assert.ok(
+          slowest <= FLOOD_REQUEST_TIMEOUT_MS + FLOOD_SLACK_MS,
+          `a socket was closed after ${slowest} ms`,
+        );
         assert.ok(
           Math.min(...closedAfterMs) >= FLOOD_REQUEST_TIMEOUT_MS * 0.9,
           "closed before the request timeout",
