@@ -5,6 +5,8 @@ import { percentile } from "./stats.js";
 
 export interface LoadSpec {
   url: string;
+  /** Instead of `url` alone: request i goes to urls[i % urls.length] (e.g. every page of a list in turn). */
+  urls?: string[];
   method: "GET" | "PUT";
   ratePerSecond: number;
   durationSeconds: number;
@@ -16,6 +18,8 @@ export interface LoadResult {
   sent: number;
   ok: number;
   errors: number;
+  /** The errors by status code ("socket" for a request that got no answer). */
+  errorKinds: Record<string, number>;
   /** Completed requests per second over the run. */
   throughput: number;
   /** From the request's send to its last byte, ms. */
@@ -28,7 +32,7 @@ export interface LoadResult {
 
 function run(spec: LoadSpec): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  const target = new URL(spec.url);
+  const targets = (spec.urls ?? [spec.url]).map((url) => new URL(url));
   const total = Math.round(spec.ratePerSecond * spec.durationSeconds);
   const latencies: number[] = [];
   const scheduled: number[] = [];
@@ -36,6 +40,11 @@ function run(spec: LoadSpec): Promise<LoadResult> {
   let finished = 0;
   let ok = 0;
   let errors = 0;
+  const errorKinds: Record<string, number> = {};
+  const failed = (kind: string) => {
+    errors++;
+    errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+  };
   const t0 = performance.now();
   return new Promise((resolve) => {
     const finish = () => {
@@ -45,6 +54,7 @@ function run(spec: LoadSpec): Promise<LoadResult> {
         sent,
         ok,
         errors,
+        errorKinds,
         throughput: ok / seconds,
         p50: percentile(latencies, 0.5),
         p99: percentile(latencies, 0.99),
@@ -54,12 +64,13 @@ function run(spec: LoadSpec): Promise<LoadResult> {
     };
     const fire = (i: number, due: number) => {
       const body = spec.body?.replaceAll("{{i}}", String(i));
+      const target = targets[i % targets.length] as URL;
       const start = performance.now();
       const req = request(
         {
           host: target.hostname,
           port: target.port,
-          path: target.pathname,
+          path: `${target.pathname}${target.search}`,
           method: spec.method,
           agent,
           headers: body === undefined ? {} : { "content-type": "application/json" },
@@ -71,13 +82,13 @@ function run(spec: LoadSpec): Promise<LoadResult> {
             latencies.push(end - start);
             scheduled.push(end - due);
             if ((res.statusCode ?? 0) < 300) ok++;
-            else errors++;
+            else failed(String(res.statusCode));
             if (++finished === total) finish();
           });
         },
       );
       req.on("error", () => {
-        errors++;
+        failed("socket");
         if (++finished === total) finish();
       });
       req.end(body);

@@ -6,13 +6,25 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Harness, healthzMs, startHarness } from "./support/api-harness.js";
+import { startSlowBodies } from "./support/slow-bodies.js";
 
 const REQUEST_TIMEOUT_MS = 1000;
 const IDLE_TIMEOUT_MS = 1500;
 /** Node looks for requests over their time every tenth of the request timeout; the rest is a loaded machine's. */
 const SLACK_MS = 1500;
 const HARD_TIMEOUT = { timeout: 20_000 };
+/**
+ * As many sockets as issue 14 names, opened 1,000 a second: all at once, they would fill the kernel's accept
+ * queue (Node's backlog is 511) and delay any new connection by a SYN retransmit, whatever the server does.
+ * Their request timeout is longer, so that all of them are held together for a while.
+ */
+const SLOW_SOCKETS = 2000;
+const FLOOD_PER_SECOND = 1000;
+const FLOOD_REQUEST_TIMEOUT_MS = 4000;
+/** Closing 2,000 sockets, 400 at each of Node's checks, on a loaded machine of two cores. */
+const FLOOD_SLACK_MS = 3000;
 
 interface Client {
   socket: Socket;
@@ -85,37 +97,6 @@ describe("slow clients are cut off after the documented timeouts", () => {
   });
 
   test(
-    "200 sockets trickling a body are closed within the request timeout; /healthz answers meanwhile",
-    HARD_TIMEOUT,
-    async () => {
-      const sockets: Socket[] = [];
-      const stops: (() => void)[] = [];
-      try {
-        const started = performance.now();
-        const clients = await Promise.all(Array.from({ length: 200 }, () => open(h.url, sockets)));
-        for (const client of clients) {
-          client.socket.write(
-            "PUT /deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
-              'Content-Length: 100000\r\n\r\n{"name":"',
-          );
-          stops.push(trickle(client.socket, "x", 200));
-        }
-        const health = await healthzMs(h.url);
-        assert.ok(health < 1000, `/healthz took ${health} ms among 200 slow bodies`);
-        const waits = await Promise.all(
-          clients.map((client) => client.closed(started, REQUEST_TIMEOUT_MS + SLACK_MS)),
-        );
-        assert.ok(Math.max(...waits) >= REQUEST_TIMEOUT_MS * 0.9, "closed before the request timeout");
-        // Node answers such a request 408 as it closes it.
-        assert.match(clients[0]?.received() ?? "", /^HTTP\/1\.1 408/);
-      } finally {
-        for (const stop of stops) stop();
-        for (const socket of sockets) socket.destroy();
-      }
-    },
-  );
-
-  test(
     "headers trickled a line at a time, and a connection that says nothing, are closed",
     HARD_TIMEOUT,
     async () => {
@@ -134,6 +115,64 @@ describe("slow clients are cut off after the documented timeouts", () => {
       } finally {
         for (const stop of stops) stop();
         for (const socket of sockets) socket.destroy();
+      }
+    },
+  );
+});
+
+describe(`${SLOW_SOCKETS} slow bodies`, () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ requestTimeoutMs: FLOOD_REQUEST_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS });
+    await healthzMs(h.url);
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  test(
+    `${SLOW_SOCKETS} sockets trickling a body are closed within the request timeout; /healthz answers meanwhile`,
+    HARD_TIMEOUT,
+    async (t) => {
+      // From another process, as an attacker's would be: the clients' work is not the server's.
+      const clients = startSlowBodies({
+        url: h.url,
+        sockets: SLOW_SOCKETS,
+        perSecond: FLOOD_PER_SECOND,
+        everyMs: 200,
+        deadlineMs: FLOOD_REQUEST_TIMEOUT_MS + FLOOD_SLACK_MS,
+      });
+      try {
+        await clients.opened;
+        // All of them held: /healthz, several times until the first ones time out.
+        const health: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          health.push(Math.round(await healthzMs(h.url)));
+          await sleep(100);
+        }
+        assert.ok(
+          Math.max(...health) < 1000,
+          `/healthz took ${health.join(", ")} ms among ${SLOW_SOCKETS} slow bodies`,
+        );
+        const { closedAfterMs, firstReply } = await clients.result;
+        const open = closedAfterMs.filter((ms) => ms < 0).length;
+        assert.equal(open, 0, `${open} of ${SLOW_SOCKETS} sockets still open`);
+        const slowest = Math.max(...closedAfterMs);
+        t.diagnostic(
+          `/healthz ${health.join(", ")} ms; closed ${Math.round(Math.min(...closedAfterMs))} to ${Math.round(slowest)} ms after connecting`,
+        );
+        assert.ok(
+          slowest <= FLOOD_REQUEST_TIMEOUT_MS + FLOOD_SLACK_MS,
+          `a socket was closed after ${slowest} ms`,
+        );
+        assert.ok(
+          Math.min(...closedAfterMs) >= FLOOD_REQUEST_TIMEOUT_MS * 0.9,
+          "closed before the request timeout",
+        );
+        // Node answers such a request 408 as it closes it.
+        assert.match(firstReply, /^HTTP\/1\.1 408/);
+      } finally {
+        clients.stop();
       }
     },
   );
