@@ -1,5 +1,7 @@
 // Orchestra's bridge networks on a Docker engine. The engine does not stop two clients that race to create
-// the same name (CheckDuplicate is best effort), so every racer settles on the oldest and drops its own.
+// the same name (CheckDuplicate is best effort), so every racer settles on the oldest and drops its own. A
+// racer's create may be dated before another's yet listed after it: each racer lists until two listings a
+// moment apart agree, so that all see the same networks when they choose.
 import type Docker from "dockerode";
 import { ConflictError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
@@ -53,13 +55,29 @@ export async function ensureDockerNetwork(
     // 409: another client created it first; theirs is found below.
     if (!isStatus(err, 409)) throw new Error(`cannot create network "${spec.name}": ${dockerMessage(err)}`);
   }
-  const [keeper, ...duplicates] = await findNetworks(docker, spec.name);
+  const [keeper, ...duplicates] = await settledNetworks(docker, spec.name);
   if (!keeper) throw new Error(`network "${spec.name}" vanished right after it was created`);
   for (const duplicate of duplicates) {
     // Each racer removes only the duplicate it made; every racer picks the same keeper, so none is in use.
     if (duplicate.Id === createdId) await removeById(docker, duplicate.Id);
   }
   return toNetworkInfo(keeper);
+}
+
+/** How long two listings must agree, and how many times to look, before a racer chooses. */
+const SETTLE_MS = 250;
+const SETTLE_TRIES = 20;
+
+/** The networks named `name` once two listings SETTLE_MS apart agree (or after SETTLE_TRIES looks). */
+async function settledNetworks(docker: Docker, name: string): Promise<Docker.NetworkInspectInfo[]> {
+  let seen = await findNetworks(docker, name);
+  for (let tries = 1; tries < SETTLE_TRIES; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    const now = await findNetworks(docker, name);
+    if (now.map((n) => n.Id).join() === seen.map((n) => n.Id).join()) return now;
+    seen = now;
+  }
+  return seen;
 }
 
 /** Removes every network of that name; a missing one is fine. */
