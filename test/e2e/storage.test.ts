@@ -95,13 +95,18 @@ function startProber(deployment: string): ServiceProber {
   });
 }
 
-/** Every place a secret must not be: the store's files on disk, the process's logs. */
+/** Every place a secret must not be: every file of the data folder (the store's and the rest), the process's logs. */
 function assertNowhereInPlainText(secret: string): void {
   const variants = [secret, Buffer.from(secret).toString("base64")];
   const storeDir = join(run.dataDir, "store");
-  for (const file of readdirSync(storeDir)) {
-    const bytes = readFileSync(join(storeDir, file));
-    for (const text of variants) assert.equal(bytes.includes(text), false, `${file} holds the secret`);
+  const files = readdirSync(storeDir, { recursive: true, withFileTypes: true }).filter((entry) =>
+    entry.isFile(),
+  );
+  assert.ok(files.length > 0, `no file in ${storeDir}`);
+  for (const file of files) {
+    const path = join(file.parentPath ?? file.path, file.name);
+    const bytes = readFileSync(path);
+    for (const text of variants) assert.equal(bytes.includes(text), false, `${path} holds the secret`);
   }
   for (const text of variants) {
     assert.equal(orchestraUp.stdout.includes(text), false, "stdout holds the secret");
