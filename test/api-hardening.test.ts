@@ -134,7 +134,12 @@ describe("huge input is refused cheaply and never echoed whole", () => {
     const started = performance.now();
     try {
       const { statuses, firstBody } = await filler.result;
-      assert.deepEqual(statuses, { 413: FILL });
+      // The server answers 413 and closes while the client may still be sending: the kernel then resets the
+      // connection, and now and then the reset reaches the client before the answer. Never anything else.
+      const { 413: refused = 0, socket: reset = 0, ...other } = statuses;
+      assert.deepEqual(other, {}, JSON.stringify(statuses));
+      assert.equal(refused + reset, FILL);
+      assert.ok(reset <= FILL / 50, `${reset} of ${FILL} connections reset before their answer`);
       assert.equal(JSON.parse(firstBody).message, "body: larger than the limit of 524288 bytes");
     } finally {
       filling = false;
